@@ -1,0 +1,68 @@
+# cxbench — every entry point a newcomer or CI needs. `make install` is what the others build on.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+STAMP := $(VENV)/.installed
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run demo build serve test test-python test-dbt lint format bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "cxbench needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
+	$(UV) pip sync --python $(BIN)/python --quiet requirements.lock
+	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv with the pinned lock file and the cxbench command
+
+run: install  ## demo data -> build -> serve the API on $(HOST):$(PORT)
+	$(BIN)/cxbench demo
+	$(BIN)/cxbench build
+	$(BIN)/cxbench serve --host $(HOST) --port $(PORT)
+
+demo: install  ## write the demo deliveries into data/landing
+	$(BIN)/cxbench demo
+
+build: install  ## audit raw -> dbt build -> audit marts -> publish
+	$(BIN)/cxbench build
+
+serve: install  ## serve the API from the current published snapshot
+	$(BIN)/cxbench serve --host $(HOST) --port $(PORT)
+
+test: install lint test-python test-dbt  ## everything CI runs: lint, pytest, dbt build + tests on the demo, GX suites
+
+test-python: install  ## pytest: the real pipeline on small demo data, API, audits
+	$(BIN)/pytest -q
+
+test-dbt: install  ## the demo through `cxbench build`: dbt build (models + tests + unit tests), GX suites, publish
+	./scripts/test-dbt.sh
+
+lint: install  ## ruff, mypy, sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint models tests macros analyses --processes 2
+
+format: install  ## apply ruff format and sqlfluff fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix models tests macros --processes 2
+
+bench: install  ## performance harness at 1M and 10M answers (not part of make test)
+	$(BIN)/python bench/build_bench.py
+
+clean:  ## remove the venv, dbt artefacts and local data
+	rm -rf $(VENV) target logs dbt_packages warehouse data

@@ -1,0 +1,280 @@
+"""The build: land → audit raw → dbt build → audit marts → publish (DESIGN §1).
+
+Every gate that fails stops the build before publishing, so the last good snapshot stays live.
+Each build leaves a record (``warehouse/builds/<build_id>.json`` and ``last_build.json``) that
+``cxbench status`` reads without opening the DuckDB file a build may be writing.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from cxbench import audit, landing, publish
+from cxbench.dbt_runner import DbtResult, run_dbt
+from cxbench.errors import CxbenchError
+from cxbench.files import write_atomically
+from cxbench.lock import build_lock
+from cxbench.settings import Settings
+
+EXPECTATIONS_DIR = "expectations"
+RAW_SUITE = "raw_landing.json"
+MARTS_SUITES = (("fct_benchmark_cells", "benchmark_cells.json"),)
+RAW_VIEW = ("raw", "landed_answers")
+LAST_BUILD = "last_build.json"
+
+Reporter = Callable[[str], None]
+
+
+class GateFailed(CxbenchError):
+    """A gate (raw audit, dbt tests, mart audit) failed; nothing was published."""
+
+
+@dataclass
+class BuildRecord:
+    build_id: str
+    started_at: str
+    status: str = "running"  # running | published | failed
+    failed_gate: str | None = None
+    message: str | None = None
+    finished_at: str | None = None
+    steps: dict[str, float] = field(default_factory=dict)
+    landing: dict[str, Any] = field(default_factory=dict)
+    dbt: dict[str, Any] = field(default_factory=dict)
+    audits: list[dict[str, Any]] = field(default_factory=list)
+    reconciliation: dict[str, Any] = field(default_factory=dict)
+    published_build_id: str | None = None
+
+    def save(self, warehouse: Path) -> None:
+        builds = warehouse / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.__dict__, indent=2, default=str)
+        write_atomically(builds / f"{self.build_id}.json", text)
+        write_atomically(warehouse / LAST_BUILD, text)
+
+
+def new_build_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def run_build(
+    settings: Settings, *, full_refresh: bool = False, report: Reporter = lambda _: None
+) -> BuildRecord:
+    build_id = new_build_id()
+    settings.warehouse.mkdir(parents=True, exist_ok=True)
+    with build_lock(settings.warehouse / "build.lock", build_id):
+        record = BuildRecord(build_id=build_id, started_at=datetime.now(UTC).isoformat())
+        record.save(settings.warehouse)
+        try:
+            _run_steps(settings, record, full_refresh=full_refresh, report=report)
+        except CxbenchError as exc:
+            record.status = "failed"
+            record.message = str(exc)
+            raise
+        finally:
+            record.finished_at = datetime.now(UTC).isoformat()
+            record.save(settings.warehouse)
+    return record
+
+
+class _timed:  # noqa: N801 - used like a function: `with _timed(record, "land", report):`
+    """Times one build step into the record and reports its start and duration."""
+
+    def __init__(self, record: BuildRecord, step: str, report: Reporter) -> None:
+        self.record, self.step, self.report = record, step, report
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+        self.report(f"[{self.step}] …")
+
+    def __exit__(self, *exc: object) -> None:
+        elapsed = time.perf_counter() - self.started
+        self.record.steps[self.step] = round(elapsed, 3)
+        self.report(f"[{self.step}] {elapsed:.1f} s")
+
+
+def _run_steps(
+    settings: Settings, record: BuildRecord, *, full_refresh: bool, report: Reporter
+) -> None:
+    removed = publish.remove_partial_snapshots(settings.published)
+    if removed:
+        report(f"removed what an interrupted build left: {', '.join(removed)}")
+
+    with _timed(record, "land", report):
+        landed = landing.land(
+            settings.landing,
+            settings.landed,
+            commit=False,
+            progress=_progress(report, "files"),
+        )
+    record.landing = {
+        "new_files": len(landed.new_files),
+        "unchanged_files": landed.unchanged_files,
+        "quarantined_files": [
+            {"source_file": r.source_file, "reason_code": r.reason_code, "detail": r.reason_detail}
+            for r in landed.quarantined_files
+        ],
+        "rows_landed": landed.rows_landed,
+    }
+    if landed.total_loaded_files == 0:
+        raise CxbenchError(
+            f"No readable landing files in {settings.landing}; run `cxbench demo` or deliver files."
+        )
+
+    with _timed(record, "audit_raw", report):
+        batch = landed.batch_files(settings.landed)
+        if batch:
+            _create_raw_view(settings.database, batch)
+            result = audit.run_audit(
+                settings.database,
+                RAW_VIEW[0],
+                RAW_VIEW[1],
+                settings.project_dir / EXPECTATIONS_DIR / RAW_SUITE,
+            )
+            record.audits.append({"gate": "raw", **result.to_dict()})
+            if not result.success:
+                record.failed_gate = "audit_raw"
+                raise GateFailed(_audit_failure_message("raw landing", result))
+        landing.commit_landing(settings.landed, landed)
+
+    with _timed(record, "dbt_build", report):
+        args = ["build"] + (["--full-refresh"] if full_refresh else [])
+        dbt = run_dbt(settings, args)
+        record.dbt = _dbt_summary(dbt)
+        if not dbt.success:
+            record.failed_gate = "dbt_build"
+            failed = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
+            raise GateFailed(f"dbt build failed ({failed}); nothing was published.")
+
+    with _timed(record, "audit_marts", report):
+        for table, suite in MARTS_SUITES:
+            result = audit.run_audit(
+                settings.database,
+                publish.MARTS_SCHEMA,
+                table,
+                settings.project_dir / EXPECTATIONS_DIR / suite,
+                params=_publication_thresholds(settings),
+            )
+            record.audits.append({"gate": "marts", **result.to_dict()})
+            if not result.success:
+                record.failed_gate = "audit_marts"
+                raise GateFailed(_audit_failure_message(table, result))
+
+    record.reconciliation = _reconciliation(settings.database)
+
+    with _timed(record, "publish", report):
+        snapshot = publish.write_snapshot(
+            settings.database,
+            settings.published,
+            record.build_id,
+            {
+                "published_at": datetime.now(UTC).isoformat(),
+                "started_at": record.started_at,
+                "audits": record.audits,
+                "dbt": record.dbt,
+                "vars": _dbt_vars(settings),
+            },
+        )
+        publish.switch_current(settings.published, snapshot.build_id)
+        publish.prune_snapshots(settings.published, settings.keep_snapshots)
+    record.status = "published"
+    record.published_build_id = snapshot.build_id
+
+
+def _progress(report: Reporter, unit: str) -> Callable[[int, int], None]:
+    step = {"last": 0.0}
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - step["last"] > 2:
+            step["last"] = now
+            report(f"  {done}/{total} {unit}")
+
+    return show
+
+
+def _create_raw_view(database: Path, batch: list[Path]) -> None:
+    """Expose this run's landed batch to the raw audit as raw.landed_answers."""
+    # Paths are generated by cxbench (<landed>/answers/<load_id>.parquet), not client input.
+    files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in batch)
+    con = duckdb.connect(str(database))
+    try:
+        con.execute("create schema if not exists raw")
+        con.execute(
+            f"create or replace view raw.landed_answers as select * from read_parquet([{files}])"
+        )
+    finally:
+        con.close()
+
+
+def _publication_thresholds(settings: Settings) -> dict[str, Any]:
+    """min_clients and max_client_share as dbt_project.yml sets them, for the mart suite."""
+    project_vars = _dbt_vars(settings)
+    return {k: project_vars[k] for k in ("min_clients", "max_client_share")}
+
+
+def _dbt_vars(settings: Settings) -> dict[str, Any]:
+    project = yaml.safe_load((settings.project_dir / "dbt_project.yml").read_text())
+    return dict(project.get("vars", {}))
+
+
+def _dbt_summary(dbt: DbtResult) -> dict[str, Any]:
+    return {
+        "success": dbt.success,
+        "return_code": dbt.return_code,
+        "elapsed_seconds": dbt.elapsed_seconds,
+        "counts": dbt.summary(),
+        "failed": [
+            {"node": n.unique_id, "status": n.status, "message": n.message} for n in dbt.failed
+        ],
+    }
+
+
+def _audit_failure_message(what: str, result: audit.AuditResult) -> str:
+    failed = [o.expectation for o in result.outcomes if not o.success]
+    listed = "; ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+    return f"The {what} audit failed ({listed}); nothing was published."
+
+
+def _reconciliation(database: Path) -> dict[str, Any]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        rows = con.execute(
+            "select source_file, file_status, file_reason_code, rows_landed, rows_accepted, "
+            "rows_quarantined, rows_superseded from main_marts.fct_file_reconciliation "
+            "order by load_id"
+        ).fetchall()
+        reasons = con.execute(
+            "select reason_code, count(*) from main_marts.fct_quarantined_rows "
+            "group by reason_code order by 2 desc"
+        ).fetchall()
+    finally:
+        con.close()
+    files = [
+        dict(
+            zip(
+                ("source_file", "file_status", "file_reason_code", "rows_landed",
+                 "rows_accepted", "rows_quarantined", "rows_superseded"),
+                row,
+                strict=True,
+            )
+        )
+        for row in rows
+    ]
+    return {
+        "files": files,
+        "rows_landed": sum(f["rows_landed"] for f in files),
+        "rows_accepted": sum(f["rows_accepted"] for f in files),
+        "rows_quarantined": sum(f["rows_quarantined"] for f in files),
+        "rows_superseded": sum(f["rows_superseded"] for f in files),
+        "quarantine_reasons": {code: count for code, count in reasons},
+    }

@@ -1,0 +1,173 @@
+"""The ``cxbench`` command (DESIGN §6). Errors are one sentence on stderr and exit code 1."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from cxbench.errors import CxbenchError
+from cxbench.settings import get_settings
+
+
+def _report(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from cxbench.demo import generate_demo
+
+    settings = get_settings()
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % max(total // 10, 1) == 0:
+            _report(f"  {done}/{total} files")
+
+    try:
+        summary = generate_demo(
+            settings.landing,
+            settings.seeds_dir,
+            clients=args.clients,
+            answers=args.answers,
+            seed=args.seed,
+            progress=progress,
+        )
+    except ValueError as exc:
+        raise CxbenchError(str(exc)) from exc
+    print(
+        f"Wrote {summary.answers:,} answers of {summary.clients} clients in {summary.files} files "
+        f"to {summary.landing_dir}."
+    )
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from cxbench.build import run_build
+
+    record = run_build(get_settings(), full_refresh=args.full_refresh, report=_report)
+    rec = record.reconciliation
+    print(
+        f"Published build {record.published_build_id}: {rec.get('rows_accepted', 0):,} answers "
+        f"accepted, {rec.get('rows_quarantined', 0):,} quarantined, "
+        f"{rec.get('rows_superseded', 0):,} superseded."
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from cxbench.publish import current_build_id
+
+    settings = get_settings()
+    if current_build_id(settings.published) is None:
+        raise CxbenchError("Nothing is published yet; run `cxbench build` first.")
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=False,
+    )
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from cxbench import keys
+
+    settings = get_settings()
+    if args.keys_command == "create":
+        token = keys.create_key(
+            settings.keys_file,
+            args.role,
+            args.client_id or (),
+            known_clients=_known_clients(),
+            label=args.label,
+        )
+        _report("Store this key now; only its hash is kept and it cannot be shown again.")
+        print(token)
+    elif args.keys_command == "list":
+        for key in keys.load_keys(settings.keys_file).values():
+            state = "active" if key.is_active else f"revoked {key.revoked_at}"
+            scope = ",".join(key.client_ids) or "-"
+            print(f"{key.key_id}\t{key.role}\t{scope}\t{key.created_at}\t{state}\t{key.label or ''}")
+    elif args.keys_command == "revoke":
+        key = keys.revoke_key(settings.keys_file, args.key_id)
+        print(f"Revoked key {key.key_id} ({key.role}).")
+    return 0
+
+
+def _known_clients() -> set[str]:
+    import csv
+
+    with (get_settings().seeds_dir / "clients.csv").open(newline="", encoding="utf-8") as handle:
+        return {row["client_id"] for row in csv.DictReader(handle)}
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from cxbench.status import render_status
+
+    print(render_status(get_settings()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cxbench", description="Open CX benchmarking warehouse: demo, build, serve."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="write realistic demo deliveries into the landing folder")
+    demo.add_argument("--clients", type=int, default=96, help="number of demo clients (default 96)")
+    demo.add_argument("--answers", type=int, default=500_000, help="approximate answers in total")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same files)")
+    demo.set_defaults(func=cmd_demo)
+
+    build = sub.add_parser("build", help="audit raw → dbt build → audit marts → publish")
+    build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    build.set_defaults(func=cmd_build)
+
+    serve = sub.add_parser("serve", help="serve the API from the current published snapshot")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    keys = sub.add_parser("keys", help="manage API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="print a new API key once")
+    create.add_argument("--role", required=True, choices=("admin", "consultant", "client"))
+    create.add_argument("--client-id", action="append", help="a client the key may see")
+    create.add_argument("--label", help="who or what the key is for")
+    keys_sub.add_parser("list", help="list keys (ids, roles, scopes; never the keys)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    keys.set_defaults(func=cmd_keys)
+
+    status = sub.add_parser("status", help="current snapshot, last build, gates, quarantine")
+    status.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CxbenchError as exc:
+        _report(f"cxbench: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _report("cxbench: interrupted.")
+        return 130
+    except Exception as exc:  # the last resort: one sentence, the traceback only on request
+        if os.environ.get("CXB_DEBUG"):
+            raise
+        _report(f"cxbench: unexpected {type(exc).__name__}: {exc} (set CXB_DEBUG=1 for details).")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Run dbt once per build, in a child process, against this build's DuckDB file.
+
+A child process keeps dbt's DuckDB connection out of the build process (so the audits can
+open the file afterwards) and lets a killed build die without leaving a half-open database in
+the parent. Paths reach the dbt project only through environment variables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxbench.errors import CxbenchError
+from cxbench.settings import Settings
+
+
+@dataclass(frozen=True)
+class DbtNodeResult:
+    unique_id: str
+    status: str
+    message: str | None
+    failures: int | None
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    success: bool
+    return_code: int
+    nodes: tuple[DbtNodeResult, ...]
+    elapsed_seconds: float | None
+
+    @property
+    def failed(self) -> tuple[DbtNodeResult, ...]:
+        return tuple(n for n in self.nodes if n.status in {"error", "fail", "runtime error"})
+
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for node in self.nodes:
+            counts[node.status] = counts.get(node.status, 0) + 1
+        return counts
+
+
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "CXB_DUCKDB_PATH": str(settings.database),
+            "CXB_LANDED_DIR": str(settings.landed),
+            "CXB_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_TARGET_PATH": str(settings.warehouse / "dbt_target"),
+            "DBT_LOG_PATH": str(settings.warehouse / "dbt_logs"),
+        }
+    )
+    return env
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    if candidate.exists():
+        return str(candidate)
+    raise CxbenchError(f"dbt is not installed next to {sys.executable}; run `make install`.")
+
+
+def run_dbt(settings: Settings, args: list[str], *, quiet: bool = False) -> DbtResult:
+    """Run ``dbt <args>`` in the project; dbt's own progress lines are shown unless quiet."""
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(settings.project_dir),
+        "--profiles-dir",
+        str(settings.project_dir),
+    ]
+    target = settings.warehouse / "dbt_target"
+    (target / "run_results.json").unlink(missing_ok=True)
+    completed = subprocess.run(
+        command,
+        cwd=settings.project_dir,
+        env=dbt_environment(settings),
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.DEVNULL if quiet else None,
+        check=False,
+    )
+    return _read_results(target / "run_results.json", completed.returncode)
+
+
+def _read_results(path: Path, return_code: int) -> DbtResult:
+    if not path.exists():
+        return DbtResult(success=False, return_code=return_code, nodes=(), elapsed_seconds=None)
+    data = json.loads(path.read_text())
+    nodes = tuple(
+        DbtNodeResult(
+            unique_id=r["unique_id"],
+            status=r["status"],
+            message=r.get("message"),
+            failures=r.get("failures"),
+        )
+        for r in data.get("results", [])
+    )
+    return DbtResult(
+        success=return_code == 0,
+        return_code=return_code,
+        nodes=nodes,
+        elapsed_seconds=data.get("elapsed_time"),
+    )

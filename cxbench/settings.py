@@ -1,0 +1,61 @@
+"""Where cxbench keeps its files, from ``CXB_*`` environment variables.
+
+Built on demand (``get_settings()``), never at import, so tests and tools can point one process
+at their own folders by setting the environment first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CXB_", extra="ignore")
+
+    home: Path = PROJECT_DIR
+    landing_dir: Path | None = None
+    warehouse_dir: Path | None = None
+    duckdb_memory_limit: str = "3GB"
+    duckdb_threads: int = 2
+    keep_snapshots: int = 5
+
+    @property
+    def project_dir(self) -> Path:
+        """The dbt project (dbt_project.yml, models, seeds); ships with the package."""
+        return PROJECT_DIR
+
+    @property
+    def landing(self) -> Path:
+        return (self.landing_dir or self.home / "data" / "landing").resolve()
+
+    @property
+    def warehouse(self) -> Path:
+        return (self.warehouse_dir or self.home / "warehouse").resolve()
+
+    @property
+    def database(self) -> Path:
+        return self.warehouse / "cxbench.duckdb"
+
+    @property
+    def landed(self) -> Path:
+        return self.warehouse / "landed"
+
+    @property
+    def published(self) -> Path:
+        return self.warehouse / "published"
+
+    @property
+    def keys_file(self) -> Path:
+        return self.warehouse / "api_keys.json"
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.project_dir / "seeds"
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,81 @@
+"""``cxbench status``: what is live, how the last build went, and what was quarantined.
+
+Reads only the build records and the snapshot manifest, never the DuckDB file, so it answers
+while a build is writing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cxbench.build import LAST_BUILD
+from cxbench.publish import current_snapshot
+from cxbench.settings import Settings
+
+
+def load_last_build(settings: Settings) -> dict[str, Any] | None:
+    path = settings.warehouse / LAST_BUILD
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def render_status(settings: Settings) -> str:
+    lines: list[str] = []
+    snapshot = current_snapshot(settings.published)
+    if snapshot is None:
+        lines.append("Live snapshot: none (nothing published yet)")
+    else:
+        m = snapshot.manifest
+        lines.append(f"Live snapshot: {snapshot.build_id} (published {m.get('published_at')})")
+        counts = ", ".join(f"{k} {v:,}" for k, v in m.get("row_counts", {}).items())
+        lines.append(f"  rows: {counts}")
+
+    last = load_last_build(settings)
+    if last is None:
+        lines.append("Last build: none")
+        return "\n".join(lines)
+    lines.append(
+        f"Last build: {last['build_id']} — {last['status']}"
+        + (f" at gate {last['failed_gate']}" if last.get("failed_gate") else "")
+    )
+    if last.get("message"):
+        lines.append(f"  {last['message']}")
+    if last["status"] == "failed" and snapshot is not None:
+        lines.append(f"  the previous snapshot {snapshot.build_id} is still live")
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in last.get("steps", {}).items())
+    if steps:
+        lines.append(f"  steps: {steps}")
+    for audit in last.get("audits", []):
+        state = "passed" if audit.get("success") else "FAILED"
+        lines.append(f"  gate {audit.get('gate')}: {audit.get('suite')} on {audit.get('table')} {state}")
+        for outcome in audit.get("outcomes", []):
+            if not outcome.get("success"):
+                lines.append(f"    ✗ {outcome.get('expectation')}: {outcome.get('detail')}")
+    for failed in last.get("dbt", {}).get("failed", []):
+        lines.append(f"  dbt {failed['status']}: {failed['node']} — {failed.get('message')}")
+    landing = last.get("landing", {})
+    if landing:
+        lines.append(
+            f"  landing: {landing.get('new_files', 0)} new files, "
+            f"{landing.get('unchanged_files', 0)} unchanged"
+        )
+    rec = last.get("reconciliation", {})
+    if rec:
+        lines.append(
+            f"Rows: {rec['rows_landed']:,} landed = {rec['rows_accepted']:,} accepted + "
+            f"{rec['rows_quarantined']:,} quarantined + {rec['rows_superseded']:,} superseded"
+        )
+        reasons = rec.get("quarantine_reasons", {})
+        if reasons:
+            lines.append("Quarantine by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.items()))
+        lines.append("Files (landed = accepted + quarantined + superseded):")
+        for f in rec.get("files", []):
+            flag = f" [file quarantined: {f['file_reason_code']}]" if f.get("file_reason_code") else ""
+            lines.append(
+                f"  {f['source_file']}: {f['rows_landed']:,} = {f['rows_accepted']:,} + "
+                f"{f['rows_quarantined']:,} + {f['rows_superseded']:,}{flag}"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+-- Quarantine: every landed row that could not be accepted, with its file, its content as
+-- delivered and a reason code — including CSV lines the parser could not split and rows of
+-- files quarantined as a whole are in the load log (fct_file_reconciliation).
+with
+
+classified as (
+    select * from {{ ref('int_answers_classified') }}
+),
+
+rejected_lines as (
+    select * from {{ ref('stg_landing__rejected_lines') }}
+),
+
+quarantined_answers as (
+    select
+        load_id,
+        source_file,
+        source_row,
+        cast(null as bigint) as source_line,
+        reason_code,
+        client_id,
+        response_id,
+        responded_at_raw,
+        touchpoint_label,
+        channel,
+        unit,
+        question,
+        answer_raw,
+        cast(null as varchar) as raw_line
+    from classified
+    where row_status = 'quarantined'
+),
+
+malformed_lines as (
+    select
+        load_id,
+        source_file,
+        cast(null as bigint) as source_row,
+        source_line,
+        'malformed_row' as reason_code,
+        cast(null as varchar) as client_id,
+        cast(null as varchar) as response_id,
+        cast(null as varchar) as responded_at_raw,
+        cast(null as varchar) as touchpoint_label,
+        cast(null as varchar) as channel,
+        cast(null as varchar) as unit,
+        cast(null as varchar) as question,
+        cast(null as varchar) as answer_raw,
+        raw_line
+    from rejected_lines
+),
+
+unioned as (
+    select * from quarantined_answers
+    union all
+    select * from malformed_lines
+),
+
+final as (
+    select
+        {{ surrogate_key(['load_id', 'source_row', 'source_line']) }} as quarantined_row_id,
+        *
+    from unioned
+)
+
+select * from final
