@@ -54,12 +54,12 @@ lint: install  ## ruff, mypy, sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/sqlfluff lint models tests macros analyses --processes 2
+	$(BIN)/sqlfluff lint models tests --processes 2
 
 format: install  ## apply ruff format and sqlfluff fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/sqlfluff fix models tests macros --processes 2
+	$(BIN)/sqlfluff fix models tests --processes 2
 
 bench: install  ## performance harness at 1M and 10M answers (not part of make test)
 	$(BIN)/python bench/build_bench.py

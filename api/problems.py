@@ -28,7 +28,10 @@ class Problem(Exception):
 
 
 def problem_response(
-    status: int, detail: str, request: Request, headers: dict[str, str] | None = None,
+    status: int,
+    detail: str,
+    request: Request,
+    headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> ProblemResponse:
     body: dict[str, Any] = {

@@ -86,7 +86,7 @@ def run_build(
     return record
 
 
-class _timed:  # noqa: N801 - used like a function: `with _timed(record, "land", report):`
+class _timed:
     """Times one build step into the record and reports its start and duration."""
 
     def __init__(self, record: BuildRecord, step: str, report: Reporter) -> None:
@@ -210,7 +210,7 @@ def _create_raw_view(database: Path, batch: list[Path]) -> None:
     try:
         con.execute("create schema if not exists raw")
         con.execute(
-            f"create or replace view raw.landed_answers as select * from read_parquet([{files}])"
+            f"create or replace view raw.landed_answers as select * from read_parquet([{files}])"  # noqa: S608 - generated identifiers only
         )
     finally:
         con.close()
@@ -262,8 +262,15 @@ def _reconciliation(database: Path) -> dict[str, Any]:
     files = [
         dict(
             zip(
-                ("source_file", "file_status", "file_reason_code", "rows_landed",
-                 "rows_accepted", "rows_quarantined", "rows_superseded"),
+                (
+                    "source_file",
+                    "file_status",
+                    "file_reason_code",
+                    "rows_landed",
+                    "rows_accepted",
+                    "rows_quarantined",
+                    "rows_superseded",
+                ),
                 row,
                 strict=True,
             )

@@ -93,7 +93,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
         for key in keys.load_keys(settings.keys_file).values():
             state = "active" if key.is_active else f"revoked {key.revoked_at}"
             scope = ",".join(key.client_ids) or "-"
-            print(f"{key.key_id}\t{key.role}\t{scope}\t{key.created_at}\t{state}\t{key.label or ''}")
+            print(
+                f"{key.key_id}\t{key.role}\t{scope}\t{key.created_at}\t{state}\t{key.label or ''}"
+            )
     elif args.keys_command == "revoke":
         key = keys.revoke_key(settings.keys_file, args.key_id)
         print(f"Revoked key {key.key_id} ({key.role}).")

@@ -28,7 +28,7 @@ import duckdb
 
 REQUIRED_COLUMNS = ("client_id", "response_id", "responded_at", "touchpoint", "question", "answer")
 OPTIONAL_COLUMNS = ("channel", "unit")
-LANDING_COLUMNS = REQUIRED_COLUMNS[:3] + ("touchpoint", "channel", "unit", "question", "answer")
+LANDING_COLUMNS = (*REQUIRED_COLUMNS[:4], "channel", "unit", "question", "answer")
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl"}
 ANSWERS_DIR = "answers"
 REJECTS_DIR = "rejects"
@@ -135,7 +135,9 @@ def write_load_log(landed_dir: Path, records: Iterable[LoadRecord]) -> None:
         rows = [tuple(asdict(r).values()) for r in records]
         if rows:
             con.executemany("insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("copy (select * from load_log order by load_id) to ? (format parquet)", [str(tmp)])
+        con.execute(
+            "copy (select * from load_log order by load_id) to ? (format parquet)", [str(tmp)]
+        )
     finally:
         con.close()
     os.replace(tmp, target)
@@ -233,18 +235,26 @@ def _land_one(
         select_sql, params, rejects_sql = reader[record.source_format](con, path)
         landed, rejected = _write_landed(con, record, select_sql, params, rejects_sql, landed_dir)
     except FileQuarantined as exc:
-        return replace(record, status="quarantined", reason_code=exc.reason_code,
-                       reason_detail=exc.detail)
-    except duckdb.Error as exc:
-        code = "not_utf8" if "unicode" in str(exc).lower() or "utf-8" in str(exc).lower() else (
-            "unreadable"
+        return replace(
+            record, status="quarantined", reason_code=exc.reason_code, reason_detail=exc.detail
         )
-        return replace(record, status="quarantined", reason_code=code,
-                       reason_detail=_first_line(str(exc)))
+    except duckdb.Error as exc:
+        code = (
+            "not_utf8"
+            if "unicode" in str(exc).lower() or "utf-8" in str(exc).lower()
+            else ("unreadable")
+        )
+        return replace(
+            record, status="quarantined", reason_code=code, reason_detail=_first_line(str(exc))
+        )
     if landed == 0 and rejected == 0:
         _discard_landed(landed_dir, record.load_id)
-        return replace(record, status="quarantined", reason_code="header_only",
-                       reason_detail="the file has a header but no rows")
+        return replace(
+            record,
+            status="quarantined",
+            reason_code="header_only",
+            reason_detail="the file has a header but no rows",
+        )
     return replace(record, rows_landed=landed, rows_rejected=rejected)
 
 
@@ -290,7 +300,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[obj
         f"auto_detect = false, columns = {columns_sql}, store_rejects = true, "
         "strict_mode = true, max_line_size = 4000000)"
     )
-    select_sql = f"select {_projection(positions, lambda i: f'c{i}')} from {scan}"
+    select_sql = f"select {_projection(positions, lambda i: f'c{i}')} from {scan}"  # noqa: S608 - generated identifiers only
     # One row per rejected line, however many errors the parser reported on it.
     rejects_sql = (
         "select line as source_line, any_value(csv_line) as raw_line, "
@@ -313,12 +323,14 @@ def _csv_header_line(path: Path) -> str:
 def _read_parquet(
     con: duckdb.DuckDBPyConnection, path: Path
 ) -> tuple[str, list[object], str | None]:
-    names = [row[0] for row in con.execute("describe select * from read_parquet(?)", [str(path)])
-             .fetchall()]
+    names = [
+        row[0]
+        for row in con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
+    ]
     positions = _match_columns(names)
     # Positional access (#n) keeps client header names out of the SQL text.
     scan = "(select * from read_parquet(?))"
-    select_sql = f"select {_projection(positions, lambda i: f'#{i + 1}')} from {scan}"
+    select_sql = f"select {_projection(positions, lambda i: f'#{i + 1}')} from {scan}"  # noqa: S608 - generated identifiers only
     return select_sql, [str(path)], None
 
 
@@ -339,7 +351,7 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[o
         else:
             parts.append(f"cast(null as varchar) as {column}")
     params.append(str(path))
-    select_sql = f"select {', '.join(parts)} from read_ndjson_objects(?) as t(j)"
+    select_sql = f"select {', '.join(parts)} from read_ndjson_objects(?) as t(j)"  # noqa: S608 - generated identifiers only
     return select_sql, params, None
 
 
@@ -357,7 +369,7 @@ def _write_landed(
     con.execute("drop table if exists reject_errors")
     con.execute("drop table if exists reject_scans")
     con.execute(
-        "create or replace temp table landed_batch as "
+        "create or replace temp table landed_batch as "  # noqa: S608 - generated identifiers only
         f"select row_number() over () as source_row, * from ({select_sql})",
         params,
     )
@@ -385,7 +397,7 @@ def _write_landed(
             rejects = landed_dir / REJECTS_DIR / f"{record.load_id:08d}.parquet"
             tmp = rejects.with_name(rejects.name + ".tmp")
             con.execute(
-                "copy (select ?::bigint as load_id, ?::varchar as source_file, * "
+                "copy (select ?::bigint as load_id, ?::varchar as source_file, * "  # noqa: S608 - generated identifiers only
                 f"from ({rejects_sql})) to ? (format parquet)",
                 [record.load_id, record.source_file, str(tmp)],
             )
@@ -398,10 +410,16 @@ def _ensure_schema_files(landed_dir: Path) -> None:
     con = duckdb.connect()
     try:
         for sub, columns in (
-            (ANSWERS_DIR, "load_id bigint, source_file varchar, source_row bigint, "
-             "source_format varchar, " + ", ".join(f"{c} varchar" for c in LANDING_COLUMNS)),
-            (REJECTS_DIR, "load_id bigint, source_file varchar, source_line bigint, "
-             "raw_line varchar, error_type varchar, error_message varchar"),
+            (
+                ANSWERS_DIR,
+                "load_id bigint, source_file varchar, source_row bigint, "
+                "source_format varchar, " + ", ".join(f"{c} varchar" for c in LANDING_COLUMNS),
+            ),
+            (
+                REJECTS_DIR,
+                "load_id bigint, source_file varchar, source_line bigint, "
+                "raw_line varchar, error_type varchar, error_message varchar",
+            ),
         ):
             target = landed_dir / sub / SCHEMA_FILE
             if not target.exists():

@@ -31,10 +31,20 @@ def build_lock(path: Path, build_id: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _describe_holder(path)
-            raise BuildLocked(f"Another build is running{holder}; try again when it has finished.")
+            raise BuildLocked(
+                f"Another build is running{holder}; try again when it has finished."
+            ) from None
         os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "build_id": build_id,
-                                 "started_at": datetime.now(UTC).isoformat()}).encode())
+        os.write(
+            fd,
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "build_id": build_id,
+                    "started_at": datetime.now(UTC).isoformat(),
+                }
+            ).encode(),
+        )
         try:
             yield
         finally:
@@ -51,4 +61,7 @@ def _describe_holder(path: Path) -> str:
         return ""
     if not holder:
         return ""
-    return f" (build {holder.get('build_id')}, pid {holder.get('pid')}, since {holder.get('started_at')})"
+    return (
+        f" (build {holder.get('build_id')}, pid {holder.get('pid')}, "
+        f"since {holder.get('started_at')})"
+    )

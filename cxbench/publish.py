@@ -71,11 +71,11 @@ def write_snapshot(
     try:
         for mart in PUBLISHED_MARTS:
             # Mart names are this module's constants, never user input.
+            relation = f"{MARTS_SCHEMA}.{mart}"
             target = staging / f"{mart}.parquet"
-            con.execute(
-                f"copy (select * from {MARTS_SCHEMA}.{mart}) to ? (format parquet)", [str(target)]
-            )
-            counted = con.execute(f"select count(*) from {MARTS_SCHEMA}.{mart}").fetchone()
+            copy_sql = f"copy (select * from {relation}) to ? (format parquet)"  # noqa: S608
+            con.execute(copy_sql, [str(target)])
+            counted = con.execute(f"select count(*) from {relation}").fetchone()  # noqa: S608
             row_counts[mart] = int(counted[0]) if counted else 0
     finally:
         con.close()

@@ -50,7 +50,9 @@ def render_status(settings: Settings) -> str:
         lines.append(f"  steps: {steps}")
     for audit in last.get("audits", []):
         state = "passed" if audit.get("success") else "FAILED"
-        lines.append(f"  gate {audit.get('gate')}: {audit.get('suite')} on {audit.get('table')} {state}")
+        lines.append(
+            f"  gate {audit.get('gate')}: {audit.get('suite')} on {audit.get('table')} {state}"
+        )
         for outcome in audit.get("outcomes", []):
             if not outcome.get("success"):
                 lines.append(f"    ✗ {outcome.get('expectation')}: {outcome.get('detail')}")
@@ -70,10 +72,14 @@ def render_status(settings: Settings) -> str:
         )
         reasons = rec.get("quarantine_reasons", {})
         if reasons:
-            lines.append("Quarantine by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.items()))
+            lines.append(
+                "Quarantine by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.items())
+            )
         lines.append("Files (landed = accepted + quarantined + superseded):")
         for f in rec.get("files", []):
-            flag = f" [file quarantined: {f['file_reason_code']}]" if f.get("file_reason_code") else ""
+            flag = (
+                f" [file quarantined: {f['file_reason_code']}]" if f.get("file_reason_code") else ""
+            )
             lines.append(
                 f"  {f['source_file']}: {f['rows_landed']:,} = {f['rows_accepted']:,} + "
                 f"{f['rows_quarantined']:,} + {f['rows_superseded']:,}{flag}"

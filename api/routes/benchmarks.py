@@ -69,7 +69,9 @@ def find_cells(
 def list_benchmarks(
     snapshot: Snapshot,
     principal: Principal,
-    metric: Annotated[str | None, Query(description="nps, csat, ces, osat, cx_index, comment")] = None,
+    metric: Annotated[
+        str | None, Query(description="nps, csat, ces, osat, cx_index, comment")
+    ] = None,
     industry: Annotated[str | None, Query(description="industry code, or * for all")] = None,
     touchpoint: Annotated[str | None, Query(description="touchpoint code, or * for all")] = None,
     period: Annotated[str | None, Query(description="2025-07, 2025-Q3 or 2025")] = None,

@@ -12,7 +12,9 @@ router = APIRouter(prefix="/meta", tags=["meta"])
 def get_meta(snapshot: Snapshot, principal: Principal) -> Meta:
     return Meta(
         build_id=snapshot.build_id,
-        industries=[Industry(**{k: i[k] for k in Industry.model_fields}) for i in snapshot.industries],
+        industries=[
+            Industry(**{k: i[k] for k in Industry.model_fields}) for i in snapshot.industries
+        ],
         touchpoints=[Touchpoint(**t) for t in snapshot.touchpoints],
         metrics=[Metric(**{k: m[k] for k in Metric.model_fields}) for m in snapshot.metrics],
         periods=Periods(**snapshot.periods),

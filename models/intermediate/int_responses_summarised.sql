@@ -20,7 +20,8 @@ total_weight as (
 ),
 
 comment_askers as (
-    select distinct client_id from question_map where metric_code = 'comment'
+    select distinct client_id from question_map
+    where metric_code = 'comment'
 ),
 
 cx_index_parts as (

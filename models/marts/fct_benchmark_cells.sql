@@ -9,7 +9,8 @@ client_periods as (
 ),
 
 contributors as (
-    select * from client_periods where is_contributor
+    select * from client_periods
+    where is_contributor
 ),
 
 -- Each contributor counts in its own industry's cell and in the all-industries cell.
@@ -21,10 +22,24 @@ contributions as (
 
 -- Cells that have answers but no contributor still appear, as too_few_clients.
 all_cells as (
-    select distinct industry_code, touchpoint_code, period_grain, period, period_start, metric_code, statistic_kind
+    select distinct
+        industry_code,
+        touchpoint_code,
+        period_grain,
+        period,
+        period_start,
+        metric_code,
+        statistic_kind
     from client_periods
     union
-    select distinct '*', touchpoint_code, period_grain, period, period_start, metric_code, statistic_kind
+    select distinct
+        '*' as industry_code,
+        touchpoint_code,
+        period_grain,
+        period,
+        period_start,
+        metric_code,
+        statistic_kind
     from client_periods
 ),
 

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `make test-dbt`: the default demo through the real build — dbt build (models, data tests,
+# unit tests), both GX suites and publish — in a scratch folder, so a developer's own
+# warehouse is left alone. Fails when any gate fails.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/cxbench-test-dbt.XXXXXX")"
+trap 'rm -rf "$scratch"' EXIT
+export CXB_HOME="$scratch" CXB_LANDING_DIR="$scratch/landing" CXB_WAREHOUSE_DIR="$scratch/warehouse"
+"$root/.venv/bin/cxbench" demo
+"$root/.venv/bin/cxbench" build
+"$root/.venv/bin/cxbench" status | head -n 12
