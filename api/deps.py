@@ -83,3 +83,13 @@ def authenticate(
 
 
 Principal = Annotated[AuthenticatedKey, Depends(authenticate)]
+
+
+def require_client_access(principal: AuthenticatedKey, client_id: str) -> None:
+    """403 unless the key may see ``client_id``.
+
+    The answer is the same whether or not the client exists, so a key cannot probe for other
+    clients; a 404 for an unknown client is only given to keys that could see it.
+    """
+    if not principal.may_see_client(client_id):
+        raise Problem(403, "This API key does not give access to that client.")

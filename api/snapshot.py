@@ -11,15 +11,17 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow.parquet as pq
 
 from cxbench.publish import MANIFEST, POINTER, current_build_id
 
 GRAINS = ("month", "quarter", "year")
+T = TypeVar("T")
 ALL = "*"
 
 
@@ -37,21 +39,27 @@ class LoadedSnapshot:
     industries: list[dict[str, Any]]
     touchpoints: list[dict[str, Any]]
     metrics: list[dict[str, Any]]
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     cells_by_metric: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     periods: dict[str, list[str]] = field(default_factory=dict)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, folder: Path) -> LoadedSnapshot:
         manifest = json.loads((folder / MANIFEST).read_text())
-        cells = _read_rows(folder / "fct_benchmark_cells.parquet")
+        # Every published mart, by name; routes build their own indexes with memo().
+        tables = {path.stem: _read_rows(path) for path in sorted(folder.glob("*.parquet"))}
+        cells = tables["fct_benchmark_cells"]
         snapshot = cls(
             build_id=manifest["build_id"],
             manifest=manifest,
             cells=cells,
-            clients={c["client_id"]: c for c in _read_rows(folder / "dim_clients.parquet")},
-            industries=_read_rows(folder / "dim_industries.parquet"),
-            touchpoints=_read_rows(folder / "dim_touchpoints.parquet"),
-            metrics=_read_rows(folder / "dim_metrics.parquet"),
+            clients={c["client_id"]: c for c in tables["dim_clients"]},
+            industries=tables["dim_industries"],
+            touchpoints=tables["dim_touchpoints"],
+            metrics=tables["dim_metrics"],
+            tables=tables,
         )
         by_metric: dict[str, list[dict[str, Any]]] = defaultdict(list)
         periods: dict[str, set[str]] = defaultdict(set)
@@ -61,6 +69,15 @@ class LoadedSnapshot:
         snapshot.cells_by_metric = dict(by_metric)
         snapshot.periods = {g: sorted(periods.get(g, ())) for g in GRAINS}
         return snapshot
+
+    def memo(self, key: str, build: Callable[[LoadedSnapshot], T]) -> T:
+        """An index or other derived value computed once per snapshot (thread-safe)."""
+        if key not in self._memo:
+            with self._memo_lock:
+                if key not in self._memo:
+                    self._memo[key] = build(self)
+        value: T = self._memo[key]
+        return value
 
     @property
     def published_at(self) -> str | None:
