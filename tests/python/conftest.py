@@ -3,12 +3,14 @@ small demo, reused read-only by the tests that only look at its output."""
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterator
 
 import pytest
 
 from cxbench.build import BuildRecord, run_build
+from cxbench.cli import skip_noisy_teardown
 from cxbench.demo import generate_demo
 from cxbench.settings import PROJECT_DIR, Settings
 from tests.python.helpers import make_settings
@@ -40,3 +42,14 @@ def env_for(monkeypatch: pytest.MonkeyPatch) -> object:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Skip interpreter teardown after the run (see cxbench.cli.skip_noisy_teardown)."""
+    status = getattr(config, "_cxbench_exitstatus", None)
+    if status is not None:
+        atexit.register(skip_noisy_teardown, int(status))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config._cxbench_exitstatus = exitstatus  # type: ignore[attr-defined]
