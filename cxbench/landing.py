@@ -410,9 +410,9 @@ def _csv_header_line(path: Path) -> str:
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> _Scan:
     with path.open("rb") as handle:
-        starts_as_parquet = handle.read(4) == PARQUET_MAGIC
-        handle.seek(-4, os.SEEK_END)
-        if starts_as_parquet and handle.read(4) != PARQUET_MAGIC:
+        head = handle.read(4)
+        handle.seek(max(path.stat().st_size - 4, 0))
+        if head == PARQUET_MAGIC and handle.read(4) != PARQUET_MAGIC:
             raise FileQuarantined("truncated", "the Parquet file has no footer: it is truncated")
     names = [
         row[0]
@@ -604,26 +604,33 @@ def _write_landed(
     landed: int,
     rejected: int,
 ) -> None:
+    name = f"{record.load_id:08d}.parquet"
     if landed:
-        answers = landed_dir / ANSWERS_DIR / f"{record.load_id:08d}.parquet"
-        tmp = answers.with_name(answers.name + ".tmp")
-        con.execute(
-            "copy (select ?::bigint as load_id, ?::varchar as source_file, source_row, "
+        _copy_atomically(
+            con,
+            "select ?::bigint as load_id, ?::varchar as source_file, source_row, "
             "?::varchar as source_format, * exclude (source_row) from landed_batch "
-            "order by source_row) to ? (format parquet, compression zstd)",
-            [record.load_id, record.source_file, record.source_format, str(tmp)],
+            "order by source_row",
+            [record.load_id, record.source_file, record.source_format],
+            landed_dir / ANSWERS_DIR / name,
         )
-        os.replace(tmp, answers)
     if rejected:
-        rejects = landed_dir / REJECTS_DIR / f"{record.load_id:08d}.parquet"
-        tmp = rejects.with_name(rejects.name + ".tmp")
-        con.execute(
-            "copy (select ?::bigint as load_id, ?::varchar as source_file, source_line, "
-            "raw_line, error_type, error_message from landed_rejects order by source_line) "
-            "to ? (format parquet)",
-            [record.load_id, record.source_file, str(tmp)],
+        _copy_atomically(
+            con,
+            "select ?::bigint as load_id, ?::varchar as source_file, source_line, raw_line, "
+            "error_type, error_message from landed_rejects order by source_line",
+            [record.load_id, record.source_file],
+            landed_dir / REJECTS_DIR / name,
         )
-        os.replace(tmp, rejects)
+
+
+def _copy_atomically(
+    con: duckdb.DuckDBPyConnection, select_sql: str, params: list[object], target: Path
+) -> None:
+    """Write under a temporary name, then rename: dbt's globs never see half a file."""
+    tmp = target.with_name(target.name + ".tmp")
+    con.execute(f"copy ({select_sql}) to ? (format parquet, compression zstd)", [*params, str(tmp)])
+    os.replace(tmp, target)
 
 
 def _ensure_schema_files(landed_dir: Path) -> None:
