@@ -2,8 +2,18 @@
 -- in CSV), lower-case channel. Raw text is kept beside every parsed value for quarantine.
 with
 
+load_log as (
+    select * from {{ source('landing', 'load_log') }}
+),
+
+-- Only deliveries the load log records as loaded: a file an interrupted landing left on disk
+-- is not a delivery yet (the next landing removes it and may reuse its load id).
 landed_answers as (
     select * from {{ source('landing', 'landed_answers') }}
+    where load_id in (
+        select load_log.load_id from load_log
+        where load_log.status = 'loaded'
+    )
 ),
 
 trimmed as (
