@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from cxbench import audit, landing, publish
+from cxbench import audit, incremental, landing, publish
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import write_atomically
@@ -147,13 +147,20 @@ def _run_steps(
         landing.commit_landing(settings.landed, landed)
 
     with _timed(record, "dbt_build", report):
-        args = ["build"] + (["--full-refresh"] if full_refresh else [])
+        fingerprint = incremental.project_fingerprint(settings.project_dir)
+        refresh = (
+            "requested" if full_refresh else incremental.full_refresh_reason(settings, fingerprint)
+        )
+        if refresh:
+            report(f"full refresh: {refresh}")
+        args = ["build"] + (["--full-refresh"] if refresh else [])
         dbt = run_dbt(settings, args)
-        record.dbt = _dbt_summary(dbt)
+        record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}
         if not dbt.success:
             record.failed_gate = "dbt_build"
             failed = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
             raise GateFailed(f"dbt build failed ({failed}); nothing was published.")
+        incremental.remember_project(settings, fingerprint)
 
     with _timed(record, "audit_marts", report):
         for table, suite in MARTS_SUITES:

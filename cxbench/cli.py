@@ -112,7 +112,7 @@ def _known_clients() -> set[str]:
 def cmd_status(args: argparse.Namespace) -> int:
     from cxbench.status import render_status
 
-    print(render_status(get_settings()))
+    print(render_status(get_settings(), all_files=args.files))
     return 0
 
 
@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys.set_defaults(func=cmd_keys)
 
     status = sub.add_parser("status", help="current snapshot, last build, gates, quarantine")
+    status.add_argument(
+        "--files", action="store_true", help="reconcile every file, not only those with problems"
+    )
     status.set_defaults(func=cmd_status)
     return parser
 

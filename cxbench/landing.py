@@ -3,11 +3,19 @@
 Client files differ in format, delimiter, header case and quality. dbt should see one clean,
 typed-as-text shape, so every file is read here on its own (a broken file must not stop the
 others), its columns are matched case-insensitively to the landing contract, and its rows are
-written to ``<landed>/answers/<load_id>.parquet`` with their file and row number. Rows a CSV
-parser cannot split go to ``<landed>/rejects/<load_id>.parquet`` with the raw line, and files
-that cannot be read at all are logged as quarantined with a reason. ``load_log.parquet``
-records every delivery (path, size, content hash, rows, status) so an identical re-delivery is
-skipped and the latest delivery of an answer can win downstream.
+written to ``<landed>/answers/<load_id>.parquet`` with their file and row number. Rows a parser
+cannot read (a CSV line that does not split into the header's columns, a JSONL line that is not
+a JSON object) go to ``<landed>/rejects/<load_id>.parquet`` verbatim and are quarantined as
+``malformed_row``; the rest of the file still loads. A file that cannot be read as a whole is
+logged as quarantined with a reason (``FILE_REASONS``). ``load_log.parquet`` records every
+delivery (path, size, content hash, rows, status) so an identical re-delivery is skipped and the
+latest delivery of an answer can win downstream.
+
+A file whose last record is cut off (no line break at the end and the last line unreadable, a
+quoted CSV field still open at the end, a Parquet file without its footer) is quarantined as a
+whole with ``truncated``: an interrupted transfer says nothing about what is missing, and
+loading the front part would publish an incomplete delivery as if it were complete. Delivering
+the whole file again under the same path lands it, because its content hash differs.
 
 Client strings (paths, header names, values) never become SQL text: paths and values are bound
 parameters and the only identifiers used are ones this module generates.
@@ -19,6 +27,7 @@ import csv
 import hashlib
 import io
 import os
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -35,11 +44,28 @@ REJECTS_DIR = "rejects"
 LOAD_LOG = "load_log.parquet"
 SCHEMA_FILE = "_schema.parquet"
 
+# Why a delivery is quarantined as a whole; every other problem is a row's reason code in dbt.
+FILE_REASONS = {
+    "empty_file": "the file has no content",
+    "header_only": "the file has a header (or a schema) but no rows",
+    "missing_columns": "a required column of the landing contract is missing",
+    "duplicate_columns": "two columns match the same contract column, ignoring case",
+    "not_utf8": "the file is not UTF-8 text",
+    "truncated": "the file ends in the middle of a record",
+    "unreadable": "the file cannot be parsed at all (or no row of it can)",
+}
+
 LOG_SCHEMA = (
     "load_id bigint, source_file varchar, file_size bigint, content_hash varchar, "
     "source_format varchar, rows_landed bigint, rows_rejected bigint, status varchar, "
     "reason_code varchar, reason_detail varchar, loaded_at timestamp"
 )
+REJECTS_SCHEMA = "source_line bigint, raw_line varchar, error_type varchar, error_message varchar"
+# DuckDB reads a path holding one of these as a glob pattern, which could match other files.
+GLOB_CHARACTERS = frozenset("*?[]{}")
+PARQUET_MAGIC = b"PAR1"
+# Files up to this size are checked for holding nothing but whitespace (and a BOM).
+BLANK_CHECK_BYTES = 4096
 
 
 class FileQuarantined(Exception):
@@ -90,6 +116,15 @@ class LandingReport:
     @property
     def quarantined_files(self) -> tuple[LoadRecord, ...]:
         return tuple(r for r in self.new_files if r.status == "quarantined")
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """How to read one file: its rows (source_row + contract columns) and its rejected lines."""
+
+    rows_sql: str
+    params: list[object]
+    rejects_sql: str | None = None
 
 
 def discover(landing_dir: Path) -> list[Path]:
@@ -167,7 +202,10 @@ def land(
     now: Callable[[], datetime] = lambda: datetime.now(UTC).replace(tzinfo=None),
     commit: bool = True,
 ) -> LandingReport:
-    """Land every new or changed file; identical re-deliveries are skipped.
+    """Land every new or changed file; a file identical to its path's last delivery is skipped.
+
+    "Changed" compares with the latest delivery of the same path, so a file put back to an
+    earlier version is a new delivery again (and wins downstream, being the latest).
 
     With ``commit=False`` the new files are landed but not yet in the load log: the caller
     audits the batch first and calls ``commit_landing``; a batch never committed is removed as
@@ -175,7 +213,7 @@ def land(
     """
     log = read_load_log(landed_dir)
     remove_orphans(landed_dir, {r.load_id for r in log})
-    seen = {(r.source_file, r.content_hash) for r in log}
+    latest = {r.source_file: r.content_hash for r in log}  # the log is in load_id order
     next_id = max((r.load_id for r in log), default=0) + 1
     _ensure_schema_files(landed_dir)
 
@@ -184,30 +222,35 @@ def land(
     unchanged = 0
     con = duckdb.connect()
     try:
-        for done, path in enumerate(files, start=1):
-            relative = path.relative_to(landing_dir).as_posix()
-            digest = content_hash(path)
-            if (relative, digest) in seen:
-                unchanged += 1
-            else:
-                seen.add((relative, digest))
-                record = LoadRecord(
-                    load_id=next_id,
-                    source_file=relative,
-                    file_size=path.stat().st_size,
-                    content_hash=digest,
-                    source_format=FORMATS[path.suffix.lower()],
-                    rows_landed=0,
-                    rows_rejected=0,
-                    status="loaded",
-                    reason_code=None,
-                    reason_detail=None,
-                    loaded_at=now(),
-                )
-                new_records.append(_land_one(con, path, record, landed_dir))
-                next_id += 1
-            if progress:
-                progress(done, len(files))
+        with tempfile.TemporaryDirectory(prefix="cxbench-landing-") as scratch:
+            for done, path in enumerate(files, start=1):
+                relative = path.relative_to(landing_dir).as_posix()
+                size, digest, problem = _describe(path)
+                if latest.get(relative) == digest:
+                    unchanged += 1
+                else:
+                    latest[relative] = digest
+                    record = LoadRecord(
+                        load_id=next_id,
+                        source_file=relative,
+                        file_size=size,
+                        content_hash=digest,
+                        source_format=FORMATS[path.suffix.lower()],
+                        rows_landed=0,
+                        rows_rejected=0,
+                        status="loaded",
+                        reason_code=None,
+                        reason_detail=None,
+                        loaded_at=now(),
+                    )
+                    if problem is not None:
+                        record = _quarantined(record, problem)
+                    else:
+                        record = _land_one(con, path, record, landed_dir, Path(scratch))
+                    new_records.append(record)
+                    next_id += 1
+                if progress:
+                    progress(done, len(files))
     finally:
         con.close()
     report = LandingReport(
@@ -225,41 +268,78 @@ def commit_landing(landed_dir: Path, report: LandingReport) -> None:
         write_load_log(landed_dir, report.previous + report.new_files)
 
 
+def _describe(path: Path) -> tuple[int, str, FileQuarantined | None]:
+    """Size and content hash; a file the OS will not let us read is quarantined, not fatal."""
+    try:
+        return path.stat().st_size, content_hash(path), None
+    except OSError as exc:
+        return 0, "", FileQuarantined("unreadable", f"the file cannot be opened: {exc.strerror}")
+
+
+def _quarantined(record: LoadRecord, problem: FileQuarantined) -> LoadRecord:
+    return replace(
+        record,
+        status="quarantined",
+        reason_code=problem.reason_code,
+        reason_detail=problem.detail,
+        rows_landed=0,
+        rows_rejected=0,
+    )
+
+
 def _land_one(
-    con: duckdb.DuckDBPyConnection, path: Path, record: LoadRecord, landed_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    record: LoadRecord,
+    landed_dir: Path,
+    scratch: Path,
 ) -> LoadRecord:
     try:
-        if record.file_size == 0:
+        if _is_blank(path, record.file_size):
             raise FileQuarantined("empty_file", "the file is empty")
+        source = _readable_path(path, scratch, record.load_id)
         reader = {"csv": _read_csv, "parquet": _read_parquet, "jsonl": _read_jsonl}
-        select_sql, params, rejects_sql = reader[record.source_format](con, path)
-        landed, rejected = _write_landed(con, record, select_sql, params, rejects_sql, landed_dir)
+        landed, rejected = _stage(con, reader[record.source_format](con, source))
+        _check_whole_file(con, path, landed, rejected)
+        _write_landed(con, record, landed_dir, landed, rejected)
     except FileQuarantined as exc:
-        return replace(
-            record, status="quarantined", reason_code=exc.reason_code, reason_detail=exc.detail
-        )
-    except duckdb.Error as exc:
-        code = (
-            "not_utf8"
-            if "unicode" in str(exc).lower() or "utf-8" in str(exc).lower()
-            else ("unreadable")
-        )
-        return replace(
-            record, status="quarantined", reason_code=code, reason_detail=_first_line(str(exc))
-        )
-    if landed == 0 and rejected == 0:
         _discard_landed(landed_dir, record.load_id)
-        return replace(
-            record,
-            status="quarantined",
-            reason_code="header_only",
-            reason_detail="the file has a header but no rows",
-        )
+        return _quarantined(record, exc)
+    except (duckdb.Error, OSError) as exc:
+        _discard_landed(landed_dir, record.load_id)
+        reason = _error_reason(exc)
+        detail = FILE_REASONS[reason] if reason == "not_utf8" else _first_line(str(exc))
+        return _quarantined(record, FileQuarantined(reason, detail))
     return replace(record, rows_landed=landed, rows_rejected=rejected)
+
+
+def _error_reason(exc: Exception) -> str:
+    message = str(exc).lower()
+    if any(word in message for word in ("utf-8", "utf8", "unicode", "encoding")):
+        return "not_utf8"
+    return "unreadable"
 
 
 def _first_line(message: str) -> str:
     return message.strip().splitlines()[0][:500] if message.strip() else "unreadable"
+
+
+def _is_blank(path: Path, size: int) -> bool:
+    """Nothing but whitespace (and perhaps a byte-order mark): empty, not a broken header."""
+    if size == 0:
+        return True
+    if size > BLANK_CHECK_BYTES:
+        return False
+    return not path.read_bytes().removeprefix(b"\xef\xbb\xbf").strip()
+
+
+def _readable_path(path: Path, scratch: Path, load_id: int) -> Path:
+    """A path DuckDB reads literally: one with glob characters is read through a symlink."""
+    if GLOB_CHARACTERS.isdisjoint(str(path)):
+        return path
+    link = scratch / f"{load_id:08d}{path.suffix.lower()}"
+    link.symlink_to(path.resolve())
+    return link
 
 
 def _match_columns(names: list[str]) -> dict[str, int]:
@@ -271,10 +351,14 @@ def _match_columns(names: list[str]) -> dict[str, int]:
             if key in positions:
                 raise FileQuarantined("duplicate_columns", f"the column {key} appears twice")
             positions[key] = index
-    missing = [c for c in REQUIRED_COLUMNS if c not in positions]
+    _require(positions)
+    return positions
+
+
+def _require(found: Iterable[str]) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in set(found)]
     if missing:
         raise FileQuarantined("missing_columns", "missing required columns: " + ", ".join(missing))
-    return positions
 
 
 def _projection(positions: dict[str, int], source_name: Callable[[int], str]) -> str:
@@ -288,7 +372,7 @@ def _projection(positions: dict[str, int], source_name: Callable[[int], str]) ->
     return ", ".join(parts)
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[object], str | None]:
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> _Scan:
     header_line = _csv_header_line(path)
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter), [])
@@ -300,15 +384,19 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[obj
         f"auto_detect = false, columns = {columns_sql}, store_rejects = true, "
         "strict_mode = true, max_line_size = 4000000)"
     )
-    select_sql = f"select {_projection(positions, lambda i: f'c{i}')} from {scan}"  # noqa: S608 - generated identifiers only
+    # The reader keeps the file's order, so row_number() is the record's position in the file.
+    rows_sql = (
+        "select row_number() over () as source_row, "  # noqa: S608 - generated identifiers only
+        f"{_projection(positions, lambda i: f'c{i}')} from {scan}"
+    )
     # One row per rejected line, however many errors the parser reported on it.
     rejects_sql = (
         "select line as source_line, any_value(csv_line) as raw_line, "
         "string_agg(distinct error_type, ', ') as error_type, "
         "min(error_message) as error_message "
-        "from reject_errors group by line order by line"
+        "from reject_errors group by line"
     )
-    return select_sql, [str(path), delimiter], rejects_sql
+    return _Scan(rows_sql, [str(path), delimiter], rejects_sql)
 
 
 def _csv_header_line(path: Path) -> str:
@@ -320,89 +408,229 @@ def _csv_header_line(path: Path) -> str:
         raise FileQuarantined("not_utf8", "the file is not UTF-8 text") from exc
 
 
-def _read_parquet(
-    con: duckdb.DuckDBPyConnection, path: Path
-) -> tuple[str, list[object], str | None]:
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> _Scan:
+    with path.open("rb") as handle:
+        head = handle.read(4)
+        handle.seek(max(path.stat().st_size - 4, 0))
+        if head == PARQUET_MAGIC and handle.read(4) != PARQUET_MAGIC:
+            raise FileQuarantined("truncated", "the Parquet file has no footer: it is truncated")
     names = [
         row[0]
         for row in con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
     ]
     positions = _match_columns(names)
-    # Positional access (#n) keeps client header names out of the SQL text.
-    scan = "(select * from read_parquet(?))"
-    select_sql = f"select {_projection(positions, lambda i: f'#{i + 1}')} from {scan}"  # noqa: S608 - generated identifiers only
-    return select_sql, [str(path)], None
+    # Positional access (#n) keeps client header names out of the SQL text; the row number the
+    # reader adds comes after the file's own columns.
+    scan = "(select * from read_parquet(?, file_row_number = true))"
+    rows_sql = (
+        f"select #{len(names) + 1} + 1 as source_row, "  # noqa: S608 - generated identifiers only
+        f"{_projection(positions, lambda i: f'#{i + 1}')} from {scan}"
+    )
+    return _Scan(rows_sql, [str(path)])
 
 
-def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[object], str | None]:
+def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> _Scan:
+    """Objects into ``jsonl_objects`` (source_row, j); lines that are not objects are rejects.
+
+    The streaming reader handles a clean file; a file with a bad line is split into lines so
+    each bad line is quarantined with its line number and the good ones still load.
+    """
+    try:
+        con.execute(
+            "create or replace temp table jsonl_objects as "
+            "select row_number() over () as source_row, j from read_ndjson_objects(?) as t (j)",
+            [str(path)],
+        )
+        clean = not _jsonl_has_problems(con)
+    except duckdb.Error:
+        clean = False
+    if clean:
+        con.execute(f"create or replace temp table jsonl_rejects ({REJECTS_SCHEMA})")
+    else:
+        _split_jsonl_lines(con, path)
     keys = [
         row[0]
         for row in con.execute(
-            "select distinct unnest(json_keys(j)) from read_ndjson_objects(?) as t(j)", [str(path)]
+            "select distinct unnest(json_keys(j)) from jsonl_objects order by 1"
         ).fetchall()
     ]
-    positions = _match_columns(keys)
+    spellings: dict[str, list[str]] = {}
+    for key in keys:
+        column = key.strip().lower()
+        if column in LANDING_COLUMNS:
+            spellings.setdefault(column, []).append(key)
+    objects = con.execute("select count(*) from jsonl_objects").fetchone()
+    if objects and objects[0]:  # with no object at all the file is judged by its rejects
+        _require(spellings)
     params: list[object] = []
     parts = []
     for column in LANDING_COLUMNS:
-        if column in positions:
-            parts.append(f"json_extract_string(j, ?) as {column}")
-            params.append('$."' + keys[positions[column]].replace('"', '\\"') + '"')
-        else:
-            parts.append(f"cast(null as varchar) as {column}")
-    params.append(str(path))
-    select_sql = f"select {', '.join(parts)} from read_ndjson_objects(?) as t(j)"  # noqa: S608 - generated identifiers only
-    return select_sql, params, None
+        # Different objects may spell a key differently; one object never holds two spellings
+        # (that line is rejected as a duplicate key), so coalesce picks the one it has.
+        paths = ["json_extract_string(j, ?)" for _ in spellings.get(column, [])]
+        params.extend('$."' + key + '"' for key in spellings.get(column, []))
+        value = f"coalesce({', '.join(paths)})" if paths else "cast(null as varchar)"
+        parts.append(f"{value} as {column}")
+    rows_sql = f"select source_row, {', '.join(parts)} from jsonl_objects"  # noqa: S608 - generated identifiers only
+    return _Scan(rows_sql, params, "select * from jsonl_rejects")
+
+
+def _contract_keys_sql(table: str, row_column: str, json_column: str) -> str:
+    """Contract columns each JSON object holds (lower case), one row per key occurrence."""
+    contract = ", ".join(f"'{c}'" for c in LANDING_COLUMNS)
+    return (
+        f"select {row_column} as object_row, lower(trim(k)) as column_name "  # noqa: S608 - generated identifiers only
+        f"from (select {row_column}, unnest(json_keys({json_column})) as k from {table}) "
+        f"where lower(trim(k)) in ({contract})"
+    )
+
+
+def _jsonl_has_problems(con: duckdb.DuckDBPyConnection) -> bool:
+    """A value that is not an object, or an object naming a contract column twice."""
+    keys = _contract_keys_sql("jsonl_objects", "source_row", "j")
+    row = con.execute(
+        "select exists (select 1 from jsonl_objects where json_type(j) != 'OBJECT') "  # noqa: S608 - generated identifiers only
+        f"or exists (select 1 from ({keys}) group by object_row, column_name having count(*) > 1)"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _split_jsonl_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Line by line: objects to ``jsonl_objects``, every other non-blank line to rejects."""
+    con.execute(
+        "create or replace temp table jsonl_lines as "
+        "with file as (select string_split(content, chr(10)) as lines from read_text(?)), "
+        "numbered as ("
+        "    select unnest(lines) as line, unnest(range(1, len(lines) + 1)) as source_line"
+        "    from file"
+        ") "
+        "select source_line, rtrim(if(source_line = 1, ltrim(line, chr(65279)), line), chr(13)) "
+        "as line from numbered where trim(line, ' ' || chr(9) || chr(13)) != ''",
+        [str(path)],
+    )
+    duplicated = _contract_keys_sql(
+        "(select * from jsonl_lines where json_valid(line))", "source_line", "line"
+    )
+    con.execute(
+        "create or replace temp table jsonl_checked as "  # noqa: S608 - generated identifiers only
+        "select source_line, line, case "
+        "    when not json_valid(line) then 'MALFORMED JSON' "
+        "    when json_type(try_cast(line as json)) != 'OBJECT' then 'NOT A JSON OBJECT' "
+        f"    when source_line in (select object_row from ({duplicated}) "
+        "        group by object_row, column_name having count(*) > 1) then 'DUPLICATE KEY' "
+        "end as error_type from jsonl_lines"
+    )
+    con.execute(
+        "create or replace temp table jsonl_objects as "
+        "select row_number() over (order by source_line) as source_row, line::json as j "
+        "from jsonl_checked where error_type is null order by source_line"
+    )
+    con.execute(
+        "create or replace temp table jsonl_rejects as "
+        "select source_line, line as raw_line, error_type, case error_type "
+        "    when 'MALFORMED JSON' then 'The line is not valid JSON.' "
+        "    when 'NOT A JSON OBJECT' then 'The line is JSON but not an object.' "
+        "    else 'The object names a contract column twice (ignoring case).' "
+        "end as error_message from jsonl_checked where error_type is not null"
+    )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, scan: _Scan) -> tuple[int, int]:
+    """Read the file into the temp tables landed_batch and landed_rejects; count both."""
+    # The CSV reader appends to these; start each file with none from the previous one.
+    con.execute("drop table if exists reject_errors")
+    con.execute("drop table if exists reject_scans")
+    con.execute(f"create or replace temp table landed_batch as {scan.rows_sql}", scan.params)
+    if scan.rejects_sql:
+        con.execute(f"create or replace temp table landed_rejects as {scan.rejects_sql}")
+    else:
+        con.execute(f"create or replace temp table landed_rejects ({REJECTS_SCHEMA})")
+    counted = con.execute(
+        "select (select count(*) from landed_batch), (select count(*) from landed_rejects)"
+    ).fetchone()
+    return (int(counted[0]), int(counted[1])) if counted else (0, 0)
+
+
+def _check_whole_file(
+    con: duckdb.DuckDBPyConnection, path: Path, landed: int, rejected: int
+) -> None:
+    """Problems that make the file as a whole unusable, found once it has been parsed."""
+    if landed == 0 and rejected == 0:
+        raise FileQuarantined("header_only", "the file has a header or schema but no rows")
+    if not rejected:
+        return
+    encoding = con.execute(
+        "select min(source_line) from landed_rejects where error_type like '%INVALID ENCODING%'"
+    ).fetchone()
+    if encoding and encoding[0] is not None:
+        raise FileQuarantined("not_utf8", f"the file is not UTF-8 text (line {encoding[0]})")
+    last = con.execute(
+        "select source_line, raw_line, error_type from landed_rejects "
+        "order by source_line desc limit 1"
+    ).fetchone()
+    if last and _runs_to_end_of_file(path, last[1] or "", last[2] or ""):
+        raise FileQuarantined(
+            "truncated",
+            f"the file ends in the middle of a record (line {last[0]}); deliver it again",
+        )
+    if landed == 0:
+        first = con.execute(
+            "select source_line, error_message from landed_rejects order by source_line limit 1"
+        ).fetchone()
+        where = f" (line {first[0]}: {first[1]})" if first else ""
+        raise FileQuarantined(
+            "unreadable", f"none of the file's {rejected} rows can be read{where}"
+        )
+
+
+def _runs_to_end_of_file(path: Path, raw_line: str, error_type: str) -> bool:
+    """The rejected record is the file's cut-off end: it is its last bytes, and either no line
+    break follows it or a quoted field in it was never closed."""
+    tail = raw_line.encode("utf-8")
+    size = path.stat().st_size
+    if not tail or len(tail) > size:
+        return False
+    with path.open("rb") as handle:
+        handle.seek(size - len(tail))
+        if handle.read() != tail:
+            return False
+    return not tail.endswith(b"\n") or "UNQUOTED VALUE" in error_type
 
 
 def _write_landed(
     con: duckdb.DuckDBPyConnection,
     record: LoadRecord,
-    select_sql: str,
-    params: list[object],
-    rejects_sql: str | None,
     landed_dir: Path,
-) -> tuple[int, int]:
-    answers = landed_dir / ANSWERS_DIR / f"{record.load_id:08d}.parquet"
-    tmp = answers.with_name(answers.name + ".tmp")
-    # The CSV reader appends to these; start each file with none from the previous one.
-    con.execute("drop table if exists reject_errors")
-    con.execute("drop table if exists reject_scans")
-    con.execute(
-        "create or replace temp table landed_batch as "  # noqa: S608 - generated identifiers only
-        f"select row_number() over () as source_row, * from ({select_sql})",
-        params,
-    )
-    landed = con.execute("select count(*) from landed_batch").fetchone()
-    rows = int(landed[0]) if landed else 0
-    if rows:
-        con.execute(
-            "copy (select ?::bigint as load_id, ?::varchar as source_file, source_row, "
+    landed: int,
+    rejected: int,
+) -> None:
+    name = f"{record.load_id:08d}.parquet"
+    if landed:
+        _copy_atomically(
+            con,
+            "select ?::bigint as load_id, ?::varchar as source_file, source_row, "
             "?::varchar as source_format, * exclude (source_row) from landed_batch "
-            "order by source_row) to ? (format parquet, compression zstd)",
-            [record.load_id, record.source_file, record.source_format, str(tmp)],
+            "order by source_row",
+            [record.load_id, record.source_file, record.source_format],
+            landed_dir / ANSWERS_DIR / name,
         )
-        os.replace(tmp, answers)
-    rejected = 0
-    if rejects_sql:
-        rejected_row = con.execute(
-            "select count(distinct line), count(*) filter (error_type = 'INVALID ENCODING') "
-            "from reject_errors"
-        ).fetchone()
-        rejected, invalid_encoding = (int(v) for v in rejected_row) if rejected_row else (0, 0)
-        if invalid_encoding:
-            _discard_landed(landed_dir, record.load_id)
-            raise FileQuarantined("not_utf8", "the file is not UTF-8 text")
-        if rejected:
-            rejects = landed_dir / REJECTS_DIR / f"{record.load_id:08d}.parquet"
-            tmp = rejects.with_name(rejects.name + ".tmp")
-            con.execute(
-                "copy (select ?::bigint as load_id, ?::varchar as source_file, * "  # noqa: S608 - generated identifiers only
-                f"from ({rejects_sql})) to ? (format parquet)",
-                [record.load_id, record.source_file, str(tmp)],
-            )
-            os.replace(tmp, rejects)
-    return rows, rejected
+    if rejected:
+        _copy_atomically(
+            con,
+            "select ?::bigint as load_id, ?::varchar as source_file, source_line, raw_line, "
+            "error_type, error_message from landed_rejects order by source_line",
+            [record.load_id, record.source_file],
+            landed_dir / REJECTS_DIR / name,
+        )
+
+
+def _copy_atomically(
+    con: duckdb.DuckDBPyConnection, select_sql: str, params: list[object], target: Path
+) -> None:
+    """Write under a temporary name, then rename: dbt's globs never see half a file."""
+    tmp = target.with_name(target.name + ".tmp")
+    con.execute(f"copy ({select_sql}) to ? (format parquet, compression zstd)", [*params, str(tmp)])
+    os.replace(tmp, target)
 
 
 def _ensure_schema_files(landed_dir: Path) -> None:
@@ -417,8 +645,7 @@ def _ensure_schema_files(landed_dir: Path) -> None:
             ),
             (
                 REJECTS_DIR,
-                "load_id bigint, source_file varchar, source_line bigint, "
-                "raw_line varchar, error_type varchar, error_message varchar",
+                "load_id bigint, source_file varchar, " + REJECTS_SCHEMA,
             ),
         ):
             target = landed_dir / sub / SCHEMA_FILE

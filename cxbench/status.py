@@ -7,11 +7,15 @@ while a build is writing.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from cxbench.build import LAST_BUILD
 from cxbench.publish import current_snapshot
 from cxbench.settings import Settings
+
+# Per-file lines shown by default; `cxbench status --files` shows every file.
+MAX_FILES_SHOWN = 20
 
 
 def load_last_build(settings: Settings) -> dict[str, Any] | None:
@@ -22,7 +26,8 @@ def load_last_build(settings: Settings) -> dict[str, Any] | None:
     return data
 
 
-def render_status(settings: Settings) -> str:
+def render_status(settings: Settings, *, all_files: bool = False) -> str:
+    """The status report; per-file reconciliation lists every file only with ``all_files``."""
     lines: list[str] = []
     snapshot = current_snapshot(settings.published)
     if snapshot is None:
@@ -58,30 +63,63 @@ def render_status(settings: Settings) -> str:
                 lines.append(f"    ✗ {outcome.get('expectation')}: {outcome.get('detail')}")
     for failed in last.get("dbt", {}).get("failed", []):
         lines.append(f"  dbt {failed['status']}: {failed['node']} — {failed.get('message')}")
+    if last.get("dbt", {}).get("full_refresh"):
+        lines.append(f"  dbt: full refresh ({last['dbt']['full_refresh']})")
+    elif last.get("dbt", {}).get("counts"):
+        lines.append("  dbt: incremental (only new deliveries processed)")
     landing = last.get("landing", {})
     if landing:
+        quarantined = len(landing.get("quarantined_files", []))
         lines.append(
             f"  landing: {landing.get('new_files', 0)} new files, "
             f"{landing.get('unchanged_files', 0)} unchanged"
+            + (f", {quarantined} quarantined as a whole" if quarantined else "")
         )
     rec = last.get("reconciliation", {})
     if rec:
-        lines.append(
-            f"Rows: {rec['rows_landed']:,} landed = {rec['rows_accepted']:,} accepted + "
-            f"{rec['rows_quarantined']:,} quarantined + {rec['rows_superseded']:,} superseded"
-        )
-        reasons = rec.get("quarantine_reasons", {})
-        if reasons:
-            lines.append(
-                "Quarantine by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.items())
-            )
-        lines.append("Files (landed = accepted + quarantined + superseded):")
-        for f in rec.get("files", []):
-            flag = (
-                f" [file quarantined: {f['file_reason_code']}]" if f.get("file_reason_code") else ""
-            )
-            lines.append(
-                f"  {f['source_file']}: {f['rows_landed']:,} = {f['rows_accepted']:,} + "
-                f"{f['rows_quarantined']:,} + {f['rows_superseded']:,}{flag}"
-            )
+        lines.extend(_reconciliation_lines(rec, all_files=all_files))
     return "\n".join(lines)
+
+
+def _reconciliation_lines(rec: dict[str, Any], *, all_files: bool) -> list[str]:
+    """Totals always; per file only what needs a look, unless every file is asked for."""
+    files: list[dict[str, Any]] = rec.get("files", [])
+    lines = [
+        f"Rows: {rec['rows_landed']:,} landed = {rec['rows_accepted']:,} accepted + "
+        f"{rec['rows_quarantined']:,} quarantined + {rec['rows_superseded']:,} superseded "
+        f"in {len(files):,} files"
+    ]
+    reasons = rec.get("quarantine_reasons", {})
+    if reasons:
+        lines.append("Quarantine by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.items()))
+    file_reasons = Counter(f["file_reason_code"] for f in files if f.get("file_reason_code"))
+    if file_reasons:
+        lines.append(
+            "Files quarantined as a whole: "
+            + ", ".join(f"{k} {v:,}" for k, v in file_reasons.most_common())
+        )
+    shown = files if all_files else [f for f in files if _needs_a_look(f)]
+    if not shown:
+        lines.append("Every file's rows were accepted (`cxbench status --files` lists them).")
+        return lines
+    heading = "Files" if all_files else "Files with quarantined or superseded rows"
+    lines.append(
+        f"{heading} ({len(shown):,} of {len(files):,}), "
+        "landed = accepted + quarantined + superseded:"
+    )
+    limit = len(shown) if all_files else MAX_FILES_SHOWN
+    for f in shown[:limit]:
+        flag = f" [file quarantined: {f['file_reason_code']}]" if f.get("file_reason_code") else ""
+        lines.append(
+            f"  {f['source_file']}: {f['rows_landed']:,} = {f['rows_accepted']:,} + "
+            f"{f['rows_quarantined']:,} + {f['rows_superseded']:,}{flag}"
+        )
+    if len(shown) > limit:
+        lines.append(
+            f"  … and {len(shown) - limit:,} more (`cxbench status --files` lists every file)"
+        )
+    return lines
+
+
+def _needs_a_look(file: dict[str, Any]) -> bool:
+    return bool(file.get("file_reason_code") or file["rows_quarantined"] or file["rows_superseded"])

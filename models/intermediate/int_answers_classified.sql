@@ -2,12 +2,38 @@
 -- status: accepted, quarantined (with a reason code) or superseded (an older delivery of the
 -- same client_id × response_id × question). Nothing a client sent is dropped here; the
 -- quarantine, answers fact and file reconciliation all read this one model.
-{{ config(materialized='table') }}
+--
+-- Incremental: a build classifies only the rows of deliveries newer than any already here,
+-- together with the accepted answers those rows repeat (a new delivery may supersede them),
+-- and merges both on load_id × source_row. Load ids only grow, so the newest valid delivery of
+-- a key is always in the batch and the result equals a full refresh.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['load_id', 'source_row'],
+        on_schema_change='fail',
+    )
+}}
+
+{%- set classified_columns = [
+    'load_id', 'source_file', 'source_row', 'source_format', 'client_id', 'response_id',
+    'responded_at_raw', 'responded_at', 'touchpoint_label', 'touchpoint_code', 'channel', 'unit',
+    'question', 'answer_raw', 'answer_text', 'answer_number', 'industry_code', 'metric_code',
+    'scale_min', 'scale_max', 'higher_is_better', 'reason_code',
+] %}
 
 with
 
 answers as (
     select * from {{ ref('stg_landing__answers') }}
+    {% if is_incremental() %}
+        where load_id > {{ load_id_watermark() }}
+    {% endif %}
+),
+
+load_log as (
+    select * from {{ ref('stg_landing__load_log') }}
 ),
 
 clients as (
@@ -38,6 +64,7 @@ touchpoint_lookup as (
 mapped as (
     select
         answers.*,
+        load_log.loaded_at,
         clients.client_id is not null as is_known_client,
         clients.industry_code,
         coalesce(touchpoint_lookup.touchpoint_code, touchpoints.touchpoint_code) as touchpoint_code,
@@ -46,6 +73,8 @@ mapped as (
         question_map.scale_max,
         question_map.higher_is_better
     from answers
+    left join load_log
+        on answers.load_id = load_log.load_id
     left join clients
         on answers.client_id = clients.client_id
     left join touchpoint_lookup
@@ -60,6 +89,8 @@ mapped as (
             and lower(answers.question) = lower(trim(question_map.question))
 ),
 
+-- "In the future" means after the delivery landed, so a row's status never depends on when
+-- the build runs and an incremental build agrees with a full refresh.
 checked as (
     select
         *,
@@ -73,9 +104,7 @@ checked as (
             when touchpoint_code is null then 'unknown_touchpoint'
             when responded_at_raw is null then 'missing_timestamp'
             when responded_at is null then 'timestamp_unparseable'
-            when
-                responded_at
-                > timezone('UTC', now()) + to_hours({{ var('future_tolerance_hours') }})
+            when responded_at > loaded_at + to_hours({{ var('future_tolerance_hours') }})
                 then 'timestamp_in_future'
             when answer_text is null then 'answer_missing'
             when metric_code = 'comment' then null
@@ -87,7 +116,44 @@ checked as (
     from mapped
 ),
 
--- Latest valid delivery wins: a bad re-delivery never hides a good answer.
+new_rows as (
+    select {{ classified_columns | join(', ') }}
+    from checked
+),
+
+{% if is_incremental() %}
+    new_valid_keys as (
+        select distinct
+            client_id,
+            response_id,
+            lower(question) as question_key
+        from new_rows
+        where reason_code is null
+    ),
+
+    -- Answers an earlier build accepted whose key a new valid row repeats.
+    repeated_accepted as (
+        select classified_before.* exclude (classified_before.row_status)
+        from {{ this }} as classified_before
+        inner join new_valid_keys
+            on
+                classified_before.client_id = new_valid_keys.client_id
+                and classified_before.response_id = new_valid_keys.response_id
+                and lower(classified_before.question) = new_valid_keys.question_key
+        where classified_before.row_status = 'accepted'
+    ),
+{% endif %}
+
+candidates as (
+    select * from new_rows
+    {% if is_incremental() %}
+        union all
+        select * from repeated_accepted
+    {% endif %}
+),
+
+-- Latest valid delivery wins (a later load, then a later row of the same file): a bad
+-- re-delivery never hides a good answer.
 ranked as (
     select
         *,
@@ -98,33 +164,12 @@ ranked as (
                     order by load_id desc, source_row desc
                 )
         end as delivery_rank
-    from checked
+    from candidates
 ),
 
 final as (
     select
-        load_id,
-        source_file,
-        source_row,
-        source_format,
-        client_id,
-        response_id,
-        responded_at_raw,
-        responded_at,
-        touchpoint_label,
-        touchpoint_code,
-        channel,
-        unit,
-        question,
-        answer_raw,
-        answer_text,
-        answer_number,
-        industry_code,
-        metric_code,
-        scale_min,
-        scale_max,
-        higher_is_better,
-        reason_code,
+        {{ classified_columns | join(',\n        ') }},
         case
             when reason_code is not null then 'quarantined'
             when delivery_rank = 1 then 'accepted'

@@ -1,14 +1,36 @@
 -- Quarantine: every landed row that could not be accepted, with its file, its content as
--- delivered and a reason code — including CSV lines the parser could not split and rows of
--- files quarantined as a whole are in the load log (fct_file_reconciliation).
+-- delivered and a reason code — including CSV and JSONL lines the parser could not read
+-- (malformed_row). Files quarantined as a whole are in the load log and in
+-- fct_file_reconciliation with their file-level reason.
+--
+-- Incremental: a row's quarantine never changes once decided, so a build adds only the rows
+-- of deliveries newer than any already here (merged on quarantined_row_id, so re-running
+-- changes nothing).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key='quarantined_row_id',
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 classified as (
     select * from {{ ref('int_answers_classified') }}
+    where
+        row_status = 'quarantined'
+        {% if is_incremental() %}
+            and load_id > {{ load_id_watermark() }}
+        {% endif %}
 ),
 
 rejected_lines as (
     select * from {{ ref('stg_landing__rejected_lines') }}
+    {% if is_incremental() %}
+        where load_id > {{ load_id_watermark() }}
+    {% endif %}
 ),
 
 quarantined_answers as (
@@ -28,7 +50,6 @@ quarantined_answers as (
         answer_raw,
         cast(null as varchar) as raw_line
     from classified
-    where row_status = 'quarantined'
 ),
 
 malformed_lines as (

@@ -2,8 +2,18 @@
 -- in CSV), lower-case channel. Raw text is kept beside every parsed value for quarantine.
 with
 
+load_log as (
+    select * from {{ source('landing', 'load_log') }}
+),
+
+-- Only deliveries the load log records as loaded: a file an interrupted landing left on disk
+-- is not a delivery yet (the next landing removes it and may reuse its load id).
 landed_answers as (
     select * from {{ source('landing', 'landed_answers') }}
+    where load_id in (
+        select load_log.load_id from load_log
+        where load_log.status = 'loaded'
+    )
 ),
 
 trimmed as (
@@ -24,19 +34,49 @@ trimmed as (
     from landed_answers
 ),
 
-final as (
+parsed as (
     select
         *,
         -- A naive value is UTC (the session time zone); an offset is honoured.
-        timezone('UTC', try_cast(responded_at_raw as timestamptz)) as responded_at,
-        try_cast(
-            case
-                when source_format = 'csv' and regexp_full_match(answer_text, '[+-]?[0-9]+,[0-9]+')
-                    then replace(answer_text, ',', '.')
-                else answer_text
-            end as double
-        ) as answer_number
+        try_cast(responded_at_raw as timestamptz) as responded_at_parsed,
+        case
+            when source_format = 'csv' and regexp_full_match(answer_text, '[+-]?[0-9]+,[0-9]+')
+                then replace(answer_text, ',', '.')
+            else answer_text
+        end as answer_decimal_point
     from trimmed
+),
+
+final as (
+    select
+        load_id,
+        source_file,
+        source_row,
+        source_format,
+        client_id,
+        response_id,
+        responded_at_raw,
+        touchpoint_label,
+        channel,
+        unit,
+        question,
+        answer_raw,
+        answer_text,
+        -- ISO 8601 dates and timestamps only: DuckDB would also read 'epoch' and 'infinity'.
+        case
+            when regexp_matches(responded_at_raw, '^[0-9]{4}-[0-9]{2}-[0-9]{2}')
+                then timezone('UTC', responded_at_parsed)
+        end as responded_at,
+        -- Plain decimal notation only: DuckDB would also read 'nan', 'inf' and '1_000'.
+        case
+            when
+                regexp_full_match(
+                    answer_decimal_point, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?'
+                )
+                and isfinite(try_cast(answer_decimal_point as double))
+                then try_cast(answer_decimal_point as double)
+        end as answer_number
+    from parsed
 )
 
 select * from final

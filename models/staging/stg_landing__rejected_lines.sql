@@ -1,8 +1,17 @@
--- CSV lines that could not be split into the header's columns: quarantined as malformed rows.
+-- Lines a parser could not read (CSV or JSONL): quarantined as malformed rows.
 with
 
+load_log as (
+    select * from {{ source('landing', 'load_log') }}
+),
+
+-- Only deliveries the load log records as loaded (see stg_landing__answers).
 rejected_lines as (
     select * from {{ source('landing', 'rejected_lines') }}
+    where load_id in (
+        select load_log.load_id from load_log
+        where load_log.status = 'loaded'
+    )
 ),
 
 final as (

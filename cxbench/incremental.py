@@ -1,0 +1,49 @@
+"""When a build may be incremental: only while the project that built the tables is unchanged.
+
+Incremental models keep rows that earlier builds computed. Those rows stay right only while
+the rules that computed them stay the same: the seeds (a client onboarded after its files were
+quarantined as ``unknown_client``), the macros (the metric rules behind ``fct_answers.points``),
+the models and the vars. So the build fingerprints all of that and runs a full refresh whenever
+it differs from the fingerprint of the last successful dbt build; the user never has to
+remember ``--full-refresh`` after editing a seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from cxbench.files import write_atomically
+from cxbench.settings import Settings
+
+FINGERPRINT_FILE = "dbt_project.fingerprint"
+# What decides the content of a built row (tests and docs do not).
+PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")
+PROJECT_SUFFIXES = frozenset({".sql", ".csv", ".yml", ".yaml"})
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for part in PROJECT_PARTS:
+        root = project_dir / part
+        files = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
+        for path in files:
+            if path.is_file() and path.suffix in PROJECT_SUFFIXES:
+                digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def full_refresh_reason(settings: Settings, fingerprint: str) -> str | None:
+    """Why this build must rebuild the incremental models from scratch, or None."""
+    stored = settings.warehouse / FINGERPRINT_FILE
+    if not stored.exists():
+        return "first build of this warehouse"
+    if stored.read_text().strip() != fingerprint:
+        return "the dbt project (models, macros, seeds or vars) changed since the last build"
+    return None
+
+
+def remember_project(settings: Settings, fingerprint: str) -> None:
+    """Called after a successful dbt build: its tables were made by this project."""
+    write_atomically(settings.warehouse / FINGERPRINT_FILE, fingerprint + "\n")

@@ -1,0 +1,5 @@
+{#- The newest delivery an incremental model already holds (0 while it is empty). Load ids only
+    grow, so an incremental build reads just the rows with a larger load_id. -#}
+{% macro load_id_watermark() -%}
+    (select coalesce(max(watermark.load_id), 0) from {{ this }} as watermark)
+{%- endmacro %}
