@@ -7,8 +7,10 @@ Each build leaves a record (``warehouse/builds/<build_id>.json`` and ``last_buil
 
 from __future__ import annotations
 
+import importlib
 import json
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from cxbench import audit, landing, publish
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import write_atomically
-from cxbench.lock import build_lock
+from cxbench.lock import BuildLock, build_lock
 from cxbench.settings import Settings
 
 EXPECTATIONS_DIR = "expectations"
@@ -31,6 +33,7 @@ RAW_SUITE = "raw_landing.json"
 MARTS_SUITES = (("fct_benchmark_cells", "benchmark_cells.json"),)
 RAW_VIEW = ("raw", "landed_answers")
 LAST_BUILD = "last_build.json"
+AUDIT_MODULES = ("sqlalchemy", "great_expectations")
 
 Reporter = Callable[[str], None]
 
@@ -43,7 +46,7 @@ class GateFailed(CxbenchError):
 class BuildRecord:
     build_id: str
     started_at: str
-    status: str = "running"  # running | published | failed
+    status: str = "running"  # running | published | failed | interrupted
     failed_gate: str | None = None
     message: str | None = None
     finished_at: str | None = None
@@ -71,14 +74,23 @@ def run_build(
 ) -> BuildRecord:
     build_id = new_build_id()
     settings.warehouse.mkdir(parents=True, exist_ok=True)
-    with build_lock(settings.warehouse / "build.lock", build_id):
+    with build_lock(settings.warehouse / "build.lock", build_id) as lock:
         record = BuildRecord(build_id=build_id, started_at=datetime.now(UTC).isoformat())
         record.save(settings.warehouse)
         try:
-            _run_steps(settings, record, full_refresh=full_refresh, report=report)
-        except CxbenchError as exc:
-            record.status = "failed"
-            record.message = str(exc)
+            _run_steps(settings, record, lock, full_refresh=full_refresh, report=report)
+        except BaseException as exc:
+            if record.status != "published":
+                if isinstance(exc, KeyboardInterrupt):
+                    record.status = "interrupted"
+                    record.message = "The build was interrupted; nothing was published."
+                else:
+                    record.status = "failed"
+                    record.message = (
+                        str(exc)
+                        if isinstance(exc, CxbenchError)
+                        else f"unexpected {type(exc).__name__}: {exc}"
+                    )
             raise
         finally:
             record.finished_at = datetime.now(UTC).isoformat()
@@ -103,7 +115,12 @@ class _timed:
 
 
 def _run_steps(
-    settings: Settings, record: BuildRecord, *, full_refresh: bool, report: Reporter
+    settings: Settings,
+    record: BuildRecord,
+    lock: BuildLock,
+    *,
+    full_refresh: bool,
+    report: Reporter,
 ) -> None:
     removed = publish.remove_partial_snapshots(settings.published)
     if removed:
@@ -148,7 +165,9 @@ def _run_steps(
 
     with _timed(record, "dbt_build", report):
         args = ["build"] + (["--full-refresh"] if full_refresh else [])
-        dbt = run_dbt(settings, args)
+        preload = _import_in_background(AUDIT_MODULES)
+        dbt = run_dbt(settings, args, keep_fds=(lock.fd,))
+        preload.join()  # not when interrupted: a stop must not wait for an import
         record.dbt = _dbt_summary(dbt)
         if not dbt.success:
             record.failed_gate = "dbt_build"
@@ -188,6 +207,23 @@ def _run_steps(
         publish.prune_snapshots(settings.published, settings.keep_snapshots)
     record.status = "published"
     record.published_build_id = snapshot.build_id
+
+
+def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
+    """Import ``modules`` in a thread while dbt runs: the build process only waits for its
+    child then, and Great Expectations takes ~10 s of CPU to import, which the mart audit
+    would otherwise add to every build that had no raw batch to audit."""
+
+    def load() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: S112 - the audit imports it again and reports the error
+                continue
+
+    thread = threading.Thread(target=load, name="preload-audit", daemon=True)
+    thread.start()
+    return thread
 
 
 def _progress(report: Reporter, unit: str) -> Callable[[int, int], None]:

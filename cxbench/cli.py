@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 from cxbench.errors import CxbenchError
 from cxbench.settings import get_settings
@@ -42,9 +44,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from cxbench.build import run_build
 
+    # `kill` (SIGTERM) stops a build like Ctrl-C: dbt is stopped and the record says so.
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     record = run_build(get_settings(), full_refresh=args.full_refresh, report=_report)
     rec = record.reconciliation
     print(
