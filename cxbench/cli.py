@@ -63,6 +63,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from cxbench.rollback import roll_back
+
+    done = roll_back(get_settings(), args.to)
+    print(f"Rolled back: {done.live} is live again (was {done.previous}).")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -139,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="audit raw → dbt build → audit marts → publish")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     build.set_defaults(func=cmd_build)
+
+    rollback = sub.add_parser(
+        "rollback", help="make the previous retained snapshot live again (or --to BUILD_ID)"
+    )
+    rollback.add_argument("--to", metavar="BUILD_ID", help="a retained snapshot to make live")
+    rollback.set_defaults(func=cmd_rollback)
 
     serve = sub.add_parser("serve", help="serve the API from the current published snapshot")
     serve.add_argument("--host", default="127.0.0.1")
