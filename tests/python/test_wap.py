@@ -41,7 +41,7 @@ from cxbench.keys import create_key
 from cxbench.landing import read_load_log
 from cxbench.publish import current_build_id, is_complete, list_snapshots
 from cxbench.settings import PROJECT_DIR, Settings
-from tests.python.helpers import make_settings
+from tests.python.helpers import make_settings, run_cxbench
 
 WAP_DEMO = {"clients": 96, "answers": 20_000, "seed": 11}
 TIMEOUT = 300.0  # a cap against hangs, never an assertion on speed
@@ -58,15 +58,7 @@ def get_json(port: int, path: str, key: str | None = None) -> dict[str, Any]:
 def run_cli(
     env: dict[str, str], *args: str, cwd: Path = PROJECT_DIR
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cxbench.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    return run_cxbench(env, *args, cwd=cwd, timeout=TIMEOUT)
 
 
 def final_message(stderr: str) -> str:
