@@ -8,6 +8,7 @@ current when it starts and finishes on it, so a switch never mixes two builds in
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import defaultdict
@@ -112,7 +113,15 @@ def _cell_order(cell: dict[str, Any]) -> tuple[str, str, str, str, str]:
 
 
 class SnapshotStore:
-    """Hands out the current snapshot; re-reads ``CURRENT`` at most every ``check_seconds``."""
+    """Hands out the current snapshot.
+
+    Every call compares ``CURRENT``'s identity (one ``stat``: a publish replaces the file, so
+    its inode and mtime change) with the one last read, and re-reads it at least every
+    ``check_seconds`` anyway. Checking on every request is what keeps a switch monotonic
+    across uvicorn workers: once any request has seen the new build, ``CURRENT`` already
+    points at it, so every request that starts later sees it too (waiting while its worker
+    loads it) and none goes back to the old one.
+    """
 
     def __init__(self, published: Path, check_seconds: float = 1.0) -> None:
         self.published = published
@@ -120,14 +129,32 @@ class SnapshotStore:
         self._lock = threading.Lock()
         self._snapshot: LoadedSnapshot | None = None
         self._checked_at = 0.0
+        self._pointer_stamp: tuple[int, int, int] | None = None
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            stat = os.stat(self.published / POINTER)
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
     def get(self) -> LoadedSnapshot | None:
+        stamp = self._stamp()
         now = time.monotonic()
-        if self._snapshot is not None and now - self._checked_at < self.check_seconds:
+        if (
+            self._snapshot is not None
+            and stamp == self._pointer_stamp
+            and now - self._checked_at < self.check_seconds
+        ):
             return self._snapshot
         with self._lock:
-            if self._snapshot is None or now - self._checked_at >= self.check_seconds:
+            if (
+                self._snapshot is None
+                or stamp != self._pointer_stamp
+                or now - self._checked_at >= self.check_seconds
+            ):
                 self._refresh()
+                self._pointer_stamp = stamp
                 self._checked_at = time.monotonic()
         return self._snapshot
 

@@ -3,12 +3,20 @@
 Every gate that fails stops the build before publishing, so the last good snapshot stays live.
 Each build leaves a record (``warehouse/builds/<build_id>.json`` and ``last_build.json``) that
 ``cxbench status`` reads without opening the DuckDB file a build may be writing.
+
+A build may die at any instant (SIGKILL, power loss). Nothing it leaves can be served: the API
+follows ``CURRENT`` only. The next build, holding the lock, cleans up before it starts: partial
+snapshot folders and temporary files, a complete snapshot the dead build never made live, and a
+record still saying "running" (settled as "interrupted"). Landing removes its own orphans, and
+DuckDB replays its write-ahead log when dbt next opens the file.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,15 +30,17 @@ import yaml
 from cxbench import audit, incremental, landing, publish
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
-from cxbench.files import write_atomically
-from cxbench.lock import build_lock
+from cxbench.files import TMP_PREFIX, write_atomically
+from cxbench.lock import BuildLock, build_lock
 from cxbench.settings import Settings
+from cxbench.testhook import pause_point
 
 EXPECTATIONS_DIR = "expectations"
 RAW_SUITE = "raw_landing.json"
 MARTS_SUITES = (("fct_benchmark_cells", "benchmark_cells.json"),)
 RAW_VIEW = ("raw", "landed_answers")
 LAST_BUILD = "last_build.json"
+AUDIT_MODULES = ("sqlalchemy", "great_expectations")
 
 Reporter = Callable[[str], None]
 
@@ -43,7 +53,7 @@ class GateFailed(CxbenchError):
 class BuildRecord:
     build_id: str
     started_at: str
-    status: str = "running"  # running | published | failed
+    status: str = "running"  # running | published | failed | interrupted
     failed_gate: str | None = None
     message: str | None = None
     finished_at: str | None = None
@@ -53,6 +63,7 @@ class BuildRecord:
     audits: list[dict[str, Any]] = field(default_factory=list)
     reconciliation: dict[str, Any] = field(default_factory=dict)
     published_build_id: str | None = None
+    cleaned_up: list[str] = field(default_factory=list)
 
     def save(self, warehouse: Path) -> None:
         builds = warehouse / "builds"
@@ -71,14 +82,24 @@ def run_build(
 ) -> BuildRecord:
     build_id = new_build_id()
     settings.warehouse.mkdir(parents=True, exist_ok=True)
-    with build_lock(settings.warehouse / "build.lock", build_id):
+    with build_lock(settings.warehouse / "build.lock", build_id) as lock:
         record = BuildRecord(build_id=build_id, started_at=datetime.now(UTC).isoformat())
         record.save(settings.warehouse)
         try:
-            _run_steps(settings, record, full_refresh=full_refresh, report=report)
-        except CxbenchError as exc:
-            record.status = "failed"
-            record.message = str(exc)
+            _clean_up_interrupted(settings, record, report)
+            _run_steps(settings, record, lock, full_refresh=full_refresh, report=report)
+        except BaseException as exc:
+            if record.status != "published":
+                if isinstance(exc, KeyboardInterrupt):
+                    record.status = "interrupted"
+                    record.message = "The build was interrupted; nothing was published."
+                else:
+                    record.status = "failed"
+                    record.message = (
+                        str(exc)
+                        if isinstance(exc, CxbenchError)
+                        else f"unexpected {type(exc).__name__}: {exc}"
+                    )
             raise
         finally:
             record.finished_at = datetime.now(UTC).isoformat()
@@ -102,13 +123,53 @@ class _timed:
         self.report(f"[{self.step}] {elapsed:.1f} s")
 
 
-def _run_steps(
-    settings: Settings, record: BuildRecord, *, full_refresh: bool, report: Reporter
-) -> None:
+def _clean_up_interrupted(settings: Settings, record: BuildRecord, report: Reporter) -> None:
+    """Remove what a build that died left behind; called with the lock held, so it is dead."""
     removed = publish.remove_partial_snapshots(settings.published)
+    builds = settings.warehouse / "builds"
+    leftovers = [
+        *builds.glob(f"{TMP_PREFIX}*"),
+        *settings.warehouse.glob(f"{TMP_PREFIX}{LAST_BUILD}.*"),
+    ]
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
+    live = publish.current_build_id(settings.published)
+    made_live = {e.get("build_id") for e in publish.read_history(settings.published)}
+    for path in sorted(builds.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if data.get("status") != "running" or data.get("build_id") == record.build_id:
+            continue
+        build_id = str(data["build_id"])
+        if build_id == live or build_id in made_live:
+            data["status"] = "published"
+            data["published_build_id"] = build_id
+            data["message"] = "Published; the build died before it could record so."
+        else:
+            data["status"] = "interrupted"
+            data["message"] = "The build died (killed or crashed); nothing of it was published."
+            if (settings.published / build_id).is_dir():
+                # Complete but never made live: the build died between writing and switching.
+                publish.remove_snapshot(settings.published, build_id)
+                removed.append(f"unpublished snapshot {build_id}")
+        write_atomically(path, json.dumps(data, indent=2, default=str))
+        removed.append(f"record of build {build_id} ({data['status']})")
     if removed:
-        report(f"removed what an interrupted build left: {', '.join(removed)}")
+        record.cleaned_up = removed
+        report(f"cleaned up after an interrupted build: {', '.join(removed)}")
 
+
+def _run_steps(
+    settings: Settings,
+    record: BuildRecord,
+    lock: BuildLock,
+    *,
+    full_refresh: bool,
+    report: Reporter,
+) -> None:
     with _timed(record, "land", report):
         landed = landing.land(
             settings.landing,
@@ -154,7 +215,9 @@ def _run_steps(
         if refresh:
             report(f"full refresh: {refresh}")
         args = ["build"] + (["--full-refresh"] if refresh else [])
-        dbt = run_dbt(settings, args)
+        preload = _import_in_background(AUDIT_MODULES)
+        dbt = run_dbt(settings, args, keep_fds=(lock.fd,))
+        preload.join()  # not when interrupted: a stop must not wait for an import
         record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}
         if not dbt.success:
             record.failed_gate = "dbt_build"
@@ -191,10 +254,37 @@ def _run_steps(
                 "vars": _dbt_vars(settings),
             },
         )
-        publish.switch_current(settings.published, snapshot.build_id)
-        publish.prune_snapshots(settings.published, settings.keep_snapshots)
-    record.status = "published"
-    record.published_build_id = snapshot.build_id
+        pause_point("publish.switch")
+        previous = publish.switch_current(settings.published, snapshot.build_id)
+        record.status = "published"
+        record.published_build_id = snapshot.build_id
+        try:
+            pruned = publish.prune_snapshots(
+                settings.published, settings.keep_snapshots, protect=[previous]
+            )
+        except OSError as exc:  # published all the same; the next build prunes again
+            report(f"could not remove old snapshots ({exc}); the next build will retry")
+        else:
+            if pruned:
+                kept = settings.keep_snapshots
+                report(f"removed old snapshots (keeping {kept}): {', '.join(pruned)}")
+
+
+def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
+    """Import ``modules`` in a thread while dbt runs: the build process only waits for its
+    child then, and Great Expectations takes ~10 s of CPU to import, which the mart audit
+    would otherwise add to every build that had no raw batch to audit."""
+
+    def load() -> None:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: S112 - the audit imports it again and reports the error
+                continue
+
+    thread = threading.Thread(target=load, name="preload-audit", daemon=True)
+    thread.start()
+    return thread
 
 
 def _progress(report: Reporter, unit: str) -> Callable[[int, int], None]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 from cxbench.errors import CxbenchError
 from cxbench.settings import get_settings
@@ -42,9 +44,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from cxbench.build import run_build
 
+    # `kill` (SIGTERM) stops a build like Ctrl-C: dbt is stopped and the record says so.
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     record = run_build(get_settings(), full_refresh=args.full_refresh, report=_report)
     rec = record.reconciliation
     print(
@@ -52,6 +60,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"accepted, {rec.get('rows_quarantined', 0):,} quarantined, "
         f"{rec.get('rows_superseded', 0):,} superseded."
     )
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from cxbench.rollback import roll_back
+
+    done = roll_back(get_settings(), args.to)
+    print(f"Rolled back: {done.live} is live again (was {done.previous}).")
     return 0
 
 
@@ -131,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="audit raw → dbt build → audit marts → publish")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     build.set_defaults(func=cmd_build)
+
+    rollback = sub.add_parser(
+        "rollback", help="make the previous retained snapshot live again (or --to BUILD_ID)"
+    )
+    rollback.add_argument("--to", metavar="BUILD_ID", help="a retained snapshot to make live")
+    rollback.set_defaults(func=cmd_rollback)
 
     serve = sub.add_parser("serve", help="serve the API from the current published snapshot")
     serve.add_argument("--host", default="127.0.0.1")

@@ -1,8 +1,13 @@
 """Run dbt once per build, in a child process, against this build's DuckDB file.
 
 A child process keeps dbt's DuckDB connection out of the build process (so the audits can
-open the file afterwards) and lets a killed build die without leaving a half-open database in
-the parent. Paths reach the dbt project only through environment variables.
+open the file afterwards). The child must not outlive its build: a build killed with SIGKILL
+would otherwise leave dbt running on as an orphan, still writing the DuckDB file while the next
+build lands and audits. So on Linux the child asks the kernel to SIGKILL it when the build
+dies (``PR_SET_PDEATHSIG``, set by a tiny launcher before it execs dbt), and everywhere it
+inherits the build lock's descriptor, so no other build can start while it still runs.
+DuckDB's write-ahead log then recovers the file at the next open. Paths reach the dbt project
+only through environment variables.
 """
 
 from __future__ import annotations
@@ -66,8 +71,30 @@ def dbt_executable() -> str:
     raise CxbenchError(f"dbt is not installed next to {sys.executable}; run `make install`.")
 
 
-def run_dbt(settings: Settings, args: list[str], *, quiet: bool = False) -> DbtResult:
-    """Run ``dbt <args>`` in the project; dbt's own progress lines are shown unless quiet."""
+# Runs in the child before dbt: die with the parent (argv[1] is its pid), then become dbt.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(137)  # the build died before the request took effect\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+
+
+def dies_with_parent(command: list[str]) -> list[str]:
+    """``command`` wrapped so that the kernel kills it when this process dies (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return command
+    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
+
+
+def run_dbt(
+    settings: Settings, args: list[str], *, quiet: bool = False, keep_fds: tuple[int, ...] = ()
+) -> DbtResult:
+    """Run ``dbt <args>`` in the project; dbt's own progress lines are shown unless quiet.
+
+    ``keep_fds`` stay open in dbt (the build lock), so they are held while dbt lives.
+    """
     command = [
         dbt_executable(),
         *args,
@@ -77,13 +104,16 @@ def run_dbt(settings: Settings, args: list[str], *, quiet: bool = False) -> DbtR
         str(settings.project_dir),
     ]
     target = settings.warehouse / "dbt_target"
+    # A killed run leaves no run_results.json (dbt writes it at the end); a stale one from an
+    # earlier run must never be read as this run's results.
     (target / "run_results.json").unlink(missing_ok=True)
     completed = subprocess.run(
-        command,
+        dies_with_parent(command),
         cwd=settings.project_dir,
         env=dbt_environment(settings),
         stdout=subprocess.DEVNULL if quiet else None,
         stderr=subprocess.DEVNULL if quiet else None,
+        pass_fds=keep_fds,
         check=False,
     )
     return _read_results(target / "run_results.json", completed.returncode)

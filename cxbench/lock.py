@@ -1,8 +1,10 @@
 """One build at a time: an exclusive lock file that a dead build cannot hold forever.
 
 The lock is ``fcntl.flock`` on ``warehouse/build.lock``: the kernel releases it when the
-holding process dies, even by SIGKILL, so a stale lock never blocks the next build. The file
-records who holds it, for the refusal message.
+holding process dies, even by SIGKILL, so a stale lock never blocks the next build. The build
+hands the locked descriptor to its dbt child too (``BuildLock.fd``), so the lock is held for as
+long as anything of the build can still write the warehouse. The file records who holds it,
+for the refusal message and for ``cxbench status``.
 """
 
 from __future__ import annotations
@@ -12,27 +14,40 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cxbench.errors import CxbenchError
 
 
 class BuildLocked(CxbenchError):
-    """Another build holds the lock."""
+    """Another build (or a rollback) holds the lock."""
+
+
+@dataclass(frozen=True)
+class BuildLock:
+    """A held lock; ``fd`` may be passed to child processes that must hold it too."""
+
+    path: Path
+    fd: int
 
 
 @contextmanager
-def build_lock(path: Path, build_id: str) -> Iterator[None]:
+def build_lock(path: Path, build_id: str, *, action: str = "build") -> Iterator[BuildLock]:
+    """Hold the warehouse lock or refuse at once with one sentence; ``action`` names the caller."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _describe_holder(path)
+            holder = read_holder(path)
+            held = str(holder.get("action") or "build")
             raise BuildLocked(
-                f"Another build is running{holder}; try again when it has finished."
+                f"{'Another' if held == action else 'A'} {held} is running"
+                f"{_describe_holder(holder)}; try the {action} again when it has finished."
             ) from None
         os.ftruncate(fd, 0)
         os.write(
@@ -41,12 +56,13 @@ def build_lock(path: Path, build_id: str) -> Iterator[None]:
                 {
                     "pid": os.getpid(),
                     "build_id": build_id,
+                    "action": action,
                     "started_at": datetime.now(UTC).isoformat(),
                 }
             ).encode(),
         )
         try:
-            yield
+            yield BuildLock(path=path, fd=fd)
         finally:
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -54,14 +70,30 @@ def build_lock(path: Path, build_id: str) -> Iterator[None]:
         os.close(fd)
 
 
-def _describe_holder(path: Path) -> str:
+def read_holder(path: Path) -> dict[str, Any]:
+    """Who took the lock last, as recorded in the file; empty when released cleanly."""
     try:
         holder = json.loads(path.read_text() or "{}")
     except (OSError, ValueError):
-        return ""
+        return {}
+    return holder if isinstance(holder, dict) else {}
+
+
+def process_alive(pid: object) -> bool:
+    """Whether a process with this id exists (a display hint: pids can be reused)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _describe_holder(holder: dict[str, Any]) -> str:
     if not holder:
         return ""
-    return (
-        f" (build {holder.get('build_id')}, pid {holder.get('pid')}, "
-        f"since {holder.get('started_at')})"
-    )
+    what = f"build {holder['build_id']}, " if holder.get("action", "build") == "build" else ""
+    return f" ({what}pid {holder.get('pid')}, since {holder.get('started_at')})"

@@ -3,7 +3,11 @@
 The API reads only ``published/<build_id>/`` through the ``CURRENT`` pointer, never the DuckDB
 file dbt writes. A snapshot is written under a temporary name and renamed into place only when
 complete, and ``CURRENT`` is replaced with ``os.replace``: a build that dies at any step leaves
-the previous snapshot live.
+the previous snapshot live. Retention deletes a snapshot by first renaming it back to a
+temporary name, so a half-deleted folder never looks complete, and never deletes the live
+snapshot or the one it replaced (an API process may have read the old pointer an instant before
+the switch and still be loading that folder). Every pointer move is appended to
+``history.jsonl`` (publish or rollback), for ``cxbench status``.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, fsync_dir, write_atomically
+from cxbench.testhook import pause_point
 
 # The marts the API serves, read from the dbt build's `marts` schema.
 PUBLISHED_MARTS = (
@@ -31,6 +38,7 @@ PUBLISHED_MARTS = (
 MARTS_SCHEMA = "main_marts"
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
+HISTORY = "history.jsonl"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,10 @@ def current_snapshot(published: Path) -> Snapshot | None:
     build_id = current_build_id(published)
     if build_id is None:
         return None
+    return read_snapshot(published, build_id)
+
+
+def read_snapshot(published: Path, build_id: str) -> Snapshot:
     path = published / build_id
     manifest = json.loads((path / MANIFEST).read_text())
     return Snapshot(build_id=build_id, path=path, manifest=manifest)
@@ -77,6 +89,7 @@ def write_snapshot(
             con.execute(copy_sql, [str(target)])
             counted = con.execute(f"select count(*) from {relation}").fetchone()  # noqa: S608
             row_counts[mart] = int(counted[0]) if counted else 0
+            pause_point("publish.exporting")
     finally:
         con.close()
     full_manifest = {**manifest, "build_id": build_id, "row_counts": row_counts}
@@ -87,25 +100,87 @@ def write_snapshot(
     return Snapshot(build_id=build_id, path=final, manifest=full_manifest)
 
 
-def switch_current(published: Path, build_id: str) -> None:
-    if not (published / build_id / MANIFEST).exists():
+def is_complete(folder: Path) -> bool:
+    """A snapshot folder with its manifest and every mart that manifest lists."""
+    if folder.name.startswith(TMP_PREFIX):
+        return False
+    try:
+        marts = json.loads((folder / MANIFEST).read_text())["row_counts"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return all((folder / f"{mart}.parquet").is_file() for mart in marts)
+
+
+def switch_current(published: Path, build_id: str, *, action: str = "publish") -> str | None:
+    """Point ``CURRENT`` at a complete snapshot and log the move; returns the previous one."""
+    if not is_complete(published / build_id):
         raise FileNotFoundError(f"snapshot {build_id} is not complete")
+    previous = current_build_id(published)
     write_atomically(published / POINTER, build_id + "\n")
+    # After the switch: the log may miss a move a crash interrupted, never claim one that
+    # did not happen. CURRENT is the truth; the log explains it.
+    event = {
+        "at": datetime.now(UTC).isoformat(),
+        "action": action,
+        "build_id": build_id,
+        "previous": previous,
+    }
+    with (published / HISTORY).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(event) + "\n")
+    return previous
+
+
+def read_history(published: Path) -> list[dict[str, Any]]:
+    """Pointer moves, oldest first; a line a crash cut short is skipped."""
+    try:
+        lines = (published / HISTORY).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    events = []
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events
 
 
 def list_snapshots(published: Path) -> list[str]:
     """Complete snapshots, oldest first (build ids sort by time)."""
     if not published.is_dir():
         return []
-    return sorted(
-        p.name
-        for p in published.iterdir()
-        if p.is_dir() and not p.name.startswith(TMP_PREFIX) and (p / MANIFEST).exists()
-    )
+    return sorted(p.name for p in published.iterdir() if p.is_dir() and is_complete(p))
+
+
+def rollback_target(published: Path, to: str | None = None) -> str:
+    """The snapshot ``cxbench rollback`` would make live: ``to``, or the newest one older
+    than the live snapshot. Refuses with one sentence when there is none."""
+    current = current_build_id(published)
+    snapshots = list_snapshots(published)
+    if to is not None:
+        if to not in snapshots:
+            raise CxbenchError(
+                f"There is no complete snapshot {to!r} to roll back to; "
+                "`cxbench status` lists the retained snapshots."
+            )
+        if to == current:
+            raise CxbenchError(f"Snapshot {to} is already live; nothing to roll back.")
+        return to
+    if current is None:
+        raise CxbenchError("Nothing is published yet, so there is nothing to roll back.")
+    older = [b for b in snapshots if b < current]
+    if not older:
+        raise CxbenchError(
+            f"No snapshot older than the live one ({current}) is retained, "
+            "so there is nothing to roll back to."
+        )
+    return older[-1]
 
 
 def remove_partial_snapshots(published: Path) -> list[str]:
-    """Delete what a killed publish left behind (temporary folders and files)."""
+    """Delete what a killed publish, prune or switch left behind (temporary folders, files)."""
     removed = []
     if published.is_dir():
         for path in published.iterdir():
@@ -118,11 +193,18 @@ def remove_partial_snapshots(published: Path) -> list[str]:
     return removed
 
 
-def prune_snapshots(published: Path, keep: int) -> list[str]:
-    """Keep the newest ``keep`` snapshots and always the current one."""
-    current = current_build_id(published)
+def remove_snapshot(published: Path, build_id: str) -> None:
+    """Delete a snapshot; a crash midway leaves a temporary folder, never a broken snapshot."""
+    doomed = published / f"{TMP_PREFIX}{build_id}"
+    os.replace(published / build_id, doomed)
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
+def prune_snapshots(published: Path, keep: int, protect: Iterable[str | None] = ()) -> list[str]:
+    """Keep the newest ``keep`` snapshots, the live one and those in ``protect``."""
+    kept = {current_build_id(published), *protect}
     snapshots = list_snapshots(published)
-    doomed = [b for b in snapshots[: max(len(snapshots) - keep, 0)] if b != current]
+    doomed = [b for b in snapshots[: max(len(snapshots) - max(keep, 1), 0)] if b not in kept]
     for build_id in doomed:
-        shutil.rmtree(published / build_id, ignore_errors=True)
+        remove_snapshot(published, build_id)
     return doomed

@@ -1,7 +1,7 @@
 """``cxbench status``: what is live, how the last build went, and what was quarantined.
 
-Reads only the build records and the snapshot manifest, never the DuckDB file, so it answers
-while a build is writing.
+Reads only the build records, the lock file, the snapshot manifests and the pointer history,
+never the DuckDB file, so it answers while a build is writing.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from collections import Counter
 from typing import Any
 
 from cxbench.build import LAST_BUILD
-from cxbench.publish import current_snapshot
+from cxbench.lock import process_alive, read_holder
+from cxbench.publish import current_snapshot, list_snapshots, read_history, read_snapshot
 from cxbench.settings import Settings
 
 # Per-file lines shown by default; `cxbench status --files` shows every file.
@@ -35,20 +36,25 @@ def render_status(settings: Settings, *, all_files: bool = False) -> str:
     else:
         m = snapshot.manifest
         lines.append(f"Live snapshot: {snapshot.build_id} (published {m.get('published_at')})")
+        moves = read_history(settings.published)
+        move = moves[-1] if moves else {}
+        if move.get("action") == "rollback" and move.get("build_id") == snapshot.build_id:
+            lines.append(f"  rolled back from {move.get('previous')} at {move.get('at')}")
         counts = ", ".join(f"{k} {v:,}" for k, v in m.get("row_counts", {}).items())
         lines.append(f"  rows: {counts}")
+    lines.extend(_retained(settings, snapshot.build_id if snapshot else None))
 
     last = load_last_build(settings)
     if last is None:
         lines.append("Last build: none")
         return "\n".join(lines)
     lines.append(
-        f"Last build: {last['build_id']} — {last['status']}"
+        f"Last build: {last['build_id']} — {_build_state(settings, last)}"
         + (f" at gate {last['failed_gate']}" if last.get("failed_gate") else "")
     )
     if last.get("message"):
         lines.append(f"  {last['message']}")
-    if last["status"] == "failed" and snapshot is not None:
+    if last["status"] != "published" and snapshot is not None:
         lines.append(f"  the previous snapshot {snapshot.build_id} is still live")
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in last.get("steps", {}).items())
     if steps:
@@ -123,3 +129,31 @@ def _reconciliation_lines(rec: dict[str, Any], *, all_files: bool) -> list[str]:
 
 def _needs_a_look(file: dict[str, Any]) -> bool:
     return bool(file.get("file_reason_code") or file["rows_quarantined"] or file["rows_superseded"])
+
+
+def _retained(settings: Settings, live: str | None) -> list[str]:
+    snapshots = list_snapshots(settings.published)
+    if not snapshots:
+        return []
+    lines = [
+        f"Retained snapshots (newest first; CXB_KEEP_SNAPSHOTS={settings.keep_snapshots}, "
+        "`cxbench rollback [--to BUILD_ID]` switches back):"
+    ]
+    for build_id in reversed(snapshots):
+        try:
+            published_at = read_snapshot(settings.published, build_id).manifest.get("published_at")
+        except (OSError, ValueError):
+            published_at = "?"
+        mark = "  <- live" if build_id == live else ""
+        lines.append(f"  {build_id}  built {published_at}{mark}")
+    return lines
+
+
+def _build_state(settings: Settings, last: dict[str, Any]) -> str:
+    """``running`` only while the build process lives; a killed build shows as interrupted."""
+    if last["status"] != "running":
+        return str(last["status"])
+    holder = read_holder(settings.warehouse / "build.lock")
+    if holder.get("build_id") == last["build_id"] and process_alive(holder.get("pid")):
+        return f"running (pid {holder['pid']})"
+    return "interrupted (its process is gone; the next build cleans up after it)"

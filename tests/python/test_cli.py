@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.python.helpers import make_settings
+from tests.python.helpers import make_settings, run_cxbench
 
 
 def run_cli(*args: str, env_root: Path) -> subprocess.CompletedProcess[str]:
@@ -17,13 +16,7 @@ def run_cli(*args: str, env_root: Path) -> subprocess.CompletedProcess[str]:
         "CXB_LANDING_DIR": str(settings.landing),
         "CXB_WAREHOUSE_DIR": str(settings.warehouse),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "cxbench.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    return run_cxbench(env, *args)
 
 
 def test_keys_are_printed_once_and_stored_as_hashes(tmp_path: Path) -> None:
