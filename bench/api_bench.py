@@ -37,21 +37,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CONSTANT_PATH = "/bench/constant"
+RAW_PATH = "/bench/raw"
+RAW_BODY = b'{"status":"ok","service":"cxbench"}'
 KEYS_ENV = "CXB_BENCH_KEYS_FILE"
 # Values for query parameters of client routes (the same defaults the scoping tests use).
 QUERY_DEFAULTS = {"metric": "nps", "touchpoint": "*", "ambition": "p75", "grain": "year"}
 
 
 def bench_app() -> object:
-    """The production app plus one constant JSON route; the key store from the bench's file.
+    """The production app plus a constant JSON route, wrapped in a tiny ASGI function that
+    answers one constant path before any framework code; the key store from the bench's file.
 
     uvicorn imports this factory (`bench.api_bench:bench_app`); nothing here is in the
-    production app.
+    production app. The constant route is the baseline of the goal; the raw one shows what
+    the machine and uvicorn alone allow (the floor under any route's latency).
     """
     from api.deps import KeyCache
     from api.main import create_app
@@ -65,7 +70,16 @@ def bench_app() -> object:
         return {"status": "ok", "service": "cxbench"}
 
     app.add_api_route(CONSTANT_PATH, constant, methods=["GET"], include_in_schema=False)
-    return app
+
+    async def with_raw(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == RAW_PATH:
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": RAW_BODY})
+            return
+        await app(scope, receive, send)
+
+    return with_raw
 
 
 @dataclass
@@ -196,7 +210,7 @@ def main() -> None:
     parser.add_argument("--warehouse", help="a warehouse folder with a published snapshot")
     parser.add_argument("--duration", type=int, default=10, help="seconds per route (10)")
     parser.add_argument("--connections", type=int, default=20, help="wrk connections (20)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -220,9 +234,10 @@ def main() -> None:
             one_cell = {"metric": "nps", "industry": industry, "touchpoint": "*", "period": year}
             targets: list[tuple[str, str, str | None]] = [
                 ("constant JSON (baseline)", CONSTANT_PATH, None),
+                ("raw ASGI constant (machine floor)", RAW_PATH, None),
                 ("benchmarks: one cell", f"/v1/benchmarks?{urlencode(one_cell)}", admin),
                 (
-                    "benchmarks: industry x touchpoint x period",
+                    "benchmarks: an industry, all touchpoints",
                     f"/v1/benchmarks?{urlencode({'metric': 'nps', 'industry': industry})}",
                     admin,
                 ),
@@ -252,15 +267,16 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
     baseline = results[0].requests_per_s
     print()
     print(f"wrk, {args.connections} connections, {args.threads} threads, {args.duration} s each")
-    print(f"{'route':38} {'req/s':>9} {'vs const':>9} {'p50 ms':>8} {'p99 ms':>8}  goal")
+    print(f"{'route':42} {'req/s':>9} {'vs const':>9} {'p50 ms':>8} {'p99 ms':>8}  goal")
     failed = False
-    for i, r in enumerate(results):
+    for r in results:
         ratio = r.requests_per_s / baseline if baseline else 0.0
-        ok = not r.errors and (i == 0 or (ratio >= 0.5 and r.p99_ms < 10))
+        informational = r.path.startswith("/bench/")
+        ok = not r.errors and (informational or (ratio >= 0.5 and r.p99_ms < 10))
         failed |= not ok
-        goal = "-" if i == 0 else ("met" if ok else "MISSED")
+        goal = "-" if informational else ("met" if ok else "MISSED")
         print(
-            f"{r.name:38} {r.requests_per_s:9.0f} {ratio:9.2f} {r.p50_ms:8.2f} {r.p99_ms:8.2f}"
+            f"{r.name:42} {r.requests_per_s:9.0f} {ratio:9.2f} {r.p50_ms:8.2f} {r.p99_ms:8.2f}"
             f"  {goal} {r.errors}"
         )
         print(f"    {r.path}")

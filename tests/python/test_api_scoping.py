@@ -233,3 +233,46 @@ def test_benchmarks_are_readable_by_every_role(scoped: Scoped, role: str) -> Non
     assert answer.status == 200
     assert answer.json()["items"] and answer.json() == reference.json()
     assert contains_any(answer.body, [f'"{cid}"' for cid in scoped.clients]) == []
+
+
+def test_benchmarks_carry_only_published_statistics(scoped: Scoped) -> None:
+    """Every cell the mart holds is listed; a suppressed one with no number at all."""
+    snapshot = scoped.app.state.snapshots.get()
+    (answer,) = get_many(scoped.app, [("/v1/benchmarks", {}, auth(scoped.client_keys["c001"]))])
+    items = answer.json()["items"]
+    assert len(items) == len(snapshot.cells)
+    mart = {
+        (c["industry_code"], c["touchpoint_code"], c["metric_code"], c["period"]): c
+        for c in snapshot.cells
+    }
+    numbers = ("n_clients", "n_responses", "value", "mean", "p10", "p25", "median", "p75")
+    numbers += ("p90", "moe")
+    published = 0
+    for item in items:
+        row = mart[(item["industry"], item["touchpoint"], item["metric"], item["period"])]
+        if row["is_published"]:
+            published += 1
+            assert item["suppressed_reason"] is None
+            assert all(item[n] == row[n] for n in numbers)
+        else:
+            assert item["suppressed_reason"] == row["suppressed_reason"] is not None
+            assert all(item[n] is None for n in numbers), item
+    assert 0 < published < len(items)
+
+
+def test_client_routes_export_csv_within_scope_only(scoped: Scoped) -> None:
+    consultant, allowed = scoped.consultants[1]
+    inside = sorted(allowed)[0]
+    outside = next(cid for cid in scoped.clients if cid not in allowed)
+    csv_accept = {**auth(consultant), "Accept": "text/csv"}
+    ok, refused = get_many(
+        scoped.app,
+        [
+            (f"/v1/clients/{inside}/probe", {"metric": "nps"}, csv_accept),
+            (f"/v1/clients/{outside}/probe", {"metric": "nps"}, csv_accept),
+        ],
+    )
+    assert ok.status == 200 and ok.headers["content-type"].startswith("text/csv")
+    header, row = ok.body.decode("utf-8").lstrip("\ufeff").splitlines()
+    assert header == "client_id,metric,client_name" and row.startswith(f"{inside},nps,")
+    assert refused.status == 403 and refused.headers["content-type"] == "application/problem+json"
