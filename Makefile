@@ -13,7 +13,7 @@ export DO_NOT_TRACK := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run demo build serve test test-python test-dbt lint format bench clean
+.PHONY: help install run demo build serve test test-python test-dbt lint format bench bench-api clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ format: install  ## apply ruff format and sqlfluff fix
 
 bench: install  ## performance harness at 1M and 10M answers (not part of make test)
 	$(BIN)/python bench/build_bench.py
+
+bench-api: install  ## API req/s and p50/p99 with wrk on loopback (not part of make test)
+	$(BIN)/python bench/api_bench.py
 
 clean:  ## remove the venv, dbt artefacts and local data
 	rm -rf $(VENV) target logs dbt_packages warehouse data

@@ -1,17 +1,34 @@
-"""Request dependencies: settings, the current snapshot, and the authenticated principal."""
+"""Request dependencies: the current snapshot, the authenticated key, and the v1 guards.
+
+Every ``/v1`` route runs ``V1_GUARDS`` before its own parameters, in this order:
+
+1. ``authenticate``: 401 without a valid key in the ``Authorization`` header (never a query
+   parameter or a cookie);
+2. ``enforce_client_scope``: for a route with a ``{client_id}`` path parameter, 403 when the key
+   may not see that client — the same answer whether or not the client exists — and 404 for an
+   unknown client only to a key that could see it (an admin). A route cannot forget it;
+3. ``reject_unknown_query``: 400 for a query parameter the route does not take, or one given
+   twice, so a typo (``metrc=nps``) never silently widens an answer.
+
+The dependencies are ``async`` on purpose: they are quick and in-memory, and running them on
+the event loop spares each request three hops through the thread pool.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
+import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.problems import Problem
+from api.problems import Problem, echo
+from api.representation import PRINCIPAL_STATE, SNAPSHOT_STATE
 from api.snapshot import LoadedSnapshot, SnapshotStore
 from cxbench import keys as key_store
 from cxbench.settings import Settings
@@ -22,11 +39,14 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_snapshot(request: Request) -> LoadedSnapshot:
-    store: SnapshotStore = request.app.state.snapshots
-    snapshot = store.get()
+async def get_snapshot(request: Request) -> LoadedSnapshot:
+    """The snapshot this request answers from: the one the replay middleware saw, if it ran."""
+    snapshot: LoadedSnapshot | None = getattr(request.state, SNAPSHOT_STATE, None)
     if snapshot is None:
-        raise Problem(503, "No benchmark snapshot is published yet.")
+        store: SnapshotStore = request.app.state.snapshots
+        snapshot = store.get()
+    if snapshot is None:
+        raise Problem(503, "No benchmark snapshot is published yet; run `cxbench build`.")
     return snapshot
 
 
@@ -49,13 +69,13 @@ class KeyCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._keys: dict[str, key_store.ApiKey] = {}
 
     def keys(self) -> dict[str, key_store.ApiKey]:
         try:
             stat = os.stat(self.path)
-            stamp = (stat.st_mtime_ns, stat.st_size)
+            stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         except FileNotFoundError:
             return {}
         if stamp != self._stamp:
@@ -65,24 +85,36 @@ class KeyCache:
         return self._keys
 
 
-bearer = HTTPBearer(auto_error=False, description="An API key from `cxbench keys create`.")
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    bearerFormat="cxb_<key id>_<secret>",
+    description="An API key from `cxbench keys create`, sent as `Authorization: Bearer <key>`.",
+)
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> AuthenticatedKey:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if credentials is None:
         raise Problem(401, "An API key is required: Authorization: Bearer <key>.", UNAUTHORIZED)
     cache: KeyCache = request.app.state.keys
     key = key_store.verify(cache.keys(), credentials.credentials)
     if key is None:
-        raise Problem(401, "The API key is not valid.", UNAUTHORIZED)
-    return AuthenticatedKey(key_id=key.key_id, role=key.role, client_ids=frozenset(key.client_ids))
+        # Never repeat the key: not in the answer, not in a log.
+        raise Problem(401, "The API key is not valid or has been revoked.", UNAUTHORIZED)
+    principal = AuthenticatedKey(
+        key_id=key.key_id, role=key.role, client_ids=frozenset(key.client_ids)
+    )
+    setattr(request.state, PRINCIPAL_STATE, principal)
+    return principal
 
 
 Principal = Annotated[AuthenticatedKey, Depends(authenticate)]
+
+CLIENT_FORBIDDEN = "This API key does not give access to that client."
 
 
 def require_client_access(principal: AuthenticatedKey, client_id: str) -> None:
@@ -90,6 +122,67 @@ def require_client_access(principal: AuthenticatedKey, client_id: str) -> None:
 
     The answer is the same whether or not the client exists, so a key cannot probe for other
     clients; a 404 for an unknown client is only given to keys that could see it.
+    ``enforce_client_scope`` already calls this for every ``/v1`` route with a ``{client_id}``.
     """
     if not principal.may_see_client(client_id):
-        raise Problem(403, "This API key does not give access to that client.")
+        raise Problem(403, CLIENT_FORBIDDEN)
+
+
+async def enforce_client_scope(request: Request, principal: Principal, snapshot: Snapshot) -> None:
+    client_id = request.path_params.get("client_id")
+    if client_id is None:
+        return
+    require_client_access(principal, client_id)
+    if client_id not in snapshot.clients:
+        raise Problem(404, f"There is no client {echo(client_id)}.")
+
+
+def _query_fields(dependant: Dependant) -> dict[str, bool]:
+    """Query parameter names a route takes (with its dependencies), and whether each is a list."""
+    fields: dict[str, bool] = {}
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        for field in current.query_params:
+            annotation: Any = field.field_info.annotation
+            origins = {typing.get_origin(annotation)} | {
+                typing.get_origin(a) for a in typing.get_args(annotation)
+            }
+            fields[field.alias] = bool(origins & {list, tuple, set, frozenset})
+        pending.extend(current.dependencies)
+    return fields
+
+
+async def reject_unknown_query(request: Request) -> None:
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    fields: dict[str, bool] | None = getattr(route, "_cxb_query_fields", None)
+    if fields is None:
+        fields = _query_fields(dependant)
+        setattr(route, "_cxb_query_fields", fields)  # noqa: B010 (computed once per route)
+    given = request.query_params.multi_items()
+    names = list(dict.fromkeys(name for name, _ in given))
+    unknown = [name for name in names if name not in fields]
+    repeated = [
+        name
+        for name in names
+        if name in fields
+        and not fields[name]
+        and sum(1 for given_name, _ in given if given_name == name) > 1
+    ]
+    if not unknown and not repeated:
+        return
+    accepted = ", ".join(sorted(fields)) or "none"
+    problems = [f"unknown query parameter {echo(name)}" for name in unknown]
+    problems += [f"query parameter {echo(name)} given more than once" for name in repeated]
+    listed = "; ".join(problems)
+    detail = f"{listed[0].upper()}{listed[1:]}. This endpoint takes: {accepted}."
+    raise Problem(400, detail)
+
+
+# The dependencies every /v1 route runs before its own (see the module docstring).
+V1_GUARDS = [Depends(authenticate), Depends(enforce_client_scope), Depends(reject_unknown_query)]

@@ -2,13 +2,57 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from typing import Any
 
-from api.deps import KeyCache
-from api.problems import install_problem_handlers
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+
+from api.deps import V1_GUARDS, KeyCache
+from api.fastpath import ReplayMiddleware
+from api.problems import install_problem_handlers, problem_responses
 from api.routes import benchmarks, health, meta
+from api.schemas import Problem
 from api.snapshot import SnapshotStore
 from cxbench.settings import Settings, get_settings
+
+DOCS_ASSETS = "/docs/assets"
+DESCRIPTION = """\
+Customer-experience benchmarks by industry × touchpoint × period, each client's scorecard
+against its industry, and targets.
+
+**Keys.** Send `Authorization: Bearer <key>` (from `cxbench keys create`) on every `/v1`
+request. An `admin` key sees every client, a `consultant` key the clients named on it, a
+`client` key its own client only; benchmarks are readable by every key.
+
+**Errors** are `application/problem+json` (RFC 9457): 400 a query parameter the endpoint does
+not take, 401 no or bad key, 403 a client outside the key's scope (the same answer whether or
+not that client exists), 404 unknown resource, 422 a value `/v1/meta` does not list, 503 nothing
+published yet.
+
+**CSV.** List endpoints answer `Accept: text/csv` with a spreadsheet-safe CSV.
+"""
+
+
+def v1_router() -> APIRouter:
+    """The ``/v1`` router: every route in it runs the guards (key, client scope, parameters)."""
+    return APIRouter(
+        prefix="/v1",
+        dependencies=V1_GUARDS,
+        responses=problem_responses(400, 401, 422, 503),
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Load the snapshot before the first request, off the event loop.
+    await run_in_threadpool(app.state.snapshots.get)
+    yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -16,19 +60,77 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="cxbench API",
         version="1.0.0",
-        description=(
-            "Customer-experience benchmarks by industry × touchpoint × period, each client's "
-            "scorecard against its industry, and targets. Send `Authorization: Bearer <key>`."
-        ),
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.snapshots = SnapshotStore(settings.published)
     app.state.keys = KeyCache(settings.keys_file)
     install_problem_handlers(app)
+    app.add_middleware(ReplayMiddleware)
 
-    v1 = APIRouter(prefix="/v1")
+    v1 = v1_router()
     v1.include_router(meta.router)
     v1.include_router(benchmarks.router)
     app.include_router(health.router)
     app.include_router(v1)
+    install_docs(app)
+    document_problems(app)
     return app
+
+
+def install_docs(app: FastAPI) -> None:
+    """Swagger UI and ReDoc from assets shipped in a Python package: /docs works offline."""
+    assets = files("fastapi_offline") / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(assets)), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} – docs",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            swagger_ui_parameters={"persistAuthorization": True},
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} – ReDoc",
+            redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
+
+
+def document_problems(app: FastAPI) -> None:
+    """Complete the OpenAPI document: the ``Problem`` schema that error responses refer to,
+    and the 403/404 that the client-scope guard gives on every ``{client_id}`` route."""
+    generate: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(problem.pop("$defs", {}))
+        components["Problem"] = problem
+        scoped = problem_responses(403, 404)
+        for path, operations in schema.get("paths", {}).items():
+            if "{client_id}" not in path:
+                continue
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, response in scoped.items():
+                    responses.setdefault(str(status), response)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -5,6 +5,36 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class ProblemError(BaseModel):
+    location: str = Field(examples=["query.period"])
+    message: str = Field(examples=["String should match pattern '^[0-9]{4}(-[0-9]{2}|-Q[1-4])?$'"])
+
+
+class Problem(BaseModel):
+    """An error, as ``application/problem+json`` (RFC 9457)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Forbidden",
+                    "status": 403,
+                    "detail": "This API key does not give access to that client.",
+                }
+            ]
+        }
+    )
+
+    type: str = Field(description="Always about:blank: the status code says what happened.")
+    title: str = Field(description="The HTTP status phrase.")
+    status: int
+    detail: str = Field(description="What went wrong, in one sentence.")
+    errors: list[ProblemError] | None = Field(
+        default=None, description="For 422: each parameter that was rejected, and why."
+    )
+
+
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
     build_id: str | None = Field(examples=["20261123T180000Z-1a2b3c"])
@@ -36,7 +66,7 @@ class Periods(BaseModel):
 
 
 class Meta(BaseModel):
-    build_id: str
+    build_id: str = Field(examples=["20261123T180000Z-1a2b3c"])
     industries: list[Industry]
     touchpoints: list[Touchpoint]
     metrics: list[Metric]
@@ -44,7 +74,8 @@ class Meta(BaseModel):
 
 
 class BenchmarkCell(BaseModel):
-    """One benchmark cell. Statistics are null when the cell is suppressed (DESIGN §5)."""
+    """One benchmark cell. Every statistic, n_clients included, is null when the cell is
+    suppressed (DESIGN §5); ``suppressed_reason`` then says why."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -76,7 +107,7 @@ class BenchmarkCell(BaseModel):
     metric: str
     period: str
     period_grain: str
-    n_clients: int
+    n_clients: int | None
     n_responses: int | None
     value: float | None
     mean: float | None
@@ -90,5 +121,5 @@ class BenchmarkCell(BaseModel):
 
 
 class BenchmarkList(BaseModel):
-    build_id: str
+    build_id: str = Field(examples=["20261123T180000Z-1a2b3c"])
     items: list[BenchmarkCell]

@@ -1,8 +1,15 @@
 """The published snapshot, held in memory and swapped when ``CURRENT`` moves.
 
 The published marts are small, so the API serves them from memory: each snapshot is read once
-into plain Python rows with lookup indexes. A request takes a reference to the snapshot that is
-current when it starts and finishes on it, so a switch never mixes two builds in one answer.
+into plain Python rows. Routes derive their indexes from it once (``memo``) and keep the bytes
+of answers they have given (``responses``), so a repeated question costs a dictionary lookup.
+Everything derived hangs off the snapshot object itself: when a new build is published, the new
+snapshot starts with empty caches and the old one is dropped with its own.
+
+A request takes a reference to the snapshot that is current when it starts and finishes on it,
+so a switch never mixes two builds in one answer. The first request after ``CURRENT`` moves
+loads the new snapshot (requests in that worker wait for it, well under a second for the demo);
+none is ever answered from an older build than one already served.
 """
 
 from __future__ import annotations
@@ -11,38 +18,112 @@ import json
 import os
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pyarrow.parquet as pq
 
-from cxbench.publish import MANIFEST, POINTER, current_build_id
+from cxbench.publish import MANIFEST, current_build_id
 
 GRAINS = ("month", "quarter", "year")
 T = TypeVar("T")
 ALL = "*"
+Row = dict[str, Any]
 
 
-def _read_rows(path: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+def _read_rows(path: Path) -> list[Row]:
+    rows: list[Row] = pq.read_table(path).to_pylist()
     return rows
+
+
+class Index:
+    """Rows looked up by any combination of equality filters on chosen columns.
+
+    Each (column, value) pair maps to the rows that have it, in table order; a query starts from
+    the shortest of its lists and checks the other filters on those rows only.
+    """
+
+    def __init__(self, rows: Sequence[Row], columns: Iterable[str]) -> None:
+        self.rows = rows
+        self.columns = tuple(columns)
+        postings: dict[tuple[str, Any], list[Row]] = defaultdict(list)
+        for row in rows:
+            for column in self.columns:
+                postings[(column, row[column])].append(row)
+        self._postings = dict(postings)
+
+    def find(self, **filters: Any) -> list[Row]:
+        wanted = [(c, v) for c, v in filters.items() if v is not None]
+        if not wanted:
+            return list(self.rows)
+        lists = sorted((self._postings.get(pair, []) for pair in wanted), key=len)
+        first, rest = lists[0], wanted
+        return [row for row in first if all(row[c] == v for c, v in rest)]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """An answer ready to send: its body and the headers that describe it."""
+
+    body: bytes
+    media_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class ResponseCache:
+    """Rendered answers by query, least recently used out first.
+
+    Bounded by the bytes it holds, so a crawler walking every combination of filters cannot
+    grow the process without limit.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, Rendered] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Rendered | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: Hashable, rendered: Rendered) -> None:
+        # Sizes are counted per entry, even when two entries share one body: an overestimate.
+        size = len(rendered.body)
+        if size > self.max_bytes // 4:
+            return  # one huge answer must not evict everything else
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[key] = rendered
+            self._bytes += size
+            while self._bytes > self.max_bytes and self._entries:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= len(evicted.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 @dataclass
 class LoadedSnapshot:
     build_id: str
     manifest: dict[str, Any]
-    cells: list[dict[str, Any]]
-    clients: dict[str, dict[str, Any]]
-    industries: list[dict[str, Any]]
-    touchpoints: list[dict[str, Any]]
-    metrics: list[dict[str, Any]]
-    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    cells_by_metric: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cells: list[Row]
+    clients: dict[str, Row]
+    industries: list[Row]
+    touchpoints: list[Row]
+    metrics: list[Row]
+    tables: dict[str, list[Row]] = field(default_factory=dict)
     periods: dict[str, list[str]] = field(default_factory=dict)
+    responses: ResponseCache = field(default_factory=ResponseCache, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -51,8 +132,11 @@ class LoadedSnapshot:
         manifest = json.loads((folder / MANIFEST).read_text())
         # Every published mart, by name; routes build their own indexes with memo().
         tables = {path.stem: _read_rows(path) for path in sorted(folder.glob("*.parquet"))}
-        cells = tables["fct_benchmark_cells"]
-        snapshot = cls(
+        cells = sorted(tables["fct_benchmark_cells"], key=_cell_order)
+        periods: dict[str, set[str]] = defaultdict(set)
+        for cell in cells:
+            periods[cell["period_grain"]].add(cell["period"])
+        return cls(
             build_id=manifest["build_id"],
             manifest=manifest,
             cells=cells,
@@ -61,15 +145,8 @@ class LoadedSnapshot:
             touchpoints=tables["dim_touchpoints"],
             metrics=tables["dim_metrics"],
             tables=tables,
+            periods={g: sorted(periods.get(g, ())) for g in GRAINS},
         )
-        by_metric: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        periods: dict[str, set[str]] = defaultdict(set)
-        for cell in sorted(cells, key=_cell_order):
-            by_metric[cell["metric_code"]].append(cell)
-            periods[cell["period_grain"]].add(cell["period"])
-        snapshot.cells_by_metric = dict(by_metric)
-        snapshot.periods = {g: sorted(periods.get(g, ())) for g in GRAINS}
-        return snapshot
 
     def memo(self, key: str, build: Callable[[LoadedSnapshot], T]) -> T:
         """An index or other derived value computed once per snapshot (thread-safe)."""
@@ -86,23 +163,31 @@ class LoadedSnapshot:
         return str(value) if value is not None else None
 
     @property
-    def industry_codes(self) -> set[str]:
-        return {i["industry_code"] for i in self.industries} | {ALL}
+    def industry_codes(self) -> frozenset[str]:
+        return self.memo(
+            "industry_codes",
+            lambda s: frozenset(i["industry_code"] for i in s.industries) | {ALL},
+        )
 
     @property
-    def touchpoint_codes(self) -> set[str]:
-        return {t["touchpoint_code"] for t in self.touchpoints} | {ALL}
+    def touchpoint_codes(self) -> frozenset[str]:
+        return self.memo(
+            "touchpoint_codes",
+            lambda s: frozenset(t["touchpoint_code"] for t in s.touchpoints) | {ALL},
+        )
 
     @property
-    def metric_codes(self) -> set[str]:
-        return {m["metric_code"] for m in self.metrics}
+    def metric_codes(self) -> frozenset[str]:
+        return self.memo("metric_codes", lambda s: frozenset(m["metric_code"] for m in s.metrics))
 
     @property
-    def all_periods(self) -> set[str]:
-        return {p for values in self.periods.values() for p in values}
+    def all_periods(self) -> frozenset[str]:
+        return self.memo(
+            "all_periods", lambda s: frozenset(p for ps in s.periods.values() for p in ps)
+        )
 
 
-def _cell_order(cell: dict[str, Any]) -> tuple[str, str, str, str, str]:
+def _cell_order(cell: Row) -> tuple[str, str, str, str, str]:
     return (
         cell["metric_code"],
         cell["period_grain"],
@@ -128,7 +213,8 @@ class SnapshotStore:
         self.check_seconds = check_seconds
         self._lock = threading.Lock()
         self._snapshot: LoadedSnapshot | None = None
-        self._checked_at = 0.0
+        self._checked_at = -float("inf")
+        self._failed: str | None = None
         self._pointer_stamp: tuple[int, int, int] | None = None
 
     def _stamp(self) -> tuple[int, int, int] | None:
@@ -153,18 +239,19 @@ class SnapshotStore:
                 or stamp != self._pointer_stamp
                 or now - self._checked_at >= self.check_seconds
             ):
-                self._refresh()
+                self._check()
                 self._pointer_stamp = stamp
                 self._checked_at = time.monotonic()
         return self._snapshot
 
-    def _refresh(self) -> None:
+    def _check(self) -> None:
         build_id = current_build_id(self.published)
-        if build_id is None or (self._snapshot and self._snapshot.build_id == build_id):
+        current = self._snapshot.build_id if self._snapshot else None
+        if build_id is None or build_id in (current, self._failed):
             return
         try:
             self._snapshot = LoadedSnapshot.load(self.published / build_id)
         except (OSError, ValueError, KeyError):
-            # A pointer to a snapshot that cannot be read: keep serving the one we have.
-            if not (self.published / POINTER).exists():
-                self._snapshot = None
+            # A pointer to a snapshot that cannot be read: keep serving the one we have, and
+            # do not retry that build on every request.
+            self._failed = build_id

@@ -1,7 +1,8 @@
 """API keys: shown once at creation, stored only as a SHA-256 hash outside git.
 
 A key reads ``cxb_<key_id>_<secret>``. The key id finds the record; the hash of the whole key
-is compared in constant time. The store is a small JSON file written atomically.
+is compared in constant time. The store is a small JSON file written atomically, readable by its
+owner only (0600) from the moment it exists: the temporary file is created with that mode.
 """
 
 from __future__ import annotations
@@ -9,16 +10,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cxbench.errors import CxbenchError
-from cxbench.files import write_atomically
+from cxbench.files import TMP_PREFIX, fsync_dir
 
 ROLES = ("admin", "consultant", "client")
 PREFIX = "cxb"
+FILE_MODE = 0o600
+# Compared against when the key id is unknown, so that case takes as long as a wrong secret.
+_NO_KEY_HASH = "0" * 64
 
 
 @dataclass(frozen=True)
@@ -55,8 +60,17 @@ def load_keys(path: Path) -> dict[str, ApiKey]:
 
 def _save_keys(path: Path, keys: dict[str, ApiKey]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, json.dumps({"keys": [asdict(k) for k in keys.values()]}, indent=2))
-    path.chmod(0o600)
+    text = json.dumps({"keys": [asdict(k) for k in keys.values()]}, indent=2)
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(tmp, FILE_MODE)  # in case a umask narrowed or a filesystem ignored the mode
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
 
 
 def create_key(
@@ -116,6 +130,7 @@ def verify(keys: dict[str, ApiKey], token: str) -> ApiKey | None:
     if len(parts) != 3 or parts[0] != PREFIX:
         return None
     key = keys.get(parts[1])
-    if key is None or not key.is_active:
+    matches = hmac.compare_digest(key.key_hash if key else _NO_KEY_HASH, _hash(token))
+    if key is None or not key.is_active or not matches:
         return None
-    return key if hmac.compare_digest(key.key_hash, _hash(token)) else None
+    return key

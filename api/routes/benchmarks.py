@@ -1,81 +1,157 @@
-"""Benchmark cells by metric, industry, touchpoint and period; readable by every role."""
+"""Benchmark cells by metric, industry, touchpoint and period; readable by every role.
+
+Only published statistics leave the service: a suppressed cell keeps its coordinates and
+``suppressed_reason`` and nothing else, whatever the mart holds (DESIGN §5).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.openapi.models import Example
+from starlette.responses import Response
 
-from api.deps import Principal, Snapshot
-from api.problems import Problem
+from api.deps import Snapshot
+from api.problems import Problem, echo
+from api.representation import csv_documentation, respond
 from api.schemas import BenchmarkCell, BenchmarkList
-from api.snapshot import GRAINS, LoadedSnapshot
+from api.snapshot import GRAINS, Index, LoadedSnapshot
 
 router = APIRouter(prefix="/benchmarks", tags=["benchmarks"])
 
+PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"
+# Withheld, all of them, from a suppressed cell (n_clients too: DESIGN §5 counts it a statistic).
+STATISTICS = (
+    *("n_clients", "n_responses", "value", "mean"),
+    *("p10", "p25", "median", "p75", "p90", "moe"),
+)
+CSV_EXAMPLE = (
+    "build_id,industry,touchpoint,metric,period,period_grain,n_clients,n_responses,value,mean,"
+    "p10,p25,median,p75,p90,moe,suppressed_reason\r\n"
+    "20261123T180000Z-1a2b3c,banking,*,nps,2025,year,9,4120,31.4,29.8,12.0,21.5,30.2,38.9,44.0,"
+    "2.6,\r\n"
+)
 
-def check_choice(name: str, value: str | None, allowed: set[str]) -> None:
+
+def examples(*values: str) -> dict[str, Example]:
+    return {value: Example(value=value) for value in values}
+
+
+def check_choice(name: str, value: str | None, allowed: frozenset[str] | set[str]) -> None:
     """A query value must be one that /v1/meta lists."""
     if value is not None and value not in allowed:
-        raise Problem(422, f"Unknown {name} {value!r}; /v1/meta lists the values available.")
+        raise Problem(422, f"Unknown {name} {echo(value)}; /v1/meta lists the values available.")
 
 
-def to_cell(row: dict[str, Any]) -> BenchmarkCell:
-    return BenchmarkCell(
+def public_cell(row: dict[str, Any]) -> dict[str, Any]:
+    """The cell as the API shows it: statistics only when the cell is published."""
+    published = bool(row["is_published"]) and row["suppressed_reason"] is None
+    cell = BenchmarkCell(
         industry=row["industry_code"],
         touchpoint=row["touchpoint_code"],
         metric=row["metric_code"],
         period=row["period"],
         period_grain=row["period_grain"],
-        n_clients=row["n_clients"],
-        n_responses=row["n_responses"],
-        value=row["value"],
-        mean=row["mean"],
-        p10=row["p10"],
-        p25=row["p25"],
-        median=row["median"],
-        p75=row["p75"],
-        p90=row["p90"],
-        moe=row["moe"],
-        suppressed_reason=row["suppressed_reason"],
+        suppressed_reason=row["suppressed_reason"] or (None if published else "suppressed"),
+        **{name: row[name] if published else None for name in STATISTICS},
+    )
+    return cell.model_dump()
+
+
+def cell_index(snapshot: LoadedSnapshot) -> Index:
+    return Index(
+        [public_cell(row) for row in snapshot.cells],
+        ("metric", "industry", "touchpoint", "period", "period_grain"),
     )
 
 
-def find_cells(
+def check_filters(
     snapshot: LoadedSnapshot,
     metric: str | None,
     industry: str | None,
     touchpoint: str | None,
     period: str | None,
     grain: str | None,
-) -> list[dict[str, Any]]:
+) -> None:
     check_choice("metric", metric, snapshot.metric_codes)
     check_choice("industry", industry, snapshot.industry_codes)
     check_choice("touchpoint", touchpoint, snapshot.touchpoint_codes)
     check_choice("period", period, snapshot.all_periods)
     check_choice("grain", grain, set(GRAINS))
-    pool = snapshot.cells_by_metric.get(metric, []) if metric else snapshot.cells
-    return [
-        c
-        for c in pool
-        if (industry is None or c["industry_code"] == industry)
-        and (touchpoint is None or c["touchpoint_code"] == touchpoint)
-        and (period is None or c["period"] == period)
-        and (grain is None or c["period_grain"] == grain)
-    ]
 
 
-@router.get("", operation_id="list_benchmarks", summary="Benchmark cells")
-def list_benchmarks(
+@router.get(
+    "",
+    operation_id="list_benchmarks",
+    summary="Benchmark cells",
+    response_model=BenchmarkList,
+    responses=csv_documentation(CSV_EXAMPLE),
+)
+async def list_benchmarks(
+    request: Request,
     snapshot: Snapshot,
-    principal: Principal,
     metric: Annotated[
-        str | None, Query(description="nps, csat, ces, osat, cx_index, comment")
+        str | None,
+        Query(
+            description="A metric code from /v1/meta: nps, csat, ces, osat, cx_index, comment",
+            openapi_examples=examples("nps", "csat", "cx_index"),
+        ),
     ] = None,
-    industry: Annotated[str | None, Query(description="industry code, or * for all")] = None,
-    touchpoint: Annotated[str | None, Query(description="touchpoint code, or * for all")] = None,
-    period: Annotated[str | None, Query(description="2025-07, 2025-Q3 or 2025")] = None,
-    grain: Annotated[str | None, Query(description="month, quarter or year")] = None,
-) -> BenchmarkList:
-    cells = find_cells(snapshot, metric, industry, touchpoint, period, grain)
-    return BenchmarkList(build_id=snapshot.build_id, items=[to_cell(c) for c in cells])
+    industry: Annotated[
+        str | None,
+        Query(
+            description="An industry code from /v1/meta, or * for all industries",
+            openapi_examples=examples("*", "banking", "retail"),
+        ),
+    ] = None,
+    touchpoint: Annotated[
+        str | None,
+        Query(
+            description="A touchpoint code from /v1/meta, or * for all touchpoints",
+            openapi_examples=examples("*", "customer_service"),
+        ),
+    ] = None,
+    period: Annotated[
+        str | None,
+        Query(
+            description="A month (2025-07), quarter (2025-Q3) or year (2025) from /v1/meta",
+            pattern=PERIOD_PATTERN,
+            openapi_examples=examples("2025", "2025-Q3", "2025-07"),
+        ),
+    ] = None,
+    grain: Annotated[
+        str | None,
+        Query(
+            description="month, quarter or year",
+            pattern="^(month|quarter|year)$",
+            openapi_examples=examples("year", "quarter", "month"),
+        ),
+    ] = None,
+) -> Response:
+    """The cells matching every filter given, all of them for no filter.
+
+    Every role may read benchmarks. A suppressed cell (too few clients, or one client dominant)
+    carries its coordinates and `suppressed_reason` only. Send `Accept: text/csv` for CSV.
+    """
+    check_filters(snapshot, metric, industry, touchpoint, period, grain)
+
+    def build() -> BenchmarkList:
+        index = snapshot.memo("benchmarks.cells", cell_index)
+        cells = index.find(
+            metric=metric,
+            industry=industry,
+            touchpoint=touchpoint,
+            period=period,
+            period_grain=grain,
+        )
+        items = [BenchmarkCell.model_construct(**cell) for cell in cells]
+        return BenchmarkList.model_construct(build_id=snapshot.build_id, items=items)
+
+    return await respond(
+        request,
+        snapshot,
+        ("benchmarks", metric, industry, touchpoint, period, grain),
+        build,
+        filename=f"benchmarks-{snapshot.build_id}",
+    )

@@ -9,7 +9,8 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", operation_id="get_health", summary="Service status and live build")
-def get_health(request: Request) -> Health:
+async def get_health(request: Request) -> Health:
+    """`ok` and the live build, or `no_snapshot` while nothing is published (still a 200)."""
     store: SnapshotStore = request.app.state.snapshots
     snapshot = store.get()
     if snapshot is None:

@@ -1,0 +1,239 @@
+"""How a route's answer becomes bytes: JSON, or CSV for spreadsheets, cached per snapshot.
+
+Every list route answers through ``respond``: it picks the format from the ``Accept`` header
+(``text/csv`` when preferred, JSON otherwise), and keeps the rendered bytes in the snapshot's
+response cache, so a repeated question is a dictionary lookup and a new snapshot starts afresh.
+A route describes its answer as a typed response model with one list field (``items``); the CSV
+is one row per item, led by the model's scalar fields (``build_id``, a client id, …), with
+nested models flattened into ``parent.child`` columns.
+
+CSV cells are safe to open in a spreadsheet: text starting with ``= + - @``, a tab or a line
+break is prefixed with ``'`` so it is never run as a formula (numbers are written as numbers).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import types
+import typing
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import Any
+
+import orjson
+from fastapi import Request
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.snapshot import LoadedSnapshot, Rendered
+
+JSON = "application/json"
+CSV = "text/csv"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+BOM = "\ufeff"  # Excel reads UTF-8 (accents in client names) only when the file says so
+SNAPSHOT_STATE = "cxb_snapshot"  # request.state: the snapshot this request answers from
+PRINCIPAL_STATE = "cxb_principal"  # request.state: the authenticated key
+
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes; NaN and infinities (never expected in a mart) become null, as in pydantic."""
+    return orjson.dumps(value)
+
+
+def _quality(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return max(0.0, min(1.0, float(value)))
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def prefers_csv(request: Request) -> bool:
+    """True when the Accept header ranks text/csv above JSON (ties go to JSON).
+
+    Only an explicit ``text/csv`` asks for CSV; ``*/*`` and ``text/*`` get the default, JSON.
+    """
+    return prefers_csv_header(request.headers.get("accept"))
+
+
+def prefers_csv_header(accept: str | None) -> bool:
+    if not accept or "csv" not in accept:
+        return False
+    q_csv = q_json = 0.0
+    for media_range in accept.split(","):
+        media, *params = media_range.split(";")
+        media = media.strip().lower()
+        q = _quality(params)
+        if media == CSV:
+            q_csv = max(q_csv, q)
+        elif media in (JSON, "application/*", "*/*"):
+            q_json = max(q_json, q)
+    return q_csv > q_json
+
+
+def csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, list | dict):
+        value = orjson.dumps(value).decode()
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model class in ``Model`` or ``Model | None``, else None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        models = [m for a in typing.get_args(annotation) if (m := _model_in(a)) is not None]
+        return models[0] if len(models) == 1 else None
+    return None
+
+
+def list_field(model: type[BaseModel]) -> tuple[str, type[BaseModel]] | None:
+    """The field holding the rows (``items`` if there are several lists of models)."""
+    found = []
+    for name, info in model.model_fields.items():
+        if typing.get_origin(info.annotation) is list:
+            (item,) = typing.get_args(info.annotation) or (None,)
+            item_model = _model_in(item)
+            if item_model is not None:
+                found.append((name, item_model))
+    for name, item_model in found:
+        if name == "items":
+            return name, item_model
+    return found[0] if found else None
+
+
+def _columns(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
+    for name, info in model.model_fields.items():
+        nested = _model_in(info.annotation)
+        if nested is not None:
+            yield from _columns(nested, f"{prefix}{name}.")
+        else:
+            yield prefix + name
+
+
+def _flatten(row: dict[str, Any], prefix: str = "", out: dict[str, Any] | None = None) -> dict:
+    out = {} if out is None else out
+    for key, value in row.items():
+        if isinstance(value, dict):
+            _flatten(value, f"{prefix}{key}.", out)
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def render_csv(model: BaseModel) -> bytes:
+    """One CSV row per item of the model's list field, led by its scalar fields."""
+    found = list_field(type(model))
+    if found is None:
+        raise TypeError(f"{type(model).__name__} has no list of rows to write as CSV")
+    rows_field, item_model = found
+    data = model.model_dump(mode="json")
+    lead = {
+        name: data[name]
+        for name, info in type(model).model_fields.items()
+        if name != rows_field
+        and typing.get_origin(info.annotation) is not list
+        and _model_in(info.annotation) is None
+    }
+    header = [*lead, *_columns(item_model)]
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for item in data[rows_field]:
+        flat = {**lead, **_flatten(item)}
+        writer.writerow([csv_cell(flat.get(column)) for column in header])
+    return buffer.getvalue().encode("utf-8")
+
+
+def render_json(model: BaseModel) -> bytes:
+    return model.__pydantic_serializer__.to_json(model)
+
+
+def csv_documentation(example: str) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry that documents the CSV form of a route's 200 answer."""
+    return {
+        200: {
+            "description": "The answer as JSON, or as CSV with `Accept: text/csv`.",
+            "content": {CSV: {"schema": {"type": "string"}, "example": example}},
+        }
+    }
+
+
+def replay_key(
+    key_id: str, role: str, client_ids: Iterable[str], path: str, query: bytes, as_csv: bool
+) -> Hashable:
+    """Where ``respond`` files an answer for api/fastpath.py to replay to the same key.
+
+    The key's role and clients are part of it: a key whose record were edited by hand to a
+    narrower scope would miss, and go through the guards again.
+    """
+    return ("replay", key_id, role, tuple(sorted(client_ids)), path, query, as_csv)
+
+
+def _safe_filename(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "export"
+
+
+async def respond(
+    request: Request,
+    snapshot: LoadedSnapshot,
+    key: Hashable,
+    build: Callable[[], BaseModel],
+    *,
+    filename: str,
+    csv_ok: bool = True,
+) -> Response:
+    """The answer for ``key`` on this snapshot, rendered once and then served from cache.
+
+    ``key`` must identify the answer completely (route name and every parameter that shapes
+    it), and the answer must not depend on which key asks beyond the scope checks the guards
+    already made. ``build`` makes the typed response model on a cache miss, off the event loop.
+    A route whose model has no list field answers JSON even to ``Accept: text/csv``.
+    """
+    wants_csv = prefers_csv(request)
+    as_csv = csv_ok and wants_csv
+    answer_key = ("answer", key, as_csv)
+    rendered = snapshot.responses.get(answer_key)
+    if rendered is None:
+
+        def render() -> Rendered:
+            model = build()
+            if as_csv and list_field(type(model)) is not None:
+                disposition = f'attachment; filename="{_safe_filename(filename)}.csv"'
+                return Rendered(
+                    render_csv(model),
+                    CSV_MEDIA_TYPE,
+                    (("vary", "Accept"), ("content-disposition", disposition)),
+                )
+            return Rendered(render_json(model), JSON, (("vary", "Accept"),))
+
+        rendered = await run_in_threadpool(render)
+        snapshot.responses.put(answer_key, rendered)
+    principal = getattr(request.state, PRINCIPAL_STATE, None)
+    if principal is not None:
+        scope = request.scope
+        replay = replay_key(
+            principal.key_id,
+            principal.role,
+            principal.client_ids,
+            scope["path"],
+            scope["query_string"],
+            wants_csv,
+        )
+        snapshot.responses.put(replay, rendered)
+    return Response(rendered.body, media_type=rendered.media_type, headers=dict(rendered.headers))

@@ -1,0 +1,103 @@
+"""Hot switch: a newly published snapshot is served without a restart, never mixed with the
+old one, and a snapshot that cannot be read leaves the last good one serving."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from fastapi.testclient import TestClient
+
+from api.snapshot import Index, Rendered, ResponseCache
+from cxbench.build import BuildRecord
+from cxbench.keys import create_key
+from cxbench.publish import MANIFEST, POINTER, switch_current
+from cxbench.settings import Settings
+from tests.python.api_helpers import auth, make_app
+from tests.python.helpers import make_settings
+
+
+def republish(published: Path, source: str, build_id: str, shift: float) -> None:
+    """A copy of ``source`` as ``build_id`` whose published values are moved by ``shift``."""
+    target = published / build_id
+    shutil.copytree(published / source, target)
+    manifest = json.loads((target / MANIFEST).read_text())
+    (target / MANIFEST).write_text(json.dumps({**manifest, "build_id": build_id}))
+    cells_file = target / "fct_benchmark_cells.parquet"
+    cells = pq.read_table(cells_file)
+    moved = pc.add(cells.column("value"), pa.scalar(shift, cells.schema.field("value").type))
+    cells = cells.set_column(cells.schema.get_field_index("value"), "value", moved)
+    pq.write_table(cells, cells_file)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_new_snapshot_is_served_without_restart_and_without_stale_answers(
+    built: tuple[Settings, BuildRecord], tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path)
+    shutil.copytree(built[0].published, settings.published)
+    old = built[1].build_id
+    app = make_app(settings, tmp_path / "keys.json")
+    app.state.snapshots.check_seconds = 0.0
+    headers = auth(create_key(tmp_path / "keys.json", "admin"))
+    params = {"metric": "nps", "grain": "year"}
+    with TestClient(app) as client:
+        before = client.get("/v1/benchmarks", params=params, headers=headers).json()
+        assert before["build_id"] == old
+        assert client.get("/v1/benchmarks", params=params, headers=headers).json() == before
+
+        republish(settings.published, old, "99990101T000000Z-next", shift=1.0)
+        switch_current(settings.published, "99990101T000000Z-next")
+        wait_until(lambda: client.get("/health").json()["build_id"] == "99990101T000000Z-next")
+        after = client.get("/v1/benchmarks", params=params, headers=headers).json()
+        assert after["build_id"] == "99990101T000000Z-next"
+        pairs = list(zip(before["items"], after["items"], strict=True))
+        assert pairs and any(b["value"] is not None for b, _ in pairs)
+        for b, a in pairs:
+            assert (a["value"] is None) == (b["value"] is None)
+            if b["value"] is not None:
+                assert abs(a["value"] - b["value"] - 1.0) < 1e-9
+
+        # A pointer to a snapshot that cannot be read: the last good one keeps answering.
+        (settings.published / "99990202T000000Z-broken").mkdir()
+        (settings.published / POINTER).write_text("99990202T000000Z-broken\n")
+        for _ in range(5):
+            time.sleep(0.05)
+            response = client.get("/v1/benchmarks", params=params, headers=headers)
+            assert response.status_code == 200
+            assert response.json()["build_id"] == "99990101T000000Z-next"
+
+
+def test_the_index_finds_what_a_scan_finds() -> None:
+    rows = [
+        {"m": m, "i": i, "p": p}
+        for m in ("nps", "csat")
+        for i in ("a", "b", "*")
+        for p in ("2025", "2025-Q1")
+    ]
+    index = Index(rows, ("m", "i", "p"))
+    for filters in ({}, {"m": "nps"}, {"m": "csat", "i": "*"}, {"i": "b", "p": "2025"}, {"m": "x"}):
+        expected = [r for r in rows if all(r[k] == v for k, v in filters.items())]
+        assert index.find(**filters) == expected
+    assert index.find(m="nps", i=None) == [r for r in rows if r["m"] == "nps"]
+
+
+def test_the_response_cache_is_bounded_by_bytes() -> None:
+    cache = ResponseCache(max_bytes=1000)
+    for n in range(20):
+        cache.put(n, Rendered(b"x" * 100, "application/json"))
+    assert len(cache) == 10 and cache.get(0) is None and cache.get(19) is not None
+    cache.put("huge", Rendered(b"x" * 600, "application/json"))
+    assert cache.get("huge") is None  # more than a quarter of the budget: not kept
