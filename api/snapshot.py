@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import pyarrow.parquet as pq
 
-from cxbench.publish import MANIFEST, current_build_id
+from cxbench.publish import MANIFEST, POINTER, current_build_id
 
 GRAINS = ("month", "quarter", "year")
 T = TypeVar("T")
