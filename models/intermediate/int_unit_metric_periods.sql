@@ -1,0 +1,42 @@
+-- A client's unit (location, office, team) per touchpoint (and '*') × period × metric, from the
+-- same additive sums as int_client_metric_periods. Units are compared only within their own
+-- client, never across clients; observations without a unit are left out here (they still
+-- count in the client's own value). is_ranked marks units with enough observations to rank.
+with
+
+observations as (
+    select * from {{ ref('int_metric_observations') }}
+    where unit is not null
+),
+
+monthly as (
+    select
+        client_id,
+        industry_code,
+        unit,
+        touchpoint_code,
+        metric_code,
+        statistic_kind,
+        month_start,
+        count(*) as n,
+        sum(points) as sum_x,
+        sum(points * points) as sum_x2
+    from observations
+    group by all
+),
+
+rolled_up as (
+    {{ roll_up_periods('monthly', ['client_id', 'industry_code', 'unit']) }}
+),
+
+final as (
+    select
+        *,
+        sum_x / n as value,
+        {{ observation_variance('statistic_kind', 'n', 'sum_x', 'sum_x2') }} as variance,
+        {{ standard_error('statistic_kind', 'n', 'sum_x', 'sum_x2') }} as standard_error,
+        n >= {{ var('min_client_responses') }} as is_ranked
+    from rolled_up
+)
+
+select * from final
