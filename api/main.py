@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from api.deps import KeyCache
 from api.problems import install_problem_handlers
-from api.routes import benchmarks, health, meta
+from api.routes import benchmarks, clients, health, meta
 from api.snapshot import SnapshotStore
 from cxbench.settings import Settings, get_settings
 
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1 = APIRouter(prefix="/v1")
     v1.include_router(meta.router)
     v1.include_router(benchmarks.router)
+    v1.include_router(clients.router)
     app.include_router(health.router)
     app.include_router(v1)
     return app
