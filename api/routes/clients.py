@@ -145,41 +145,22 @@ def _scorecard_item(row: Row, is_unit: bool) -> ScorecardItem:
 
 
 def _target_item(scorecard: Row, target: Row | None) -> TargetItem:
-    if target is None:
-        return TargetItem(
-            touchpoint=scorecard["touchpoint_code"],
-            n=scorecard["n"],
-            current=scorecard["value"],
-            moe=scorecard["moe"],
-            benchmark_suppressed_reason=scorecard["benchmark_suppressed_reason"],
-            target=None,
-            gap=None,
-            is_met=None,
-            nps=None,
-            answers_needed_per_period=None,
-            has_enough_answers=None,
-        )
+    """One touchpoint's current value and, when its industry cell is published, its target."""
     levers = None
-    if target["metric_code"] == "nps":
-        levers = NpsLevers(
-            promoters_per_100=target["promoters_per_100"],
-            passives_per_100=target["passives_per_100"],
-            detractors_per_100=target["detractors_per_100"],
-            detractors_to_promoters_per_100=target["detractors_to_promoters_per_100"],
-            passives_to_promoters_per_100=target["passives_to_promoters_per_100"],
-        )
+    if target is not None and target["metric_code"] == "nps":
+        levers = NpsLevers(**{name: target[name] for name in NpsLevers.model_fields})
     return TargetItem(
         touchpoint=scorecard["touchpoint_code"],
         n=scorecard["n"],
         current=scorecard["value"],
         moe=scorecard["moe"],
-        benchmark_suppressed_reason=None,
-        target=target["target_value"],
-        gap=target["gap"],
-        is_met=target["is_met"],
+        benchmark_suppressed_reason=scorecard["benchmark_suppressed_reason"],
+        target=target["target_value"] if target else None,
+        gap=target["gap"] if target else None,
+        is_met=target["is_met"] if target else None,
         nps=levers,
-        answers_needed_per_period=target["answers_needed_per_period"],
-        has_enough_answers=target["has_enough_answers"],
+        answers_needed_per_period=target["answers_needed_per_period"] if target else None,
+        has_enough_answers=target["has_enough_answers"] if target else None,
     )
 
 

@@ -1,10 +1,27 @@
-{#- Rolls a relation of monthly sums (columns: `keys`, touchpoint_code, metric_code,
-    statistic_kind, month_start, n, sum_x, sum_x2) up to every period of DESIGN §5 — month,
-    quarter and year — per touchpoint and over all touchpoints (touchpoint_code '*'). Only the
-    additive sums are added, so every roll-up is exact; values and errors are derived later. -#}
-{% macro roll_up_periods(monthly, keys) -%}
+{#- A select of the additive sums n, Σpoints and Σpoints² of a relation of observations
+    (columns: `keys`, touchpoint_code, metric_code, statistic_kind, month_start, points) for
+    every period of DESIGN §5 — month, quarter and year — per touchpoint and over all
+    touchpoints (touchpoint_code '*'). Months are summed first and then rolled up, and only
+    sums are added, so every roll-up is exact; values and errors are derived from the sums. -#}
+{% macro roll_up_periods(observations, keys) -%}
     {%- set grains = ['month', 'quarter', 'year'] -%}
     {%- set period_keys = 'metric_code, statistic_kind, period_grain, period, period_start' -%}
+    with monthly as (
+        select
+            {% for key in keys -%}
+                {{ key }},
+            {% endfor -%}
+            touchpoint_code,
+            metric_code,
+            statistic_kind,
+            month_start,
+            count(*) as n,
+            sum(points) as sum_x,
+            sum(points * points) as sum_x2
+        from {{ observations }}
+        group by all
+    )
+
     select
         {% for key in keys -%}
             {{ key }},
@@ -33,7 +50,7 @@
                 n,
                 sum_x,
                 sum_x2
-            from {{ monthly }}
+            from monthly
             {% if not loop.last %}union all{% endif %}
         {% endfor -%}
     ) as by_period

@@ -5,7 +5,9 @@
       shares P₁, D₁ per 100 the variance is 100·(P₁ + D₁) − (P₁ − D₁)² (DESIGN §4 in points²);
     - csat, comment (points 100/0): target · (100 − target), the variance of a proportion;
     - mean-type metrics: the current variance (the spread is assumed to stay as it is). -#}
-{% macro variance_at_target(metric_code, statistic_kind, variance_0, target, gap, promoters_per_100, detractors_per_100) -%}
+{% macro variance_at_target(
+    metric_code, statistic_kind, variance_0, target, gap, promoters_per_100, detractors_per_100
+) -%}
     case
         when {{ metric_code }} = 'nps'
             then

@@ -7,23 +7,8 @@ observations as (
     select * from {{ ref('int_metric_observations') }}
 ),
 
-monthly as (
-    select
-        client_id,
-        industry_code,
-        touchpoint_code,
-        metric_code,
-        statistic_kind,
-        month_start,
-        count(*) as n,
-        sum(points) as sum_x,
-        sum(points * points) as sum_x2
-    from observations
-    group by all
-),
-
 rolled_up as (
-    {{ roll_up_periods('monthly', ['client_id', 'industry_code']) }}
+    {{ roll_up_periods('observations', ['client_id', 'industry_code']) }}
 ),
 
 final as (

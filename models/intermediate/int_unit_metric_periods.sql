@@ -9,24 +9,8 @@ observations as (
     where unit is not null
 ),
 
-monthly as (
-    select
-        client_id,
-        industry_code,
-        unit,
-        touchpoint_code,
-        metric_code,
-        statistic_kind,
-        month_start,
-        count(*) as n,
-        sum(points) as sum_x,
-        sum(points * points) as sum_x2
-    from observations
-    group by all
-),
-
 rolled_up as (
-    {{ roll_up_periods('monthly', ['client_id', 'industry_code', 'unit']) }}
+    {{ roll_up_periods('observations', ['client_id', 'industry_code', 'unit']) }}
 ),
 
 final as (

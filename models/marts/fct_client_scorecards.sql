@@ -53,32 +53,8 @@ percentile_ranks as (
     group by own.client_id, own.touchpoint_code, own.period, own.metric_code
 ),
 
-with_previous as (
-    select
-        client_periods.*,
-        previous.period as previous_period,
-        previous.n as previous_n,
-        previous.value as previous_value,
-        previous.standard_error as previous_standard_error
-    from client_periods
-    left join client_periods as previous
-        on
-            client_periods.client_id = previous.client_id
-            and client_periods.touchpoint_code = previous.touchpoint_code
-            and client_periods.metric_code = previous.metric_code
-            and client_periods.period_grain = previous.period_grain
-            and previous.period_start
-            = {{ previous_period_start('client_periods.period_grain', 'client_periods.period_start') }}
-),
-
 changes as (
-    select
-        *,
-        {{ margin_of_error('standard_error') }} as moe,
-        value - previous_value as change,  -- noqa: RF04
-        {{ difference_z('value', 'standard_error', 'previous_value', 'previous_standard_error') }}
-            as change_z
-    from with_previous
+    {{ previous_period_change('client_periods', ['client_id']) }}
 ),
 
 final as (
@@ -95,11 +71,13 @@ final as (
         changes.n,
         changes.value,
         changes.standard_error,
-        changes.moe,
-        {{ confidence_limit('low', 'changes.value', 'changes.moe', 'metrics.value_min', 'metrics.value_max') }}
-            as ci_low,
-        {{ confidence_limit('high', 'changes.value', 'changes.moe', 'metrics.value_min', 'metrics.value_max') }}
-            as ci_high,
+        {{ margin_of_error('changes.standard_error') }} as moe,
+        {{ confidence_limit(
+            'low', 'changes.value', 'changes.standard_error', 'metrics.value_min', 'metrics.value_max'
+        ) }} as ci_low,
+        {{ confidence_limit(
+            'high', 'changes.value', 'changes.standard_error', 'metrics.value_min', 'metrics.value_max'
+        ) }} as ci_high,
         changes.is_contributor,
         cells.n_clients as benchmark_n_clients,
         cells.is_published as is_benchmark_published,

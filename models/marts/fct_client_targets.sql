@@ -16,32 +16,24 @@ cells as (
 ),
 
 ambitions as (
+    select ambition_list.ambition from (values ('p50'), ('p75'), ('p90')) as ambition_list (ambition)
+),
+
+-- Each published cell's median, p75 and p90 as the targets of the three ambitions.
+cell_targets as (
     select
-        industry_code,
-        touchpoint_code,
-        period,
-        metric_code,
-        'p50' as ambition,
-        median as target_value
+        cells.industry_code,
+        cells.touchpoint_code,
+        cells.period,
+        cells.metric_code,
+        ambitions.ambition,
+        case ambitions.ambition
+            when 'p50' then cells.median
+            when 'p75' then cells.p75
+            when 'p90' then cells.p90
+        end as target_value
     from cells
-    union all
-    select
-        industry_code,
-        touchpoint_code,
-        period,
-        metric_code,
-        'p75' as ambition,
-        p75 as target_value
-    from cells
-    union all
-    select
-        industry_code,
-        touchpoint_code,
-        period,
-        metric_code,
-        'p90' as ambition,
-        p90 as target_value
-    from cells
+    cross join ambitions
 ),
 
 joined as (
@@ -53,20 +45,20 @@ joined as (
         client_periods.period,
         client_periods.metric_code,
         client_periods.statistic_kind,
-        ambitions.ambition,
+        cell_targets.ambition,
         client_periods.n,
         client_periods.sum_x,
         client_periods.sum_x2,
         client_periods.value as current_value,
         client_periods.variance as current_variance,
-        ambitions.target_value
+        cell_targets.target_value
     from client_periods
-    inner join ambitions
+    inner join cell_targets
         on
-            client_periods.industry_code = ambitions.industry_code
-            and client_periods.touchpoint_code = ambitions.touchpoint_code
-            and client_periods.period = ambitions.period
-            and client_periods.metric_code = ambitions.metric_code
+            client_periods.industry_code = cell_targets.industry_code
+            and client_periods.touchpoint_code = cell_targets.touchpoint_code
+            and client_periods.period = cell_targets.period
+            and client_periods.metric_code = cell_targets.metric_code
 ),
 
 gaps as (

@@ -62,36 +62,17 @@ rest_values as (
     from with_rest
 ),
 
-with_previous as (
-    select
-        rest_values.*,
-        previous.period as previous_period,
-        previous.n as previous_n,
-        previous.value as previous_value,
-        previous.standard_error as previous_standard_error
-    from rest_values
-    left join unit_periods as previous
-        on
-            rest_values.client_id = previous.client_id
-            and rest_values.unit = previous.unit
-            and rest_values.touchpoint_code = previous.touchpoint_code
-            and rest_values.metric_code = previous.metric_code
-            and rest_values.period_grain = previous.period_grain
-            and previous.period_start
-            = {{ previous_period_start('rest_values.period_grain', 'rest_values.period_start') }}
+changes as (
+    {{ previous_period_change('rest_values', ['client_id', 'unit']) }}
 ),
 
 compared as (
     select
         *,
-        {{ margin_of_error('standard_error') }} as moe,
         value - rest_value as diff_vs_rest,
         {{ difference_z('value', 'standard_error', 'rest_value', 'rest_standard_error') }}
-            as diff_vs_rest_z,
-        value - previous_value as change,  -- noqa: RF04
-        {{ difference_z('value', 'standard_error', 'previous_value', 'previous_standard_error') }}
-            as change_z
-    from with_previous
+            as diff_vs_rest_z
+    from changes
 ),
 
 final as (
@@ -110,11 +91,13 @@ final as (
         compared.n,
         compared.value,
         compared.standard_error,
-        compared.moe,
-        {{ confidence_limit('low', 'compared.value', 'compared.moe', 'metrics.value_min', 'metrics.value_max') }}
-            as ci_low,
-        {{ confidence_limit('high', 'compared.value', 'compared.moe', 'metrics.value_min', 'metrics.value_max') }}
-            as ci_high,
+        {{ margin_of_error('compared.standard_error') }} as moe,
+        {{ confidence_limit(
+            'low', 'compared.value', 'compared.standard_error', 'metrics.value_min', 'metrics.value_max'
+        ) }} as ci_low,
+        {{ confidence_limit(
+            'high', 'compared.value', 'compared.standard_error', 'metrics.value_min', 'metrics.value_max'
+        ) }} as ci_high,
         compared.client_n,
         compared.client_value,
         compared.rest_n,
