@@ -123,3 +123,116 @@ class BenchmarkCell(BaseModel):
 class BenchmarkList(BaseModel):
     build_id: str = Field(examples=["20261123T180000Z-1a2b3c"])
     items: list[BenchmarkCell]
+
+
+class ScorecardBenchmark(BaseModel):
+    """The client's industry cell (same touchpoint, period, metric); figures only if published."""
+
+    industry: str = Field(examples=["banking"])
+    n_clients: int = Field(examples=[9])
+    suppressed_reason: str | None = Field(examples=[None])
+    value: float | None = Field(description="Pooled value of the cell.", examples=[31.4])
+    mean: float | None = Field(description="Mean of the client values.", examples=[29.8])
+    p10: float | None
+    p25: float | None
+    median: float | None
+    p75: float | None
+    p90: float | None
+
+
+class UnitComparison(BaseModel):
+    """A unit against its own client only; units are never benchmarked across clients."""
+
+    client_n: int
+    client_value: float = Field(description="The whole client's value.")
+    rest_n: int = Field(description="The client's observations outside this unit.")
+    rest_value: float | None = Field(description="The client's value outside this unit.")
+    diff_vs_rest: float | None
+    diff_vs_rest_z: float | None
+    diff_vs_rest_significant: bool | None = Field(description="|z| > 1.96.")
+    is_ranked: bool = Field(description="At least min_client_responses observations.")
+    unit_rank: int | None = Field(description="1 = the highest value among the ranked units.")
+    n_units_ranked: int
+
+
+class ScorecardItem(BaseModel):
+    """The client's (or one unit's) value in one touchpoint × period × metric, with its
+    uncertainty, its benchmark position and its change vs the previous period (DESIGN §5)."""
+
+    touchpoint: str = Field(examples=["*"])
+    metric: str = Field(examples=["nps"])
+    period: str = Field(examples=["2026-Q2"])
+    period_grain: str = Field(examples=["quarter"])
+    unit: str | None = Field(description="The unit, or null for the whole client.")
+    n: int = Field(description="Answers (responses for cx_index and comment).", examples=[169])
+    value: float = Field(examples=[21.3])
+    standard_error: float | None
+    moe: float | None = Field(description="95% margin of error.", examples=[12.07])
+    ci_low: float | None = Field(examples=[9.23])
+    ci_high: float | None = Field(examples=[33.37])
+    benchmark: ScorecardBenchmark | None = Field(description="Null for a unit.")
+    percentile_rank: float | None = Field(
+        description="100·(#below + ½·#equal)/n_clients among the cell's contributors; null "
+        "unless the client contributes and the cell is published.",
+        examples=[18.75],
+    )
+    previous_period: str | None = Field(examples=["2026-Q1"])
+    previous_value: float | None
+    change: float | None = Field(examples=[10.19])
+    change_z: float | None = Field(examples=[1.21])
+    change_significant: bool | None = Field(description="|z| > 1.96.", examples=[False])
+    unit_comparison: UnitComparison | None = Field(description="Only for a unit.")
+
+
+class Scorecard(BaseModel):
+    build_id: str
+    client_id: str
+    client_name: str
+    industry: str
+    items: list[ScorecardItem]
+
+
+class NpsLevers(BaseModel):
+    """What closing an NPS gap takes, per 100 answers."""
+
+    promoters_per_100: float
+    passives_per_100: float
+    detractors_per_100: float
+    detractors_to_promoters_per_100: float = Field(
+        description="gap/2: each conversion moves NPS by 200/n. Above detractors_per_100 the "
+        "detractors alone cannot close the gap."
+    )
+    passives_to_promoters_per_100: float = Field(
+        description="gap: each conversion moves NPS by 100/n."
+    )
+
+
+class TargetItem(BaseModel):
+    touchpoint: str = Field(examples=["*"])
+    n: int = Field(description="The client's answers this period.", examples=[169])
+    current: float = Field(examples=[21.3])
+    moe: float | None = Field(examples=[12.07])
+    benchmark_suppressed_reason: str | None = Field(
+        description="Why there is no target: the industry cell is withheld."
+    )
+    target: float | None = Field(examples=[51.13])
+    gap: float | None = Field(description="target − current.", examples=[29.83])
+    is_met: bool | None
+    nps: NpsLevers | None = Field(description="Only for NPS with a target.")
+    answers_needed_per_period: int | None = Field(
+        description="Answers in each of two periods to detect a change of the gap's size "
+        "(two-sided 5% test, 80% power); null when met.",
+        examples=[95],
+    )
+    has_enough_answers: bool | None = Field(examples=[True])
+
+
+class Targets(BaseModel):
+    build_id: str
+    client_id: str
+    industry: str
+    metric: str
+    period: str
+    period_grain: str
+    ambition: str = Field(examples=["p75"])
+    items: list[TargetItem]

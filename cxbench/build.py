@@ -37,7 +37,10 @@ from cxbench.testhook import pause_point
 
 EXPECTATIONS_DIR = "expectations"
 RAW_SUITE = "raw_landing.json"
-MARTS_SUITES = (("fct_benchmark_cells", "benchmark_cells.json"),)
+MARTS_SUITES = (
+    ("fct_benchmark_cells", "benchmark_cells.json"),
+    ("fct_client_scorecards", "client_scorecards.json"),
+)
 RAW_VIEW = ("raw", "landed_answers")
 LAST_BUILD = "last_build.json"
 AUDIT_MODULES = ("sqlalchemy", "great_expectations")

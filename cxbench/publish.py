@@ -34,6 +34,9 @@ PUBLISHED_MARTS = (
     "dim_industries",
     "dim_touchpoints",
     "dim_metrics",
+    "fct_client_scorecards",
+    "fct_unit_scorecards",
+    "fct_client_targets",
 )
 MARTS_SCHEMA = "main_marts"
 POINTER = "CURRENT"

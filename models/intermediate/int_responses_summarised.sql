@@ -1,6 +1,7 @@
 -- One row per survey response: its touchpoint and time, whether it carries a comment, and its
 -- CX index — the weighted mean of the norms of its cxi_* answers, kept only when at least half
--- of the total weight is answered (DESIGN §4).
+-- of the total weight is answered (DESIGN §4). A component asked by two questions counts once,
+-- with the mean of their norms, so it cannot carry its weight twice.
 with
 
 scored as (
@@ -24,16 +25,27 @@ comment_askers as (
     where metric_code = 'comment'
 ),
 
+cx_index_components as (
+    select
+        client_id,
+        response_id,
+        metric_code,
+        avg(norm) as norm
+    from scored
+    where metric_code like 'cxi\_%' escape '\'
+    group by client_id, response_id, metric_code
+),
+
 cx_index_parts as (
     select
-        scored.client_id,
-        scored.response_id,
-        sum(weights.weight * scored.norm) as weighted_norm,
+        cx_index_components.client_id,
+        cx_index_components.response_id,
+        sum(weights.weight * cx_index_components.norm) as weighted_norm,
         sum(weights.weight) as answered_weight
-    from scored
+    from cx_index_components
     inner join weights
-        on scored.metric_code = weights.metric_code
-    group by scored.client_id, scored.response_id
+        on cx_index_components.metric_code = weights.metric_code
+    group by cx_index_components.client_id, cx_index_components.response_id
 ),
 
 responses as (
@@ -57,8 +69,9 @@ final as (
         {{ surrogate_key(['responses.client_id', 'responses.response_id']) }} as response_key,
         responses.*,
         comment_askers.client_id is not null as asks_comment,
+        -- Exactly half the weight qualifies; the tolerance absorbs float rounding of the weights.
         case
-            when cx_index_parts.answered_weight >= total_weight.total_weight / 2
+            when cx_index_parts.answered_weight >= total_weight.total_weight / 2 - 1e-9
                 then cx_index_parts.weighted_norm / cx_index_parts.answered_weight
         end as cx_index
     from responses

@@ -116,7 +116,7 @@ final as (
         case when suppressed_reason is null then median end as median,
         case when suppressed_reason is null then p75 end as p75,
         case when suppressed_reason is null then p90 end as p90,
-        case when suppressed_reason is null then 1.96 * pooled_standard_error end as moe,
+        case when suppressed_reason is null then {{ margin_of_error('pooled_standard_error') }} end as moe,
         case when suppressed_reason is null then max_client_share end as max_client_share
     from judged
 )

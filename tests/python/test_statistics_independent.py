@@ -1,0 +1,464 @@
+"""An independent check of the statistics: recompute benchmark cells, client and unit
+scorecards and targets from the accepted answers of a real build with plain pandas, straight
+from DESIGN §4–§5 (counts of promoters and detractors, top-2-box on each client's own scale,
+std with ddof=1, numpy percentiles, …) rather than from the sums the dbt models use, and
+compare them with the published marts (tolerance 1e-9).
+
+Only the answers' harmonisation (dedup, touchpoint and question mapping, UTC timestamps) is
+taken from the build: `fct_answers` holds each accepted answer's raw score. Norms, points, CX
+indexes, comment shares and everything after are recomputed here from the seeds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from cxbench.build import BuildRecord
+from cxbench.settings import PROJECT_DIR, Settings
+
+TOL = 1e-9
+Z = 1.96
+Z_POWER = 0.8416
+SEEDS = PROJECT_DIR / "seeds"
+EQUAL = 1e-9  # values this close are ties, as in fct_client_scorecards
+
+
+def _vars() -> dict[str, Any]:
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    return dict(project["vars"])
+
+
+VARS = _vars()
+
+
+def close(a: Any, b: Any) -> bool:
+    """Equal within 1e-9 (relative or absolute); both missing counts as equal."""
+    a_missing, b_missing = bool(pd.isna(a)), bool(pd.isna(b))
+    if a_missing or b_missing:
+        return a_missing and b_missing
+    if isinstance(a, str) or isinstance(b, str):
+        return bool(a == b)
+    if isinstance(a, bool | np.bool_) or isinstance(b, bool | np.bool_):
+        return bool(a) == bool(b)
+    return math.isclose(float(a), float(b), rel_tol=TOL, abs_tol=TOL)
+
+
+def assert_rows_match(expected: pd.DataFrame, published: pd.DataFrame, keys: list[str]) -> int:
+    """Every expected row exists in the mart and agrees on every expected column."""
+    merged = expected.merge(published, on=keys, how="left", suffixes=("", "_mart"), indicator=True)
+    missing = merged[merged["_merge"] != "both"]
+    assert missing.empty, f"rows missing from the mart: {missing[keys].head().to_dict('records')}"
+    problems = []
+    for column in [c for c in expected.columns if c not in keys]:
+        pairs = zip(merged[column], merged[f"{column}_mart"], strict=True)
+        for (exp, got), key in zip(pairs, merged[keys].itertuples(index=False), strict=True):
+            if not close(exp, got):
+                problems.append((column, tuple(key), exp, got))
+    assert not problems, f"{len(problems)} values differ, e.g. {problems[:5]}"
+    return len(merged)
+
+
+# Independent recomputation ---------------------------------------------------------------
+
+
+def load_answers(database: Path) -> pd.DataFrame:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        answers = con.execute(
+            "select client_id, response_id, touchpoint_code, unit, responded_at, question, "
+            "score, comment_text from main_marts.fct_answers"
+        ).df()
+    finally:
+        con.close()
+    questions = pd.read_csv(SEEDS / "question_map.csv")
+    questions["question_key"] = questions["question"].str.strip().str.lower()
+    answers["question_key"] = answers["question"].str.lower()
+    answers = answers.merge(
+        questions.drop(columns="question"), on=["client_id", "question_key"], how="left"
+    )
+    assert answers["metric_code"].notna().all()
+    clients = pd.read_csv(SEEDS / "clients.csv")[["client_id", "industry_code"]]
+    answers = answers.merge(clients, on="client_id", how="left")
+    answers["month"] = pd.to_datetime(answers["responded_at"]).dt.to_period("M")
+    return answers
+
+
+def observations(answers: pd.DataFrame) -> pd.DataFrame:
+    """One row per observation with its points, from raw scores and the seeds."""
+    scale = answers["metric_code"] != "comment"
+    a = answers[scale].copy()
+    lo, hi, s = a["scale_min"], a["scale_max"], a["score"]
+    up = a["higher_is_better"].astype(bool)
+    a["norm"] = np.where(up, 100 * (s - lo) / (hi - lo), 100 - 100 * (s - lo) / (hi - lo))
+
+    parts = []
+    nps = a[a["metric_code"] == "nps"].copy()
+    nps["points"] = np.select([nps["score"] >= 9, nps["score"] <= 6], [100.0, -100.0], 0.0)
+    parts.append(nps)
+    csat = a[a["metric_code"] == "csat"].copy()
+    best_two = np.where(
+        csat["higher_is_better"].astype(bool),
+        csat["score"] >= csat["scale_max"] - 1,
+        csat["score"] <= csat["scale_min"] + 1,
+    )
+    csat["points"] = np.where(best_two, 100.0, 0.0)
+    parts.append(csat)
+    ces = a[a["metric_code"] == "ces"].copy()
+    ces["points"] = 1 + 6 * ces["norm"] / 100
+    parts.append(ces)
+    osat = a[a["metric_code"] == "osat"].copy()
+    osat["points"] = osat["norm"]
+    parts.append(osat)
+
+    # Responses: touchpoint, unit and time are the least of their answers' (as in dbt).
+    answers = answers.assign(is_comment=answers["metric_code"] == "comment")
+    responses = answers.groupby(["client_id", "response_id"], as_index=False).agg(
+        industry_code=("industry_code", "first"),
+        touchpoint_code=("touchpoint_code", "min"),
+        unit=("unit", "min"),
+        responded_at=("responded_at", "min"),
+        has_comment=("is_comment", "max"),
+    )
+    responses["month"] = pd.to_datetime(responses["responded_at"]).dt.to_period("M")
+
+    weights = pd.read_csv(SEEDS / "cx_index_weights.csv")
+    total_weight = weights["weight"].sum()
+    cxi = a[a["metric_code"].isin(weights["metric_code"])]
+    components = cxi.groupby(["client_id", "response_id", "metric_code"], as_index=False)[
+        "norm"
+    ].mean()
+    components = components.merge(weights, on="metric_code")
+    components["weighted"] = components["weight"] * components["norm"]
+    per_response = components.groupby(["client_id", "response_id"], as_index=False).agg(
+        weighted=("weighted", "sum"), answered=("weight", "sum")
+    )
+    per_response = per_response[per_response["answered"] >= total_weight / 2 - 1e-9]
+    per_response["points"] = per_response["weighted"] / per_response["answered"]
+    cx = responses.merge(per_response[["client_id", "response_id", "points"]])
+    cx["metric_code"] = "cx_index"
+    parts.append(cx)
+
+    questions = pd.read_csv(SEEDS / "question_map.csv")
+    askers = set(questions.loc[questions["metric_code"] == "comment", "client_id"])
+    comments = responses[responses["client_id"].isin(askers)].copy()
+    comments["points"] = np.where(comments["has_comment"], 100.0, 0.0)
+    comments["metric_code"] = "comment"
+    parts.append(comments)
+
+    columns = ["client_id", "industry_code", "touchpoint_code", "unit", "month", "metric_code"]
+    return pd.concat([p[[*columns, "points"]] for p in parts], ignore_index=True)
+
+
+def with_periods(obs: pd.DataFrame) -> pd.DataFrame:
+    """Each observation once per grain (month, quarter, year) and per touchpoint level."""
+    frames = []
+    for grain in ("month", "quarter", "year"):
+        f = obs.copy()
+        f["period_grain"] = grain
+        if grain == "month":
+            f["period"] = f["month"].dt.strftime("%Y-%m")
+        elif grain == "quarter":
+            f["period"] = f["month"].dt.year.astype(str) + "-Q" + f["month"].dt.quarter.astype(str)
+        else:
+            f["period"] = f["month"].dt.year.astype(str)
+        frames.append(f)
+        every = f.copy()
+        every["touchpoint_code"] = "*"
+        frames.append(every)
+    return pd.concat(frames, ignore_index=True).drop(columns="month")
+
+
+def previous_label(period: str, grain: str) -> str:
+    if grain == "month":
+        return str(pd.Period(period, "M") - 1)
+    if grain == "quarter":
+        year, quarter = period.split("-Q")
+        p = pd.Period(f"{year}Q{quarter}", "Q") - 1
+        return f"{p.year}-Q{p.quarter}"
+    return str(int(period) - 1)
+
+
+def client_values(obs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """n, value, variance and standard error per group straight from DESIGN §4: NPS from the
+    shares of promoters and detractors, top-2-box and comment share as a proportion p, the
+    means with the sample variance — not from the sums Σx, Σx² the dbt models add up."""
+    keys = [*by, "touchpoint_code", "period_grain", "period", "metric_code"]
+    obs = obs.assign(plus=obs["points"] == 100, minus=obs["points"] == -100)
+    out = (
+        obs.groupby(keys, sort=False)
+        .agg(
+            n=("points", "size"),
+            value=("points", "mean"),
+            plus=("plus", "sum"),
+            minus=("minus", "sum"),
+            sample_variance=("points", "var"),
+        )
+        .reset_index()
+    )
+    n = out["n"]
+    share_p, share_d = out["plus"] / n, out["minus"] / n
+    nps = out["metric_code"] == "nps"
+    proportion = out["metric_code"].isin(["csat", "comment"])
+    nps_var = share_p + share_d - (share_p - share_d) ** 2  # DESIGN §4, as a fraction
+    p_var = share_p * (1 - share_p)
+    out["variance"] = np.select(
+        [nps, proportion], [100**2 * nps_var, 100**2 * p_var], out["sample_variance"]
+    )
+    out["se"] = np.select(
+        [nps, proportion],
+        [100 * np.sqrt(nps_var / n), 100 * np.sqrt(p_var / n)],
+        np.sqrt(out["sample_variance"] / n),
+    )
+    out["promoters_per_100"] = np.where(nps, 100 * share_p, np.nan)
+    out["detractors_per_100"] = np.where(nps, 100 * share_d, np.nan)
+    return out.drop(columns=["plus", "minus", "sample_variance"])
+
+
+def benchmark_cells(obs: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+    """DESIGN §5 over contributors: counts, pooled value and moe from all their observations,
+    mean and linear-interpolation percentiles of their client values, both publication rules."""
+    keys = ["industry_code", "touchpoint_code", "period", "metric_code"]
+    contributors = clients[clients["n"] >= VARS["min_client_responses"]]
+    contributing_obs = obs.merge(
+        contributors[["client_id", "touchpoint_code", "period", "metric_code"]]
+    )
+    pooled = pd.concat(
+        [
+            client_values(contributing_obs, ["industry_code"]),
+            client_values(contributing_obs.assign(industry_code="*"), ["industry_code"]),
+        ]
+    )
+    pooled = pooled.assign(moe=Z * pooled["se"])[[*keys, "n", "value", "moe"]]
+    pooled = pooled.rename(columns={"n": "n_responses"})
+    every = pd.concat([contributors, contributors.assign(industry_code="*")], ignore_index=True)
+    grouped = every.groupby(keys)
+    cells = grouped.agg(
+        n_clients=("n", "size"), largest=("n", "max"), total=("n", "sum"), mean=("value", "mean")
+    )
+    quantiles = grouped["value"].quantile([0.1, 0.25, 0.5, 0.75, 0.9]).unstack()
+    quantiles.columns = ["p10", "p25", "median", "p75", "p90"]
+    cells = cells.join(quantiles).reset_index().merge(pooled, on=keys)
+    few = cells["n_clients"] < VARS["min_clients"]
+    dominant = cells["largest"] / cells["total"] > VARS["max_client_share"]
+    cells["suppressed_reason"] = np.select(
+        [few, dominant], ["too_few_clients", "dominant_client"], None
+    )
+    withheld = ["n_responses", "value", "mean", "p10", "p25", "median", "p75", "p90", "moe"]
+    cells[withheld] = cells[withheld].astype(object).where(cells["suppressed_reason"].isna())
+    return cells.drop(columns=["largest", "total"])
+
+
+@pytest.fixture(scope="module")
+def recomputed(built: tuple[Settings, BuildRecord]) -> Iterator[dict[str, pd.DataFrame]]:
+    settings, record = built
+    obs = with_periods(observations(load_answers(settings.database)))
+    clients = client_values(obs, ["client_id", "industry_code"])
+    units = client_values(obs[obs["unit"].notna()], ["client_id", "unit"])
+    snapshot = settings.published / record.build_id
+    marts = {
+        name: pd.read_parquet(snapshot / f"{name}.parquet")
+        for name in (
+            "fct_benchmark_cells",
+            "fct_client_scorecards",
+            "fct_unit_scorecards",
+            "fct_client_targets",
+        )
+    }
+    yield {
+        "obs": obs,
+        "clients": clients,
+        "units": units,
+        "cells": benchmark_cells(obs, clients),
+        **marts,
+    }
+
+
+def test_every_benchmark_cell_matches_a_pandas_recomputation(
+    recomputed: dict[str, pd.DataFrame],
+) -> None:
+    expected = recomputed["cells"]
+    mart = recomputed["fct_benchmark_cells"]
+    keys = ["industry_code", "touchpoint_code", "period", "metric_code"]
+    checked = assert_rows_match(expected, mart, keys)
+    assert checked == len(mart[mart["n_clients"] > 0])
+    assert (mart.loc[mart["n_clients"] == 0, "suppressed_reason"] == "too_few_clients").all()
+    assert expected["suppressed_reason"].isna().sum() > 50, "the demo must publish cells"
+    assert set(expected["suppressed_reason"].dropna()) == {"too_few_clients", "dominant_client"}
+
+
+def test_client_scorecards_match_a_pandas_recomputation(
+    recomputed: dict[str, pd.DataFrame],
+) -> None:
+    clients = recomputed["clients"].copy()
+    cells = recomputed["cells"]
+    metrics = pd.read_csv(SEEDS / "metrics.csv").set_index("metric_code")
+    clients["moe"] = Z * clients["se"]
+    low = metrics.loc[clients["metric_code"], "value_min"].to_numpy()
+    high = metrics.loc[clients["metric_code"], "value_max"].to_numpy()
+    clients["ci_low"] = np.maximum(clients["value"] - clients["moe"], low)
+    clients["ci_high"] = np.minimum(clients["value"] + clients["moe"], high)
+
+    cell_keys = ["industry_code", "touchpoint_code", "period", "metric_code"]
+    clients = clients.merge(cells, on=cell_keys, how="left", suffixes=("", "_cell"))
+    contributes = clients["n"] >= VARS["min_client_responses"]
+    published = clients["n_clients"].notna() & clients["suppressed_reason"].isna()
+    ranks = []
+    groups = clients[contributes & published].groupby(cell_keys)["value"]
+    for row in clients.itertuples():
+        rank = None
+        if contributes[row.Index] and published[row.Index]:
+            others = groups.get_group(tuple(getattr(row, k) for k in cell_keys)).to_numpy()
+            below = (others < row.value - EQUAL).sum()
+            equal = (abs(others - row.value) <= EQUAL).sum()
+            rank = 100 * (below + 0.5 * equal) / len(others)
+        ranks.append(rank)
+    clients["percentile_rank"] = ranks
+
+    previous = clients[["client_id", "touchpoint_code", "metric_code", "period", "value", "se"]]
+    clients["previous_period"] = [
+        previous_label(p, g)
+        for p, g in zip(clients["period"], clients["period_grain"], strict=True)
+    ]
+    clients = clients.merge(
+        previous.rename(columns={"period": "previous_period", "value": "prev", "se": "prev_se"}),
+        on=["client_id", "touchpoint_code", "metric_code", "previous_period"],
+        how="left",
+    )
+    clients["change"] = clients["value"] - clients["prev"]
+    spread = np.sqrt(clients["se"] ** 2 + clients["prev_se"] ** 2)
+    clients["change_z"] = np.where(spread > 0, clients["change"] / spread.where(spread > 0), np.nan)
+    clients["is_change_significant"] = [
+        None if math.isnan(z) else abs(z) > Z for z in clients["change_z"]
+    ]
+    expected = clients.rename(
+        columns={
+            "median": "benchmark_median",
+            "p25": "benchmark_p25",
+            "p75": "benchmark_p75",
+            "p90": "benchmark_p90",
+        }
+    )[
+        [
+            "client_id",
+            "touchpoint_code",
+            "period",
+            "metric_code",
+            "n",
+            "value",
+            "moe",
+            "ci_low",
+            "ci_high",
+            "benchmark_p25",
+            "benchmark_median",
+            "benchmark_p75",
+            "benchmark_p90",
+            "percentile_rank",
+            "change",
+            "change_z",
+            "is_change_significant",
+        ]
+    ]
+    mart = recomputed["fct_client_scorecards"]
+    checked = assert_rows_match(
+        expected, mart, ["client_id", "touchpoint_code", "period", "metric_code"]
+    )
+    assert checked == len(mart)
+    assert expected["percentile_rank"].notna().sum() > 100
+    assert expected["is_change_significant"].eq(True).sum() > 10
+
+
+def test_unit_scorecards_match_a_pandas_recomputation(recomputed: dict[str, pd.DataFrame]) -> None:
+    units = recomputed["units"].copy()
+    ranked = units[units["n"] >= VARS["min_client_responses"]]
+    units["unit_rank"] = ranked.groupby(["client_id", "touchpoint_code", "period", "metric_code"])[
+        "value"
+    ].rank(method="min", ascending=False)
+    units["moe"] = Z * units["se"]
+    keys = ["client_id", "unit", "touchpoint_code", "period", "metric_code"]
+    expected = units[[*keys, "n", "value", "moe", "unit_rank"]]
+    mart = recomputed["fct_unit_scorecards"]
+    assert assert_rows_match(expected, mart, keys) == len(mart)
+
+    # The rest of the client, straight from its other observations, for a sample of rows.
+    obs = recomputed["obs"]
+    sample = mart[mart["rest_n"] > 1].sample(200, random_state=4)
+    rows = []
+    for row in sample.itertuples():
+        same = obs[
+            (obs["client_id"] == row.client_id)
+            & (obs["touchpoint_code"] == row.touchpoint_code)
+            & (obs["period"] == row.period)
+            & (obs["metric_code"] == row.metric_code)
+        ]
+        rest = client_values(same[same["unit"] != row.unit].assign(rest="rest"), ["rest"])
+        unit = units.set_index(keys).loc[tuple(getattr(row, k) for k in keys)]
+        [rest_n], [rest_value], [rest_se] = rest["n"], rest["value"], rest["se"]
+        spread = math.sqrt(unit["se"] ** 2 + rest_se**2)
+        z = (unit["value"] - rest_value) / spread if spread > 0 else None
+        rows.append(
+            {
+                **{k: getattr(row, k) for k in keys},
+                "rest_n": rest_n,
+                "rest_value": rest_value,
+                "diff_vs_rest_z": z,
+                "is_diff_vs_rest_significant": None if z is None else abs(z) > Z,
+            }
+        )
+    assert assert_rows_match(pd.DataFrame(rows), mart, keys) == len(sample)
+
+
+def test_targets_match_a_pandas_recomputation(recomputed: dict[str, pd.DataFrame]) -> None:
+    clients = recomputed["clients"]
+    cells = recomputed["cells"]
+    published = cells[cells["suppressed_reason"].isna()]
+    cell_keys = ["industry_code", "touchpoint_code", "period", "metric_code"]
+    joined = clients.merge(published, on=cell_keys, suffixes=("", "_cell"))
+    rows = []
+    for row in joined.itertuples():
+        for ambition, column in (("p50", "median"), ("p75", "p75"), ("p90", "p90")):
+            target = getattr(row, column)
+            gap = target - row.value
+            met = gap <= 1e-6
+            needed = None
+            if not met:
+                if row.metric_code == "nps":
+                    # Shares after turning detractors into promoters first, then passives.
+                    share_p, share_d = row.promoters_per_100, row.detractors_per_100
+                    moved = min(share_d, gap / 2)
+                    p1, d1 = share_p + gap - moved, share_d - moved
+                    target_variance = 100 * (p1 + d1) - (p1 - d1) ** 2
+                elif row.metric_code in ("csat", "comment"):
+                    target_variance = target * (100 - target)
+                else:
+                    target_variance = row.variance
+                needed = math.ceil((Z + Z_POWER) ** 2 * (row.variance + target_variance) / gap**2)
+            rows.append(
+                {
+                    "client_id": row.client_id,
+                    "touchpoint_code": row.touchpoint_code,
+                    "period": row.period,
+                    "metric_code": row.metric_code,
+                    "ambition": ambition,
+                    "target_value": target,
+                    "gap": gap,
+                    "is_met": met,
+                    "detractors_to_promoters_per_100": (
+                        (0.0 if met else gap / 2) if row.metric_code == "nps" else None
+                    ),
+                    "answers_needed_per_period": needed,
+                }
+            )
+    expected = pd.DataFrame(rows)
+    mart = recomputed["fct_client_targets"]
+    keys = ["client_id", "touchpoint_code", "period", "metric_code", "ambition"]
+    assert assert_rows_match(expected, mart, keys) == len(mart)
+    assert expected["answers_needed_per_period"].notna().sum() > 100
