@@ -27,7 +27,7 @@ def test_keys_are_printed_once_and_stored_as_hashes(tmp_path: Path) -> None:
     key = created.stdout.strip()
     assert key.startswith("cxb_")
     store = (tmp_path / "warehouse" / "api_keys.json").read_text()
-    assert key not in store and key.split("_")[2] not in store
+    assert key not in store and key.split("_", 2)[2] not in store
     listed = run_cli("keys", "list", env_root=tmp_path)
     assert "client" in listed.stdout and "c001" in listed.stdout and key not in listed.stdout
 
