@@ -54,8 +54,13 @@ _GX_BATCH_PLACEHOLDER = "batch"
 _UNEXPECTED_ROWS = "unexpected_rows_expectation"
 _DETAIL_MAX_CHARS = 300
 _SAMPLE_VALUES = 3
-# What GX needs for a verdict plus a few sample values; SUMMARY/COMPLETE cost extra queries.
-_RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": _SAMPLE_VALUES}
+# What GX needs for a verdict (counts); SUMMARY/COMPLETE cost extra queries. Sample values
+# cost one more query per column expectation, and one that finds nothing scans the whole table
+# (`... where <unexpected> limit n`), so the first pass asks for none (GX then sends `limit 0`,
+# which DuckDB answers without reading) and only expectations with unexpected values are run
+# again for samples.
+_RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
+_SAMPLES_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": _SAMPLE_VALUES}
 _FIX_MARKER = "_cxbench_duckdb_result_fix"
 _PINNED_CONNECTION = "_cxbench_duckdb_connection"
 _POSITION = "cxbench_position"
@@ -518,7 +523,32 @@ def _validate(
         position = (config.meta or {}).get(_POSITION) if config is not None else None
         if isinstance(position, int):
             outcomes[position] = result
+    for index, outcome in outcomes.items():
+        _add_samples(batch, expectations[index], outcome)
     return outcomes
+
+
+def _add_samples(
+    batch: Batch, expectation: Expectation, result: ExpectationValidationResult | str
+) -> None:
+    """Fill in sample values for a column expectation that found unexpected ones.
+
+    The verdict and counts stay those of the first pass; a second pass that fails only leaves
+    the detail without samples.
+    """
+    if isinstance(result, str) or _exception_message(result.exception_info) is not None:
+        return
+    found = result.result or {}
+    counted = found.get("unexpected_count")
+    if not (isinstance(counted, int) and counted > 0 and "partial_unexpected_list" in found):
+        return
+    try:
+        again = batch.validate(expectation, result_format=_SAMPLES_FORMAT)
+    except Exception:  # samples are optional detail
+        return
+    samples = (again.result or {}).get("partial_unexpected_list")
+    if _exception_message(again.exception_info) is None and isinstance(samples, list):
+        found["partial_unexpected_list"] = samples
 
 
 def _outcome(
