@@ -61,8 +61,8 @@ format: install  ## apply ruff format and sqlfluff fix
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix models tests --processes 2
 
-bench: install  ## performance harness at 1M and 10M answers (not part of make test)
-	$(BIN)/python bench/build_bench.py
+bench: install  ## performance harness at 1M and 10M answers (not part of make test); BENCH_ARGS="--sizes 1e6"
+	$(BIN)/python bench/build_bench.py $(BENCH_ARGS)
 
 clean:  ## remove the venv, dbt artefacts and local data
 	rm -rf $(VENV) target logs dbt_packages warehouse data

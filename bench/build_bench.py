@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -50,9 +51,9 @@ DOC = PROJECT_DIR / "docs" / "BENCHMARKS.md"
 DOC_START = "<!-- bench:results:start (written by bench/build_bench.py; edits here are lost) -->"
 DOC_END = "<!-- bench:results:end -->"
 DELIVERY_SHARE = 0.01
-# The last demo window (May-October 2026) is about a quarter of the answers; ask for 4 % so
-# that the newest half-year alone holds more than the 1 % the delivery takes.
-DELIVERY_DEMO_SHARE = 0.04
+# The last demo window (May-October 2026) is about a quarter of the answers; ask for 6 % so
+# that the newest half-year alone holds more than the 1 % the delivery takes (about 1.3 %).
+DELIVERY_DEMO_SHARE = 0.06
 DEFAULT_SIZES = (1_000_000, 10_000_000)
 GOALS: dict[str, dict[int, float]] = {
     "full_vs_floor": {1_000_000: 10.0, 10_000_000: 5.0},
@@ -93,6 +94,8 @@ class Measured:
         None  # busy CPU not ours / (wall × cores): noise on a shared box
     )
     samples: int = 0
+    # Peak tree RSS per build step, the step being the last `[step] …` line the child printed.
+    peak_rss_by_step: dict[str, int] = field(default_factory=dict)
     log: str = ""
 
     @property
@@ -101,6 +104,7 @@ class Measured:
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_STEP_LINE = re.compile(r"^\[(\w+)\] …", re.MULTILINE)
 _TICK = os.sysconf("SC_CLK_TCK")
 _running: set[int] = set()  # process groups this script started and has not reaped
 
@@ -171,9 +175,20 @@ def run_measured(
         stop = threading.Event()
 
         def sample() -> None:
+            step, seen = "start", 0
             while not stop.is_set():
                 rss = _tree_rss(process.pid)
+                with contextlib.suppress(OSError):
+                    with log_file.open("rb") as tail:
+                        tail.seek(seen)
+                        text = tail.read()
+                    cut = text.rfind(b"\n") + 1  # whole lines only
+                    seen += cut
+                    for match in _STEP_LINE.finditer(text[:cut].decode("utf-8", "replace")):
+                        step = match.group(1)
                 result.peak_tree_rss = max(result.peak_tree_rss, rss)
+                peaks = result.peak_rss_by_step
+                peaks[step] = max(peaks.get(step, 0), rss)
                 result.samples += 1
                 stop.wait(interval)
 
@@ -269,7 +284,7 @@ def make_delivery(
     outside CSV. Cached per base size and seed.
     """
     target = max(1, round(base_rows * DELIVERY_SHARE))
-    path = cache / "deliveries" / f"delivery-{base_rows}-seed-{seed}-{number}.parquet"
+    path = cache / "deliveries" / f"delivery-{target}-of-{base_rows}-seed-{seed}-{number}.parquet"
     if path.exists():
         return path, _parquet_rows(path)
     source, _ = demo_landing(cache, max(1000, round(base_rows * DELIVERY_DEMO_SHARE)), seed, env)
@@ -379,7 +394,6 @@ def build_profile(warehouse: Path) -> dict[str, Any]:
             "overhead_seconds": (
                 round(dbt_step - elapsed, 3) if dbt_step and elapsed is not None else None
             ),
-            "threads": (results.get("args") or {}).get("threads"),
             "by_type": by_type,
             "top_nodes": nodes[:10],
         }
@@ -693,11 +707,19 @@ def render(results: list[SizeResult], info: dict[str, Any], gx_import: float | N
     out += ["", f"Importing Great Expectations alone: {_s(gx_import)} s.", ""]
     for r in results:
         out += [f"#### {r.base_rows:,} answers: where the time goes", ""]
-        out += ["| step | full s | incremental s |", "|:--|---:|---:|"]
+        out += [
+            "| step | full s | incremental s | peak RSS full GB | peak RSS incr. GB |",
+            "|:--|---:|---:|---:|---:|",
+        ]
         steps_full = r.profile_full.get("steps", {})
         steps_incr = r.profile_incremental.get("steps", {})
+        peaks_full = r.full.get("peak_rss_by_step", {})
+        peaks_incr = r.incremental.get("peak_rss_by_step", {})
         for step in dict.fromkeys([*steps_full, *steps_incr]):
-            out.append(f"| {step} | {_s(steps_full.get(step))} | {_s(steps_incr.get(step))} |")
+            out.append(
+                f"| {step} | {_s(steps_full.get(step))} | {_s(steps_incr.get(step))} | "
+                f"{_gb(peaks_full.get(step))} | {_gb(peaks_incr.get(step))} |"
+            )
         for label, profile in (("full", r.profile_full), ("incremental", r.profile_incremental)):
             dbt = profile.get("dbt")
             if not dbt:
@@ -707,8 +729,8 @@ def render(results: list[SizeResult], info: dict[str, Any], gx_import: float | N
             )
             out += [
                 "",
-                f"dbt ({label}): {_s(dbt['run_seconds'])} s of node execution on "
-                f"{dbt['threads']} threads + {_s(dbt['overhead_seconds'])} s start-up/parse; "
+                f"dbt ({label}): {_s(dbt['run_seconds'])} s of node execution + "
+                f"{_s(dbt['overhead_seconds'])} s start-up, parsing and shut-down; "
                 f"{kinds}. Slowest nodes:",
                 "",
             ]

@@ -439,7 +439,7 @@ def _duckdb_batch(database: Path, schema: str, table: str) -> Iterator[Batch]:
             name="cxbench_duckdb",
             connection_string=f"duckdb:///{database.resolve()}",
             create_temp_table=False,
-            kwargs={"connect_args": {"read_only": True}},
+            kwargs={"connect_args": {"read_only": True, "config": _duckdb_config()}},
         )
         engines.append(datasource.get_engine())
         _require_table(engines[0], database, schema, table)
@@ -470,6 +470,19 @@ def _duckdb_batch(database: Path, schema: str, table: str) -> Iterator[Batch]:
             _close_execution_engine(execution_engine)
         for engine in engines:
             engine.dispose()
+
+
+def _duckdb_config() -> dict[str, str | int]:
+    """The build's DuckDB limits (CXB_DUCKDB_MEMORY_LIMIT, CXB_DUCKDB_THREADS) for the audit too.
+
+    Without them DuckDB may take 80% of the machine's memory: the raw audit's uniqueness check
+    over a 10M-row batch is a hash aggregate that would otherwise grow well past the limit the
+    dbt build keeps to.
+    """
+    from cxbench.settings import get_settings
+
+    settings = get_settings()
+    return {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
 
 
 def _require_table(engine: Any, database: Path, schema: str, table: str) -> None:
