@@ -96,6 +96,7 @@ class Measured:
     samples: int = 0
     # Peak tree RSS per build step, the step being the last `[step] …` line the child printed.
     peak_rss_by_step: dict[str, int] = field(default_factory=dict)
+    cpu_by_step: dict[str, float] = field(default_factory=dict)  # sampled, ±interval per step
     log: str = ""
 
     @property
@@ -133,18 +134,25 @@ def _busy_cpu_seconds() -> float:
     return (sum(values[:8]) - idle) / _TICK
 
 
-def _tree_rss(root: int) -> int:
+def _tree_usage(root: int) -> tuple[int, float]:
+    """Resident bytes and CPU seconds (own + reaped children) of the process tree at `root`."""
     children = _children_map()
-    total, stack = 0, [root]
+    rss, ticks, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
         stack.extend(children.get(pid, ()))
         try:
             with open(f"/proc/{pid}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * _PAGE
+                resident = int(handle.read().split()[1]) * _PAGE
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                stat = handle.read()
+            # After the command name: state is field 3, utime..cstime are fields 14-17.
+            fields = stat[stat.rfind(b")") + 2 :].split()
+            ticks += sum(int(v) for v in fields[11:15])
+            rss += resident
         except (OSError, IndexError, ValueError):
             continue
-    return total
+    return rss, ticks / _TICK
 
 
 def run_measured(
@@ -175,9 +183,9 @@ def run_measured(
         stop = threading.Event()
 
         def sample() -> None:
-            step, seen = "start", 0
+            step, seen, step_cpu = "start", 0, 0.0
             while not stop.is_set():
-                rss = _tree_rss(process.pid)
+                rss, cpu = _tree_usage(process.pid)
                 with contextlib.suppress(OSError):
                     with log_file.open("rb") as tail:
                         tail.seek(seen)
@@ -185,12 +193,18 @@ def run_measured(
                     cut = text.rfind(b"\n") + 1  # whole lines only
                     seen += cut
                     for match in _STEP_LINE.finditer(text[:cut].decode("utf-8", "replace")):
-                        step = match.group(1)
+                        if match.group(1) != step and cpu:
+                            used = result.cpu_by_step.get(step, 0.0) + cpu - step_cpu
+                            result.cpu_by_step[step] = round(used, 2)
+                            step, step_cpu = match.group(1), cpu
                 result.peak_tree_rss = max(result.peak_tree_rss, rss)
                 peaks = result.peak_rss_by_step
                 peaks[step] = max(peaks.get(step, 0), rss)
                 result.samples += 1
                 stop.wait(interval)
+            if result.cpu_seconds:  # the last step ends with the process
+                used = result.cpu_by_step.get(step, 0.0) + result.cpu_seconds - step_cpu
+                result.cpu_by_step[step] = round(max(used, 0.0), 2)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -708,17 +722,27 @@ def render(results: list[SizeResult], info: dict[str, Any], gx_import: float | N
     for r in results:
         out += [f"#### {r.base_rows:,} answers: where the time goes", ""]
         out += [
-            "| step | full s | incremental s | peak RSS full GB | peak RSS incr. GB |",
+            "| step | full s (CPU s) | incremental s (CPU s) | peak RSS full GB | "
+            "peak RSS incr. GB |",
             "|:--|---:|---:|---:|---:|",
         ]
         steps_full = r.profile_full.get("steps", {})
         steps_incr = r.profile_incremental.get("steps", {})
+        cpu_full = r.full.get("cpu_by_step", {})
+        cpu_incr = r.incremental.get("cpu_by_step", {})
         peaks_full = r.full.get("peak_rss_by_step", {})
         peaks_incr = r.incremental.get("peak_rss_by_step", {})
         for step in dict.fromkeys([*steps_full, *steps_incr]):
             out.append(
-                f"| {step} | {_s(steps_full.get(step))} | {_s(steps_incr.get(step))} | "
+                f"| {step} | {_s(steps_full.get(step))} ({_s(cpu_full.get(step))}) | "
+                f"{_s(steps_incr.get(step))} ({_s(cpu_incr.get(step))}) | "
                 f"{_gb(peaks_full.get(step))} | {_gb(peaks_incr.get(step))} |"
+            )
+        if "start" in cpu_full:
+            out.append(
+                f"| (start-up before the first step) | – ({_s(cpu_full.get('start'))}) | "
+                f"– ({_s(cpu_incr.get('start'))}) | {_gb(peaks_full.get('start'))} | "
+                f"{_gb(peaks_incr.get('start'))} |"
             )
         for label, profile in (("full", r.profile_full), ("incremental", r.profile_incremental)):
             dbt = profile.get("dbt")
