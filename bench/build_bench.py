@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,8 +111,8 @@ _TICK = os.sysconf("SC_CLK_TCK")
 _running: set[int] = set()  # process groups this script started and has not reaped
 
 
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
+def _proc_stats() -> Iterator[tuple[int, list[bytes]]]:
+    """(pid, fields of /proc/<pid>/stat from field 3 on) for every process now running."""
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -121,8 +122,13 @@ def _children_map() -> dict[int, list[int]]:
         except OSError:
             continue
         # The command name may hold spaces or parentheses; fields resume after the last ')'.
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        yield int(entry.name), stat[stat.rfind(b")") + 2 :].split()
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for pid, fields in _proc_stats():
+        children.setdefault(int(fields[1]), []).append(pid)
     return children
 
 
@@ -251,18 +257,7 @@ def _kill_group(pgid: int, grace: float = 10.0) -> None:
 
 def _group_alive(pgid: int) -> bool:
     """A member of the process group that is still running (not a zombie awaiting its wait)."""
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if int(fields[2]) == pgid and fields[0] != b"Z":
-            return True
-    return False
+    return any(int(f[2]) == pgid and f[0] != b"Z" for _, f in _proc_stats())
 
 
 # --------------------------------------------------------------------------------------------
@@ -546,37 +541,28 @@ def bench_size(
             label, command, env=env, log_file=run / f"{label}.log", timeout=remaining(1800)
         )
 
-    cxbench_build = [str(BIN / "cxbench"), "build"]
+    def build(label: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        measured = run_measured(
+            label,
+            [str(BIN / "cxbench"), "build"],
+            env=build_env,
+            log_file=run / f"{label}.log",
+            timeout=remaining(3600),
+        )
+        _keep_record(warehouse, run / f"{label}.json")
+        return _summary(measured), build_profile(warehouse)
+
     print(f"  full build ({base_rows:,} answers) …", flush=True)
-    full = run_measured(
-        "full_build",
-        cxbench_build,
-        env=build_env,
-        log_file=run / "full_build.log",
-        timeout=remaining(3600),
-    )
-    result.full = _summary(full)
-    result.profile_full = build_profile(warehouse)
-    _keep_record(warehouse, run / "full_build.json")
+    result.full, result.profile_full = build("full_build")
 
     print("  floor query …", flush=True)
-    floor_run = run_floor("floor", run / "floor_cells.parquet")
-    result.floor = _summary(floor_run)
+    result.floor = _summary(run_floor("floor", run / "floor_cells.parquet"))
     result.check_full = compare_cells(published_cells(warehouse), run / "floor_cells.parquet")
 
     (landing / "deliveries").mkdir(parents=True, exist_ok=True)
     os.link(delivery, landing / "deliveries" / "delivery_0001.parquet")
     print(f"  incremental build (+{delivery_rows:,} answers in one delivery) …", flush=True)
-    incremental = run_measured(
-        "incremental_build",
-        cxbench_build,
-        env=build_env,
-        log_file=run / "incremental_build.log",
-        timeout=remaining(3600),
-    )
-    result.incremental = _summary(incremental)
-    result.profile_incremental = build_profile(warehouse)
-    _keep_record(warehouse, run / "incremental_build.json")
+    result.incremental, result.profile_incremental = build("incremental_build")
 
     print("  floor query after the delivery (to check the incremental build) …", flush=True)
     after = run_floor("floor_after_delivery", run / "floor_cells_after.parquet")
@@ -620,20 +606,8 @@ def machine() -> dict[str, Any]:
     for package in ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "sqlalchemy"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -643,6 +617,13 @@ def machine() -> dict[str, Any]:
         "commit": commit + ("+dirty" if dirty else ""),
         "duckdb_memory_limit": os.environ.get("CXB_DUCKDB_MEMORY_LIMIT", "3GB (default)"),
     }
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=PROJECT_DIR, capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip()
 
 
 def gx_import_seconds(env: dict[str, str], scratch: Path) -> float | None:
