@@ -61,8 +61,8 @@ format: install  ## apply ruff format and sqlfluff fix
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix models tests --processes 2
 
-bench: install  ## performance harness at 1M and 10M answers (not part of make test)
-	$(BIN)/python bench/build_bench.py
+bench: install  ## performance harness at 1M and 10M answers (not part of make test); BENCH_ARGS="--sizes 1e6"
+	$(BIN)/python bench/build_bench.py $(BENCH_ARGS)
 
 bench-api: install  ## API req/s and p50/p99 with wrk on loopback (not part of make test)
 	$(BIN)/python bench/api_bench.py

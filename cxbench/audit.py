@@ -54,8 +54,13 @@ _GX_BATCH_PLACEHOLDER = "batch"
 _UNEXPECTED_ROWS = "unexpected_rows_expectation"
 _DETAIL_MAX_CHARS = 300
 _SAMPLE_VALUES = 3
-# What GX needs for a verdict plus a few sample values; SUMMARY/COMPLETE cost extra queries.
-_RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": _SAMPLE_VALUES}
+# What GX needs for a verdict (counts); SUMMARY/COMPLETE cost extra queries. Sample values
+# cost one more query per column expectation, and one that finds nothing scans the whole table
+# (`... where <unexpected> limit n`), so the first pass asks for none (GX then sends `limit 0`,
+# which DuckDB answers without reading) and only expectations with unexpected values are run
+# again for samples.
+_RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
+_SAMPLES_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": _SAMPLE_VALUES}
 _FIX_MARKER = "_cxbench_duckdb_result_fix"
 _PINNED_CONNECTION = "_cxbench_duckdb_connection"
 _POSITION = "cxbench_position"
@@ -434,7 +439,7 @@ def _duckdb_batch(database: Path, schema: str, table: str) -> Iterator[Batch]:
             name="cxbench_duckdb",
             connection_string=f"duckdb:///{database.resolve()}",
             create_temp_table=False,
-            kwargs={"connect_args": {"read_only": True}},
+            kwargs={"connect_args": {"read_only": True, "config": _duckdb_config()}},
         )
         engines.append(datasource.get_engine())
         _require_table(engines[0], database, schema, table)
@@ -465,6 +470,19 @@ def _duckdb_batch(database: Path, schema: str, table: str) -> Iterator[Batch]:
             _close_execution_engine(execution_engine)
         for engine in engines:
             engine.dispose()
+
+
+def _duckdb_config() -> dict[str, str | int]:
+    """The build's DuckDB limits (CXB_DUCKDB_MEMORY_LIMIT, CXB_DUCKDB_THREADS) for the audit too.
+
+    Without them DuckDB may take 80% of the machine's memory: the raw audit's uniqueness check
+    over a 10M-row batch is a hash aggregate that would be free to grow past the limit the dbt
+    build keeps to (with the 3 GB limit the raw audit peaked at 2.3 GB at 10M answers).
+    """
+    from cxbench.settings import get_settings
+
+    settings = get_settings()
+    return {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
 
 
 def _require_table(engine: Any, database: Path, schema: str, table: str) -> None:
@@ -518,7 +536,32 @@ def _validate(
         position = (config.meta or {}).get(_POSITION) if config is not None else None
         if isinstance(position, int):
             outcomes[position] = result
+    for index, outcome in outcomes.items():
+        _add_samples(batch, expectations[index], outcome)
     return outcomes
+
+
+def _add_samples(
+    batch: Batch, expectation: Expectation, result: ExpectationValidationResult | str
+) -> None:
+    """Fill in sample values for a column expectation that found unexpected ones.
+
+    The verdict and counts stay those of the first pass; a second pass that fails only leaves
+    the detail without samples.
+    """
+    if isinstance(result, str) or _exception_message(result.exception_info) is not None:
+        return
+    found = result.result or {}
+    counted = found.get("unexpected_count")
+    if not (isinstance(counted, int) and counted > 0 and "partial_unexpected_list" in found):
+        return
+    try:
+        again = batch.validate(expectation, result_format=_SAMPLES_FORMAT)
+    except Exception:  # samples are optional detail
+        return
+    samples = (again.result or {}).get("partial_unexpected_list")
+    if _exception_message(again.exception_info) is None and isinstance(samples, list):
+        found["partial_unexpected_list"] = samples
 
 
 def _outcome(

@@ -210,6 +210,18 @@ def test_good_landing_passes_with_a_few_rows_for_quarantine(landed_db: Path) -> 
     assert client_ids.detail.startswith("1 unexpected of 200 rows")
 
 
+def test_sample_values_are_fetched_only_where_something_is_unexpected(landed_db: Path) -> None:
+    # Samples come from a second pass (the first asks for none, so a clean column costs no scan).
+    make_db(landed_db, "update raw.landed_answers set source_format = 'xlsx' where source_row = 3")
+
+    details = {o.expectation: o.detail for o in run_audit(landed_db, *LANDED, RAW_SUITE).outcomes}
+
+    assert details["expect_column_values_to_be_in_set(source_format)"] == (
+        "2 unexpected of 200 rows (1%); e.g. 'xlsx', 'xlsx'"
+    )
+    assert details["expect_column_values_to_not_be_null(source_file)"] == "0 unexpected of 200 rows"
+
+
 @pytest.mark.parametrize(
     ("breakage", "expected_failure"),
     [

@@ -1,0 +1,886 @@
+"""`make bench`: how far `cxbench build` is from what DuckDB alone can do (issue #7).
+
+Per size (1M and 10M answers by default), in one run:
+
+1. a full `cxbench build` through the real CLI in a child process (land, audits, dbt, publish),
+   on demo deliveries in a scratch folder (never the developer's data or warehouse);
+2. an incremental `cxbench build` after one new delivery of 1 % more answers: a Parquet file in
+   the landing format with the newest half-year of a demo written with another seed, its
+   response ids prefixed so they are new responses;
+3. the floor: one hand-written DuckDB query (`bench/floor.py`, a fresh process) that computes
+   the same benchmark cells from the same landing files — checked cell by cell against the
+   published snapshot of each build, so a fast but wrong build cannot pass unnoticed.
+
+Each child runs in its own process group with a time limit and is killed with its children on
+timeout or Ctrl-C. Wall time is measured around the child; peak memory is the sampled sum of
+the resident memory of the child's whole process tree (and the largest single process as the
+kernel counts it). Demo data is generated once per size and seed and reused. Results go to the
+terminal, `<scratch>/results/*.json` and the generated section of `docs/BENCHMARKS.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BENCH_DIR.parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import floor  # noqa: E402 - the floor module sits next to this script
+
+BIN = Path(sys.executable).parent
+DOC = PROJECT_DIR / "docs" / "BENCHMARKS.md"
+DOC_START = "<!-- bench:results:start (written by bench/build_bench.py; edits here are lost) -->"
+DOC_END = "<!-- bench:results:end -->"
+DELIVERY_SHARE = 0.01
+# The last demo window (May-October 2026) is about a quarter of the answers; ask for 6 % so
+# that the newest half-year alone holds more than the 1 % the delivery takes (about 1.3 %).
+DELIVERY_DEMO_SHARE = 0.06
+DEFAULT_SIZES = (1_000_000, 10_000_000)
+GOALS: dict[str, dict[int, float]] = {
+    "full_vs_floor": {1_000_000: 10.0, 10_000_000: 5.0},
+    "incremental_vs_full": {10_000_000: 0.25},
+    "peak_rss_bytes": {10_000_000: 3 * 1024**3},
+}
+PUBLISHED_COLUMNS = (
+    "n_clients",
+    "n_responses",
+    "value",
+    "mean",
+    "p10",
+    "p25",
+    "median",
+    "p75",
+    "p90",
+    "moe",
+    "max_client_share",
+)
+CELL_KEY = ("industry_code", "touchpoint_code", "period", "metric_code")
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring a child process tree
+
+
+@dataclass
+class Measured:
+    label: str
+    command: list[str]
+    seconds: float = 0.0
+    return_code: int | None = None
+    timed_out: bool = False
+    peak_tree_rss: int = 0  # bytes, sampled sum over the process tree
+    peak_process_rss: int = 0  # bytes, the largest single process (kernel high-water mark)
+    cpu_seconds: float = 0.0  # user + system of the child and everything it waited for
+    other_cpu_share: float | None = (
+        None  # busy CPU not ours / (wall × cores): noise on a shared box
+    )
+    samples: int = 0
+    # Peak tree RSS per build step, the step being the last `[step] …` line the child printed.
+    peak_rss_by_step: dict[str, int] = field(default_factory=dict)
+    cpu_by_step: dict[str, float] = field(default_factory=dict)  # sampled, ±interval per step
+    log: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.return_code == 0 and not self.timed_out
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_STEP_LINE = re.compile(r"^\[(\w+)\] …", re.MULTILINE)
+_TICK = os.sysconf("SC_CLK_TCK")
+_running: set[int] = set()  # process groups this script started and has not reaped
+
+
+def _proc_stats() -> Iterator[tuple[int, list[bytes]]]:
+    """(pid, fields of /proc/<pid>/stat from field 3 on) for every process now running."""
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # The command name may hold spaces or parentheses; fields resume after the last ')'.
+        yield int(entry.name), stat[stat.rfind(b")") + 2 :].split()
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for pid, fields in _proc_stats():
+        children.setdefault(int(fields[1]), []).append(pid)
+    return children
+
+
+def _busy_cpu_seconds() -> float:
+    """CPU time the whole machine has been busy (all cores), from /proc/stat."""
+    with open("/proc/stat") as handle:
+        values = [int(v) for v in handle.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / _TICK
+
+
+def _tree_usage(root: int) -> tuple[int, float]:
+    """Resident bytes and CPU seconds (own + reaped children) of the process tree at `root`."""
+    children = _children_map()
+    rss, ticks, stack = 0, 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                resident = int(handle.read().split()[1]) * _PAGE
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                stat = handle.read()
+            # After the command name: state is field 3, utime..cstime are fields 14-17.
+            fields = stat[stat.rfind(b")") + 2 :].split()
+            ticks += sum(int(v) for v in fields[11:15])
+            rss += resident
+        except (OSError, IndexError, ValueError):
+            continue
+    return rss, ticks / _TICK
+
+
+def run_measured(
+    label: str,
+    command: list[str],
+    *,
+    env: dict[str, str],
+    log_file: Path,
+    timeout: float,
+    interval: float = 0.15,
+) -> Measured:
+    """Run `command` in its own process group; time it, sample its tree's memory, bound it."""
+    result = Measured(label=label, command=command, log=str(log_file))
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("wb") as log:
+        busy_before = _busy_cpu_seconds()
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        _running.add(process.pid)
+        stop = threading.Event()
+
+        def sample() -> None:
+            step, seen, step_cpu = "start", 0, 0.0
+            while not stop.is_set():
+                rss, cpu = _tree_usage(process.pid)
+                with contextlib.suppress(OSError):
+                    with log_file.open("rb") as tail:
+                        tail.seek(seen)
+                        text = tail.read()
+                    cut = text.rfind(b"\n") + 1  # whole lines only
+                    seen += cut
+                    for match in _STEP_LINE.finditer(text[:cut].decode("utf-8", "replace")):
+                        if match.group(1) != step and cpu:
+                            used = result.cpu_by_step.get(step, 0.0) + cpu - step_cpu
+                            result.cpu_by_step[step] = round(used, 2)
+                            step, step_cpu = match.group(1), cpu
+                result.peak_tree_rss = max(result.peak_tree_rss, rss)
+                peaks = result.peak_rss_by_step
+                peaks[step] = max(peaks.get(step, 0), rss)
+                result.samples += 1
+                stop.wait(interval)
+            if result.cpu_seconds:  # the last step ends with the process
+                used = result.cpu_by_step.get(step, 0.0) + result.cpu_seconds - step_cpu
+                result.cpu_by_step[step] = round(max(used, 0.0), 2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            while True:
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                if pid:
+                    result.return_code = os.waitstatus_to_exitcode(status)
+                    process.returncode = result.return_code
+                    result.peak_process_rss = usage.ru_maxrss * 1024
+                    result.cpu_seconds = round(usage.ru_utime + usage.ru_stime, 3)
+                    break
+                if time.perf_counter() - started > timeout:
+                    result.timed_out = True
+                    _kill_group(process.pid)
+                    continue
+                time.sleep(0.05)
+        finally:
+            result.seconds = round(time.perf_counter() - started, 3)
+            if result.cpu_seconds and result.seconds:
+                other = _busy_cpu_seconds() - busy_before - result.cpu_seconds
+                capacity = result.seconds * (os.cpu_count() or 1)
+                result.other_cpu_share = round(max(other, 0.0) / capacity, 3)
+            stop.set()
+            sampler.join()
+            if result.return_code is None:  # interrupted: leave nothing running
+                _kill_group(process.pid)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(process.pid, 0)
+            _kill_group(process.pid, grace=0)  # stray grandchildren of a finished child
+            _running.discard(process.pid)
+    return result
+
+
+def _kill_group(pgid: int, grace: float = 10.0) -> None:
+    """SIGTERM the process group this script started, then SIGKILL what is left."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and _group_alive(pgid):
+            time.sleep(0.2)
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    """A member of the process group that is still running (not a zombie awaiting its wait)."""
+    return any(int(f[2]) == pgid and f[0] != b"Z" for _, f in _proc_stats())
+
+
+# --------------------------------------------------------------------------------------------
+# Data: demo deliveries (cached per size and seed) and the 1 % delivery
+
+
+def demo_landing(cache: Path, answers: int, seed: int, env: dict[str, str]) -> tuple[Path, int]:
+    """Landing folder with `cxbench demo --answers N --seed S`, generated once and reused."""
+    folder = cache / f"answers-{answers}-seed-{seed}"
+    ready = folder / "ready.json"
+    if ready.exists():
+        return folder / "landing", int(json.loads(ready.read_text())["rows"])
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    print(f"  generating demo deliveries: {answers:,} answers, seed {seed} …", flush=True)
+    measured = run_measured(
+        f"demo {answers}",
+        [str(BIN / "cxbench"), "demo", "--answers", str(answers), "--seed", str(seed)],
+        env={**env, "CXB_LANDING_DIR": str(folder / "landing")},
+        log_file=folder / "demo.log",
+        timeout=1800,
+    )
+    if not measured.ok:
+        raise SystemExit(f"cxbench demo failed; see {measured.log}")
+    rows = _count_rows(folder / "landing")
+    ready.write_text(json.dumps({"rows": rows, "seconds": measured.seconds}))
+    return folder / "landing", rows
+
+
+def _count_rows(landing: Path) -> int:
+    groups = floor.landing_files(landing)
+    sql = f"select count(*) from ({floor.raw_sources(groups)})"  # noqa: S608 - generated SQL
+    con = duckdb.connect()
+    try:
+        row = con.execute(sql, {k: v for k, v in groups.items() if v}).fetchone()
+    finally:
+        con.close()
+    return int(row[0]) if row else 0
+
+
+def make_delivery(
+    cache: Path, base_rows: int, seed: int, env: dict[str, str], number: int = 1
+) -> tuple[Path, int]:
+    """One new delivery of ~1 % of the base: the newest half-year of another seed's demo.
+
+    Response ids get a `d<number>-` prefix so they are new responses, not re-deliveries. The
+    answers are normalised to the Parquet form (decimal point) the landing contract expects
+    outside CSV. Cached per base size and seed.
+    """
+    target = max(1, round(base_rows * DELIVERY_SHARE))
+    path = cache / "deliveries" / f"delivery-{target}-of-{base_rows}-seed-{seed}-{number}.parquet"
+    if path.exists():
+        return path, _parquet_rows(path)
+    source, _ = demo_landing(cache, max(1000, round(base_rows * DELIVERY_DEMO_SHARE)), seed, env)
+    newest = sorted(p for p in source.rglob("*_2026_2.*") if p.suffix in floor.FORMATS)
+    staging = path.parent / f".staging-{base_rows}-{seed}"
+    shutil.rmtree(staging, ignore_errors=True)
+    for file in newest:
+        (staging / file.parent.name).mkdir(parents=True, exist_ok=True)
+        os.link(file, staging / file.parent.name / file.name)
+    groups = floor.landing_files(staging)
+    sql = f"""
+        with rows as (
+            select
+                client_id,
+                'd{int(number)}-' || response_id as response_id,
+                responded_at, touchpoint, question,
+                case when fmt = 'csv' and regexp_full_match(trim(answer), '[+-]?[0-9]+,[0-9]+')
+                    then replace(trim(answer), ',', '.') else answer end as answer
+            from ({floor.raw_sources(groups)})
+        ),
+        responses as (
+            select client_id, response_id, count(*) as n,
+                sum(count(*)) over (order by hash(client_id, response_id), client_id, response_id
+                    rows unbounded preceding) as running
+            from rows group by client_id, response_id
+        )
+        select rows.* from rows
+        semi join responses
+            on rows.client_id = responses.client_id and rows.response_id = responses.response_id
+            and responses.running <= $target
+        order by client_id, response_id, question
+    """  # noqa: S608 - generated SQL, file lists and numbers are parameters
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    con = duckdb.connect()
+    try:
+        params: dict[str, Any] = {k: v for k, v in groups.items() if v}
+        con.execute(
+            f"copy ({sql}) to $out (format parquet, compression zstd)",
+            {**params, "target": target, "out": str(tmp)},
+        )
+    finally:
+        con.close()
+    shutil.rmtree(staging, ignore_errors=True)
+    os.replace(tmp, path)
+    return path, _parquet_rows(path)
+
+
+def _parquet_rows(path: Path) -> int:
+    con = duckdb.connect()
+    try:
+        row = con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()
+    finally:
+        con.close()
+    return int(row[0]) if row else 0
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Hard-link (or copy) a landing folder: a fresh landing per run without copying GBs."""
+    for path in source.rglob("*"):
+        if path.is_dir():
+            continue
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, destination)
+        except OSError:
+            shutil.copy2(path, destination)
+
+
+# --------------------------------------------------------------------------------------------
+# What a build left: step timings, dbt node timings, published cells
+
+
+def build_profile(warehouse: Path) -> dict[str, Any]:
+    record_file = warehouse / "last_build.json"
+    record = json.loads(record_file.read_text()) if record_file.exists() else {}
+    profile: dict[str, Any] = {
+        "status": record.get("status"),
+        "message": record.get("message"),
+        "steps": record.get("steps", {}),
+        "rows_landed": (record.get("landing") or {}).get("rows_landed"),
+    }
+    results_file = warehouse / "dbt_target" / "run_results.json"
+    if results_file.exists():
+        results = json.loads(results_file.read_text())
+        nodes = [
+            {
+                "node": r["unique_id"],
+                "seconds": round(float(r.get("execution_time") or 0.0), 3),
+                "status": r.get("status"),
+            }
+            for r in results.get("results", [])
+        ]
+        nodes.sort(key=lambda n: n["seconds"], reverse=True)
+        by_type: dict[str, dict[str, float]] = {}
+        for node in nodes:
+            kind = node["node"].split(".", 1)[0]
+            entry = by_type.setdefault(kind, {"count": 0, "seconds": 0.0})
+            entry["count"] += 1
+            entry["seconds"] = round(entry["seconds"] + node["seconds"], 3)
+        elapsed = results.get("elapsed_time")
+        dbt_step = profile["steps"].get("dbt_build")
+        profile["dbt"] = {
+            "run_seconds": round(elapsed, 3) if elapsed is not None else None,
+            # dbt start-up, parsing and shut-down: the dbt step minus what dbt timed itself.
+            "overhead_seconds": (
+                round(dbt_step - elapsed, 3) if dbt_step and elapsed is not None else None
+            ),
+            "by_type": by_type,
+            "top_nodes": nodes[:10],
+        }
+    database = warehouse / "cxbench.duckdb"
+    profile["database_bytes"] = database.stat().st_size if database.exists() else None
+    return profile
+
+
+def published_cells(warehouse: Path) -> Path | None:
+    pointer = warehouse / "published" / "CURRENT"
+    if not pointer.exists():
+        return None
+    path = warehouse / "published" / pointer.read_text().strip() / "fct_benchmark_cells.parquet"
+    return path if path.exists() else None
+
+
+def compare_cells(published: Path | None, floor_cells: Path) -> dict[str, Any]:
+    """Cell-by-cell agreement on the DESIGN §7 columns (1e-6 on values, exact on counts)."""
+    if published is None or not floor_cells.exists():
+        return {"match": False, "detail": "no published snapshot or no floor result"}
+    key = ", ".join(CELL_KEY)
+    differs = " or ".join(
+        f"abs(coalesce(p.{c}, 0) - coalesce(f.{c}, 0)) > 1e-6 or (p.{c} is null) <> (f.{c} is null)"
+        for c in PUBLISHED_COLUMNS
+    )
+    sql = f"""
+        select
+            count(*) filter (where p.period is null) as only_floor,
+            count(*) filter (where f.period is null) as only_build,
+            count(*) filter (where p.period is not null and f.period is not null and (
+                p.suppressed_reason is distinct from f.suppressed_reason or {differs})) as differ,
+            count(*) filter (where p.period is not null) as cells,
+            count(*) filter (where p.suppressed_reason is null and p.period is not null)
+                as published
+        from read_parquet($published) as p
+        full join read_parquet($floor) as f using ({key})
+    """  # noqa: S608 - generated from constants
+    con = duckdb.connect()
+    try:
+        row = con.execute(sql, {"published": str(published), "floor": str(floor_cells)}).fetchone()
+    except duckdb.Error as exc:
+        return {"match": False, "detail": str(exc).splitlines()[0]}
+    finally:
+        con.close()
+    only_floor, only_build, differ, cells, shown = (int(v) for v in row) if row else (0,) * 5
+    return {
+        "match": only_floor == only_build == differ == 0 and cells > 0,
+        "cells": cells,
+        "published_cells": shown,
+        "only_in_floor": only_floor,
+        "only_in_build": only_build,
+        "differing": differ,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# One size
+
+
+@dataclass
+class SizeResult:
+    answers: int
+    base_rows: int
+    delivery_rows: int = 0
+    full: dict[str, Any] = field(default_factory=dict)
+    incremental: dict[str, Any] = field(default_factory=dict)
+    floor: dict[str, Any] = field(default_factory=dict)
+    floor_after_delivery: dict[str, Any] = field(default_factory=dict)
+    check_full: dict[str, Any] = field(default_factory=dict)
+    check_incremental: dict[str, Any] = field(default_factory=dict)
+    profile_full: dict[str, Any] = field(default_factory=dict)
+    profile_incremental: dict[str, Any] = field(default_factory=dict)
+
+    def ratio(self, a: str, b: str, measure: str = "seconds") -> float | None:
+        x, y = getattr(self, a).get(measure), getattr(self, b).get(measure)
+        return round(x / y, 3) if x and y else None
+
+
+def _summary(measured: Measured) -> dict[str, Any]:
+    data = asdict(measured)
+    data.pop("command")
+    return data
+
+
+def bench_size(
+    answers: int, seed: int, scratch: Path, env: dict[str, str], deadline: float
+) -> SizeResult:
+    cache = scratch / "data"
+    base, base_rows = demo_landing(cache, answers, seed, env)
+    delivery, delivery_rows = make_delivery(cache, base_rows, seed + 1, env)
+    run = scratch / "runs" / f"answers-{answers}"
+    shutil.rmtree(run, ignore_errors=True)
+    landing, warehouse = run / "landing", run / "warehouse"
+    link_tree(base, landing)
+    build_env = {
+        **env,
+        "CXB_HOME": str(run),
+        "CXB_LANDING_DIR": str(landing),
+        "CXB_WAREHOUSE_DIR": str(warehouse),
+    }
+    result = SizeResult(answers=answers, base_rows=base_rows, delivery_rows=delivery_rows)
+    dbt_vars = _dbt_vars()
+
+    def remaining(limit: float) -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise SystemExit("bench: out of time (--max-minutes); results so far are above")
+        return min(limit, left)
+
+    def run_floor(label: str, out: Path) -> Measured:
+        command = [
+            sys.executable,
+            str(BENCH_DIR / "floor.py"),
+            str(landing),
+            str(PROJECT_DIR / "seeds"),
+            str(out),
+            "--vars",
+            json.dumps(dbt_vars),
+        ]
+        return run_measured(
+            label, command, env=env, log_file=run / f"{label}.log", timeout=remaining(1800)
+        )
+
+    def build(label: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        measured = run_measured(
+            label,
+            [str(BIN / "cxbench"), "build"],
+            env=build_env,
+            log_file=run / f"{label}.log",
+            timeout=remaining(3600),
+        )
+        _keep_record(warehouse, run / f"{label}.json")
+        return _summary(measured), build_profile(warehouse)
+
+    print(f"  full build ({base_rows:,} answers) …", flush=True)
+    result.full, result.profile_full = build("full_build")
+
+    print("  floor query …", flush=True)
+    result.floor = _summary(run_floor("floor", run / "floor_cells.parquet"))
+    result.check_full = compare_cells(published_cells(warehouse), run / "floor_cells.parquet")
+
+    (landing / "deliveries").mkdir(parents=True, exist_ok=True)
+    os.link(delivery, landing / "deliveries" / "delivery_0001.parquet")
+    print(f"  incremental build (+{delivery_rows:,} answers in one delivery) …", flush=True)
+    result.incremental, result.profile_incremental = build("incremental_build")
+
+    print("  floor query after the delivery (to check the incremental build) …", flush=True)
+    after = run_floor("floor_after_delivery", run / "floor_cells_after.parquet")
+    result.floor_after_delivery = _summary(after)
+    result.check_incremental = compare_cells(
+        published_cells(warehouse), run / "floor_cells_after.parquet"
+    )
+    return result
+
+
+def _keep_record(warehouse: Path, target: Path) -> None:
+    with contextlib.suppress(OSError):
+        shutil.copy2(warehouse / "last_build.json", target)
+
+
+def _dbt_vars() -> dict[str, Any]:
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    found = project.get("vars", {}) or {}
+    return {k: found[k] for k in floor.DEFAULT_VARS if k in found}
+
+
+# --------------------------------------------------------------------------------------------
+# Machine, reporting
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = 0
+    with contextlib.suppress(OSError), open("/proc/meminfo") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                memory = int(line.split()[1]) * 1024
+    versions: dict[str, str] = {"python": platform.python_version()}
+    from importlib import metadata
+
+    for package in ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "sqlalchemy"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[package] = metadata.version(package)
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_bytes": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "versions": versions,
+        "commit": commit + ("+dirty" if dirty else ""),
+        "duckdb_memory_limit": os.environ.get("CXB_DUCKDB_MEMORY_LIMIT", "3GB (default)"),
+    }
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=PROJECT_DIR, capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip()
+
+
+def gx_import_seconds(env: dict[str, str], scratch: Path) -> float | None:
+    code = (
+        "import time; t = time.perf_counter(); import great_expectations; "
+        "print(time.perf_counter() - t)"
+    )
+    measured = run_measured(
+        "gx_import",
+        [sys.executable, "-c", code],
+        env=env,
+        log_file=scratch / "gx_import.log",
+        timeout=300,
+    )
+    with contextlib.suppress(ValueError, OSError):
+        return round(float(Path(measured.log).read_text().strip().splitlines()[-1]), 2)
+    return None
+
+
+def _gb(value: float | None) -> str:
+    return f"{value / 1024**3:.2f}" if value else "–"
+
+
+def _s(value: float | None) -> str:
+    return f"{value:.1f}" if value is not None else "–"
+
+
+def _x(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "–"
+
+
+def goal_lines(results: list[SizeResult]) -> list[str]:
+    lines = []
+    for r in results:
+        goal = GOALS["full_vs_floor"].get(r.answers)
+        ratio = r.ratio("full", "floor")
+        if goal and ratio:
+            verdict = "met" if ratio <= goal else "missed"
+            lines.append(f"full build ≤ {goal:g}× floor at {r.answers:,}: {ratio:.2f}× — {verdict}")
+        goal = GOALS["incremental_vs_full"].get(r.answers)
+        ratio = r.ratio("incremental", "full")
+        if goal and ratio:
+            verdict = "met" if ratio <= goal else "missed"
+            lines.append(
+                f"incremental ≤ {goal:.0%} of full at {r.answers:,}: {ratio:.0%} — {verdict}"
+            )
+        goal = GOALS["peak_rss_bytes"].get(r.answers)
+        peak = max(r.full.get("peak_tree_rss", 0), r.incremental.get("peak_tree_rss", 0))
+        if goal and peak:
+            verdict = "met" if peak < goal else "missed"
+            lines.append(
+                f"peak memory < {_gb(goal)} GB at {r.answers:,}: {_gb(peak)} GB — {verdict}"
+            )
+    return lines
+
+
+def render(results: list[SizeResult], info: dict[str, Any], gx_import: float | None) -> str:
+    out = [
+        f"Run {info['finished_at']} on commit `{info['commit']}`: {info['cpu']}, "
+        f"{info['cores']} cores, {_gb(info['memory_bytes'])} GB RAM, {info['os']}; "
+        + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+        + f"; DuckDB memory limit {info['duckdb_memory_limit']}.",
+        "",
+        "Wall seconds, with CPU seconds (user + system of the whole process tree) in brackets; "
+        "*busy* is the share of the machine's CPU that other processes used meanwhile "
+        "(a shared machine makes wall times noisy; CPU times much less so).",
+        "",
+        "| answers (+ delivery) | full build | incremental | floor | build / floor | "
+        "incremental / full | peak RSS full / incr. / floor GB | busy | cells = floor |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|:--|",
+    ]
+    for r in results:
+        checks = " / ".join(
+            ("yes" if c.get("match") else f"**no** ({_check_text(c)})")
+            for c in (r.check_full, r.check_incremental)
+        )
+        busy = "/".join(
+            f"{m.get('other_cpu_share'):.0%}" if m.get("other_cpu_share") is not None else "–"
+            for m in (r.full, r.incremental, r.floor)
+        )
+        out.append(
+            f"| {r.base_rows:,} (+{r.delivery_rows:,}) | {_wc(r.full)} | {_wc(r.incremental)} | "
+            f"{_wc(r.floor)} | {_x(r.ratio('full', 'floor'))} "
+            f"({_x(r.ratio('full', 'floor', 'cpu_seconds'))}) | "
+            f"{_x(r.ratio('incremental', 'full'))} "
+            f"({_x(r.ratio('incremental', 'full', 'cpu_seconds'))}) | "
+            f"{_gb(r.full.get('peak_tree_rss'))} / {_gb(r.incremental.get('peak_tree_rss'))} / "
+            f"{_gb(r.floor.get('peak_tree_rss'))} | {busy} | {checks} |"
+        )
+    out += ["", "Goals:", ""] + [f"- {line}" for line in goal_lines(results)]
+    out += ["", f"Importing Great Expectations alone: {_s(gx_import)} s.", ""]
+    for r in results:
+        out += [f"#### {r.base_rows:,} answers: where the time goes", ""]
+        out += [
+            "| step | full s (CPU s) | incremental s (CPU s) | peak RSS full GB | "
+            "peak RSS incr. GB |",
+            "|:--|---:|---:|---:|---:|",
+        ]
+        steps_full = r.profile_full.get("steps", {})
+        steps_incr = r.profile_incremental.get("steps", {})
+        cpu_full = r.full.get("cpu_by_step", {})
+        cpu_incr = r.incremental.get("cpu_by_step", {})
+        peaks_full = r.full.get("peak_rss_by_step", {})
+        peaks_incr = r.incremental.get("peak_rss_by_step", {})
+        for step in dict.fromkeys([*steps_full, *steps_incr]):
+            out.append(
+                f"| {step} | {_s(steps_full.get(step))} ({_s(cpu_full.get(step))}) | "
+                f"{_s(steps_incr.get(step))} ({_s(cpu_incr.get(step))}) | "
+                f"{_gb(peaks_full.get(step))} | {_gb(peaks_incr.get(step))} |"
+            )
+        if "start" in cpu_full:
+            out.append(
+                f"| (start-up before the first step) | – ({_s(cpu_full.get('start'))}) | "
+                f"– ({_s(cpu_incr.get('start'))}) | {_gb(peaks_full.get('start'))} | "
+                f"{_gb(peaks_incr.get('start'))} |"
+            )
+        for label, profile in (("full", r.profile_full), ("incremental", r.profile_incremental)):
+            dbt = profile.get("dbt")
+            if not dbt:
+                continue
+            kinds = ", ".join(
+                f"{k} {v['count']} × = {v['seconds']:.1f} s" for k, v in dbt["by_type"].items()
+            )
+            out += [
+                "",
+                f"dbt ({label}): {_s(dbt['run_seconds'])} s of node execution + "
+                f"{_s(dbt['overhead_seconds'])} s start-up, parsing and shut-down; "
+                f"{kinds}. Slowest nodes:",
+                "",
+            ]
+            out += [
+                f"- {n['node'].split('.', 2)[-1][:90]} ({n['node'].split('.', 1)[0]}): "
+                f"{n['seconds']:.1f} s"
+                for n in dbt["top_nodes"][:6]
+            ]
+        out.append("")
+    return "\n".join(out)
+
+
+def _wc(measured: dict[str, Any]) -> str:
+    return f"{_s(measured.get('seconds'))} ({_s(measured.get('cpu_seconds'))})"
+
+
+def _check_text(check: dict[str, Any]) -> str:
+    if "detail" in check:
+        return str(check["detail"])
+    return (
+        f"{check.get('differing')} differ, {check.get('only_in_build')} only in build, "
+        f"{check.get('only_in_floor')} only in floor"
+    )
+
+
+def write_doc(section: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
+    block = f"{DOC_START}\n{section.rstrip()}\n{DOC_END}"
+    if DOC_START in text and DOC_END in text:
+        head, rest = text.split(DOC_START, 1)
+        text = head + block + rest.split(DOC_END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n## Latest results\n\n" + block + "\n"
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(float(part)) for part in text.split(",") if part.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES), help="e.g. 1e6,1e7")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=Path(
+            os.environ.get("CXB_BENCH_DIR", Path.home() / ".cache" / "cxbench-bench")
+        ).expanduser(),
+        help="generated data and run folders (default ~/.cache/cxbench-bench or $CXB_BENCH_DIR)",
+    )
+    parser.add_argument("--max-minutes", type=float, default=150, help="bound the whole run")
+    parser.add_argument("--no-doc", action="store_true", help="do not update docs/BENCHMARKS.md")
+    args = parser.parse_args(argv)
+
+    deadline = time.monotonic() + args.max_minutes * 60
+    scratch = args.scratch.resolve()
+    scratch.mkdir(parents=True, exist_ok=True)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CXB_") or k == "CXB_DUCKDB_MEMORY_LIMIT"
+    }
+    env.update({"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"})
+    info = machine()
+    print(f"cxbench bench → {scratch}\n  {info['cpu']}, {info['cores']} cores", flush=True)
+
+    def interrupted(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
+    results: list[SizeResult] = []
+    try:
+        gx_import = gx_import_seconds(env, scratch)
+        for answers in args.sizes:
+            print(f"\n== {answers:,} answers", flush=True)
+            result = bench_size(answers, args.seed, scratch, env, deadline)
+            results.append(result)
+            print(
+                f"  full {_s(result.full.get('seconds'))} s, "
+                f"incremental {_s(result.incremental.get('seconds'))} s, "
+                f"floor {_s(result.floor.get('seconds'))} s, "
+                f"peak {_gb(result.full.get('peak_tree_rss'))} GB",
+                flush=True,
+            )
+    finally:
+        for pgid in list(_running):
+            _kill_group(pgid, grace=2)
+    info["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = render(results, info, gx_import)
+    print("\n" + section)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = scratch / "results" / f"{stamp}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "gx_import_seconds": gx_import,
+                "sizes": [asdict(r) for r in results],
+            },
+            indent=2,
+        )
+    )
+    print(f"\nresults: {out}")
+    if not args.no_doc:
+        write_doc(section)
+        print(f"updated {DOC.relative_to(PROJECT_DIR)}")
+    failed = [
+        r.answers
+        for r in results
+        if not (r.full.get("return_code") == 0 and r.incremental.get("return_code") == 0)
+    ]
+    wrong = [
+        r.answers
+        for r in results
+        if not (r.check_full.get("match") and r.check_incremental.get("match"))
+    ]
+    if failed or wrong:
+        print(f"builds failed at {failed or '–'}; cells differ from the floor at {wrong or '–'}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())
+    sys.exit(130)
