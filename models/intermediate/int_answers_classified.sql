@@ -5,13 +5,15 @@
 --
 -- Incremental: a build classifies only the rows of deliveries newer than any already here,
 -- together with the accepted answers those rows repeat (a new delivery may supersede them),
--- and merges both on load_id × source_row. Load ids only grow, so the newest valid delivery of
--- a key is always in the batch and the result equals a full refresh.
+-- and merges both on load_id × source_row: new rows are inserted, and an existing row can only
+-- change its row_status (accepted → superseded). Load ids only grow, so the newest valid
+-- delivery of a key is always in the batch and the result equals a full refresh.
 {{
     config(
         materialized='incremental',
         incremental_strategy='merge',
         unique_key=['load_id', 'source_row'],
+        merge_update_columns=['row_status'],
         on_schema_change='fail',
     )
 }}
@@ -131,9 +133,16 @@ new_rows as (
         where reason_code is null
     ),
 
-    -- Answers an earlier build accepted whose key a new valid row repeats.
+    -- Answers an earlier build accepted whose key a new valid row repeats. Only what ranking
+    -- needs is read: the merge changes nothing but row_status of an existing row.
     repeated_accepted as (
-        select classified_before.* exclude (classified_before.row_status)
+        select
+            classified_before.load_id,
+            classified_before.source_row,
+            classified_before.client_id,
+            classified_before.response_id,
+            classified_before.question,
+            classified_before.reason_code
         from {{ this }} as classified_before
         inner join new_valid_keys
             on
@@ -147,7 +156,7 @@ new_rows as (
 candidates as (
     select * from new_rows
     {% if is_incremental() %}
-        union all
+        union all by name
         select * from repeated_accepted
     {% endif %}
 ),
