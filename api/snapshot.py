@@ -201,12 +201,19 @@ class SnapshotStore:
     Reading the pointer is a small file read done inline. When it names a new build, that build
     is loaded in a background thread and swapped in when complete; until then (and for good, if
     it cannot be read) the previous snapshot keeps answering. Only the very first load, when
-    there is nothing to answer from, happens in the caller.
+    there is nothing to answer from, happens in the caller. ``warm`` functions (routes' indexes)
+    run on a new snapshot before it goes live, so its first requests do not pay for them.
     """
 
-    def __init__(self, published: Path, check_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        published: Path,
+        check_seconds: float = 1.0,
+        warm: Sequence[Callable[[LoadedSnapshot], object]] = (),
+    ) -> None:
         self.published = published
         self.check_seconds = check_seconds
+        self.warm = tuple(warm)
         self._lock = threading.Lock()
         self._snapshot: LoadedSnapshot | None = None
         self._checked_at = -float("inf")
@@ -246,6 +253,8 @@ class SnapshotStore:
     def _load(self, build_id: str) -> None:
         try:
             snapshot = LoadedSnapshot.load(self.published / build_id)
+            for warm in self.warm:
+                warm(snapshot)
         except (OSError, ValueError, KeyError):
             # A pointer to a snapshot that cannot be read: keep serving the one we have, and
             # do not retry that build on every request.
