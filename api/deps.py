@@ -27,7 +27,7 @@ from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.problems import Problem, echo
+from api.problems import DEFAULT_DETAILS, Problem, echo
 from api.representation import PRINCIPAL_STATE, SNAPSHOT_STATE
 from api.snapshot import LoadedSnapshot, SnapshotStore
 from cxbench import keys as key_store
@@ -114,7 +114,7 @@ async def authenticate(
 
 Principal = Annotated[AuthenticatedKey, Depends(authenticate)]
 
-CLIENT_FORBIDDEN = "This API key does not give access to that client."
+CLIENT_FORBIDDEN = DEFAULT_DETAILS[403]
 
 
 def require_client_access(principal: AuthenticatedKey, client_id: str) -> None:

@@ -30,7 +30,6 @@ DEFAULT_DETAILS = {
     403: "This API key does not give access to that client.",
     404: "No such resource; /docs lists the endpoints.",
     405: "This method is not allowed here; the Allow header lists the ones that are.",
-    406: "This endpoint answers in application/json only.",
     422: "A query parameter has a value this endpoint does not accept.",
     500: "The server could not answer this request.",
     503: "No benchmark snapshot is published yet.",

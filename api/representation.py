@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import types
 import typing
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
 
-import orjson
 from fastapi import Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -35,11 +35,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 BOM = "\ufeff"  # Excel reads UTF-8 (accents in client names) only when the file says so
 SNAPSHOT_STATE = "cxb_snapshot"  # request.state: the snapshot this request answers from
 PRINCIPAL_STATE = "cxb_principal"  # request.state: the authenticated key
-
-
-def dumps(value: Any) -> bytes:
-    """JSON bytes; NaN and infinities (never expected in a mart) become null, as in pydantic."""
-    return orjson.dumps(value)
 
 
 def _quality(params: list[str]) -> float:
@@ -84,7 +79,7 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, int | float):
         return value
     if isinstance(value, list | dict):
-        value = orjson.dumps(value).decode()
+        value = json.dumps(value, ensure_ascii=False)
     text = str(value)
     if text.startswith(FORMULA_STARTS):
         return "'" + text

@@ -205,12 +205,19 @@ class SnapshotStore:
     ``check_seconds`` anyway. Checking on every request is what keeps a switch monotonic
     across uvicorn workers: once any request has seen the new build, ``CURRENT`` already
     points at it, so every request that starts later sees it too (waiting while its worker
-    loads it) and none goes back to the old one.
+    loads it) and none goes back to the old one. ``warm`` functions (routes' indexes) run on a
+    new snapshot before it goes live.
     """
 
-    def __init__(self, published: Path, check_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        published: Path,
+        check_seconds: float = 1.0,
+        warm: Sequence[Callable[[LoadedSnapshot], object]] = (),
+    ) -> None:
         self.published = published
         self.check_seconds = check_seconds
+        self.warm = tuple(warm)
         self._lock = threading.Lock()
         self._snapshot: LoadedSnapshot | None = None
         self._checked_at = -float("inf")
@@ -250,8 +257,12 @@ class SnapshotStore:
         if build_id is None or build_id in (current, self._failed):
             return
         try:
-            self._snapshot = LoadedSnapshot.load(self.published / build_id)
+            snapshot = LoadedSnapshot.load(self.published / build_id)
+            for warm in self.warm:
+                warm(snapshot)
         except (OSError, ValueError, KeyError):
             # A pointer to a snapshot that cannot be read: keep serving the one we have, and
             # do not retry that build on every request.
             self._failed = build_id
+        else:
+            self._snapshot = snapshot

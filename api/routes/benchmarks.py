@@ -66,6 +66,11 @@ def cell_index(snapshot: LoadedSnapshot) -> Index:
     )
 
 
+def warm(snapshot: LoadedSnapshot) -> Index:
+    """Build the cell index of a snapshot before it goes live (see SnapshotStore)."""
+    return snapshot.memo("benchmarks.cells", cell_index)
+
+
 def check_filters(
     snapshot: LoadedSnapshot,
     metric: str | None,
@@ -137,8 +142,7 @@ async def list_benchmarks(
     check_filters(snapshot, metric, industry, touchpoint, period, grain)
 
     def build() -> BenchmarkList:
-        index = snapshot.memo("benchmarks.cells", cell_index)
-        cells = index.find(
+        cells = warm(snapshot).find(
             metric=metric,
             industry=industry,
             touchpoint=touchpoint,

@@ -143,6 +143,7 @@ def test_docs_work_offline(fuzzed: tuple[Any, str]) -> None:
                 response = client.get(asset)
                 assert response.status_code == 200 and len(response.content) > 100, asset
         assert "fonts.googleapis" not in client.get("/redoc").text
+        assert '"validatorUrl": null' in client.get("/docs").text
 
 
 def test_the_bundled_swagger_ui_renders_openapi_3_1(fuzzed: tuple[Any, str]) -> None:
