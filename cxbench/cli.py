@@ -189,6 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _report("cxbench: interrupted.")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`cxbench status | head`): nothing more to say to it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as exc:  # the last resort: one sentence, the traceback only on request
         if os.environ.get("CXB_DEBUG"):
             raise

@@ -652,7 +652,10 @@ def _ensure_schema_files(landed_dir: Path) -> None:
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 con.execute(f"create or replace temp table empty_schema ({columns})")
-                con.execute("copy empty_schema to ? (format parquet)", [str(target)])
+                # Written aside and renamed: a build killed mid-write leaves no broken schema.
+                tmp = target.with_name(target.name + ".tmp")
+                con.execute("copy empty_schema to ? (format parquet)", [str(tmp)])
+                os.replace(tmp, target)
     finally:
         con.close()
     if not (landed_dir / LOAD_LOG).exists():
