@@ -44,11 +44,6 @@ from cxbench.settings import PROJECT_DIR, Settings
 from tests.python.helpers import make_settings, run_cxbench
 
 WAP_DEMO = {"clients": 96, "answers": 20_000, "seed": 11}
-# Skipped until fixed: after the issue-3/4/5/7 merges, the chained fault-injection run loses
-# the build it expects to kill in dbt (the build ends right after dbt starts), and every later
-# test in the chain cascades. A manual kill-in-raw-audit-then-rebuild recovers fine; the
-# module passed on its own branch. Tracked in issue #6.
-pytestmark = pytest.mark.skip(reason="fault-injection chain broken by the merge; see issue #6")
 
 TIMEOUT = 300.0  # a cap against hangs, never an assertion on speed
 
@@ -113,8 +108,12 @@ class BuildProcess:
             if self.proc.poll() is not None and not self._reader.is_alive():
                 break
             time.sleep(0.02)
+        code = self.proc.poll()
         self.kill()
-        raise AssertionError(f"no line matching {pattern!r}; the build said:\n{self.output}")
+        ended = "was still running" if code is None else f"exited with {code}"
+        raise AssertionError(
+            f"no line matching {pattern!r}; the build {ended} and said:\n{self.output}"
+        )
 
     @property
     def build_id(self) -> str:
@@ -571,18 +570,23 @@ def project_copy(root: Path) -> Path:
 def test_failed_gates_publish_nothing_and_status_says_why(
     wap: Wap, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """B3 live → in a copy of the project, a model change that makes margins of error negative
-    passes dbt but fails the mart audit; then a client onboarded with an NPS question on 1–10
-    fails a dbt test. Both builds exit 1 and publish nothing; status names the failed check and
-    says B3 is still live."""
+    """B3 live → in a copy of the project, a model change that makes quarterly margins of error
+    negative passes dbt (its unit tests use yearly cells) but fails the mart audit; then a
+    client onboarded with an NPS question on 1–10 fails a dbt test. Both builds exit 1 and
+    publish nothing; status names the failed check and says B3 is still live."""
     live = wap.ids["B3"]
     copy = project_copy(tmp_path_factory.mktemp("gates"))
     env = {**wap.env, "PYTHONPATH": str(copy)}
 
     mart = copy / "models" / "marts" / "fct_benchmark_cells.sql"
     text = mart.read_text()
-    assert "then 1.96 * pooled_standard_error end as moe" in text
-    mart.write_text(text.replace("then 1.96 * pooled", "then -1.96 * pooled"))
+    # The unit tests' fixture cells are yearly, so a bug only at quarter grain passes dbt.
+    correct = "{{ margin_of_error('pooled_standard_error') }} end as moe"
+    assert correct in text
+    wrong = correct.replace(
+        "}} end", "}} * (case period_grain when 'quarter' then -1 else 1 end) end"
+    )
+    mart.write_text(text.replace(correct, wrong))
     failed = run_cli(env, "build", cwd=copy)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     message = final_message(failed.stderr)
