@@ -7,14 +7,17 @@ Each build leaves a record (``warehouse/builds/<build_id>.json`` and ``last_buil
 A build may die at any instant (SIGKILL, power loss). Nothing it leaves can be served: the API
 follows ``CURRENT`` only. The next build, holding the lock, cleans up before it starts: partial
 snapshot folders and temporary files, a complete snapshot the dead build never made live, and a
-record still saying "running" (settled as "interrupted"). Landing removes its own orphans, and
-DuckDB replays its write-ahead log when dbt next opens the file.
+record still saying "running" (settled as "interrupted"), and the files a dead DuckDB process
+spilled to disk. Landing removes its own orphans, and DuckDB replays its write-ahead log when
+dbt next opens the file.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
+import re
 import secrets
 import threading
 import time
@@ -43,6 +46,8 @@ MARTS_SUITES = (
 )
 RAW_VIEW = ("raw", "landed_answers")
 LAST_BUILD = "last_build.json"
+# DuckDB spills to ``<database>.tmp/duckdb_temp_<pid>_…`` (its default temp_directory).
+SPILL_FILE = re.compile(r"duckdb_temp_(\d+)_")
 AUDIT_MODULES = ("sqlalchemy", "great_expectations")
 
 Reporter = Callable[[str], None]
@@ -137,6 +142,7 @@ def _clean_up_interrupted(settings: Settings, record: BuildRecord, report: Repor
     for path in leftovers:
         path.unlink(missing_ok=True)
         removed.append(path.name)
+    removed.extend(remove_dead_spill_files(settings.database))
     live = publish.current_build_id(settings.published)
     made_live = {e.get("build_id") for e in publish.read_history(settings.published)}
     for path in sorted(builds.glob("*.json")):
@@ -163,6 +169,40 @@ def _clean_up_interrupted(settings: Settings, record: BuildRecord, report: Repor
     if removed:
         record.cleaned_up = removed
         report(f"cleaned up after an interrupted build: {', '.join(removed)}")
+
+
+def remove_dead_spill_files(database: Path) -> list[str]:
+    """Delete what DuckDB processes that are gone spilled next to ``database``; say what.
+
+    DuckDB deletes its spill files when it closes, and never those of another process, so a
+    build or dbt killed in a large query leaves them (gigabytes at 10M answers) for good.
+    A file whose owner pid still runs is kept: it may be a ``cxbench status`` reading now.
+    """
+    dead: dict[int, int] = {}
+    for path in database.with_name(database.name + ".tmp").glob("duckdb_temp_*"):
+        match = SPILL_FILE.match(path.name)
+        if match is None or _is_running(pid := int(match[1])):
+            continue
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        dead[pid] = dead.get(pid, 0) + size
+    return [
+        f"DuckDB spill files of dead process {pid} ({size / 1e6:.1f} MB)"
+        for pid, size in sorted(dead.items())
+    ]
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    return True
 
 
 def _run_steps(

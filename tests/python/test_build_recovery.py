@@ -1,0 +1,67 @@
+"""What a killed DuckDB process leaves on disk, and the next build removing it — real processes.
+
+The chained fault-injection run (test_wap.py) works on a warehouse too small to spill; here a
+real DuckDB process with a tiny memory limit spills to the warehouse's temp folder and is killed
+with SIGKILL, as a build's dbt is when the build dies during a large query.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cxbench.build import run_build
+from cxbench.errors import CxbenchError
+from tests.python.helpers import make_settings
+
+# A grouping too large for 40 MB: DuckDB spills it to <database>.tmp/.
+SPILLING_QUERY = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[1], config={"memory_limit": "40MB", "threads": 1})
+con.execute("create table t as select md5(range::varchar) as s from range(3000000)")
+con.execute("select s, count(*) from t group by s order by s").fetchall()
+"""
+
+
+def spill_and_die(database: Path) -> int:
+    """Run a DuckDB process until it has spilled, SIGKILL it, and return its pid."""
+    database.parent.mkdir(parents=True)
+    proc = subprocess.Popen([sys.executable, "-c", SPILLING_QUERY, str(database)])
+    spill = database.with_name(database.name + ".tmp")
+    deadline = time.monotonic() + 120
+    while not any(p.stat().st_size for p in spill.glob(f"duckdb_temp_{proc.pid}_*")):
+        assert proc.poll() is None, "DuckDB finished without spilling"
+        assert time.monotonic() < deadline, "DuckDB never spilled"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    return proc.pid
+
+
+def test_next_build_removes_what_a_killed_duckdb_spilled(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    dead = spill_and_die(settings.database)
+    spill = settings.database.with_name(settings.database.name + ".tmp")
+    left = sorted(p.name for p in spill.glob(f"duckdb_temp_{dead}_*"))
+    assert left, "a killed DuckDB leaves its spill files"
+    # A process that is still running (this one) keeps its files.
+    alive = spill / f"duckdb_temp_{os.getpid()}_0_owner"
+    alive.touch()
+
+    settings.landing.mkdir()
+    with pytest.raises(CxbenchError, match="No readable landing files"):
+        run_build(settings)  # cleans up first, then stops: nothing to land
+
+    assert not list(spill.glob(f"duckdb_temp_{dead}_*"))
+    assert alive.exists()
+    record = json.loads((settings.warehouse / "last_build.json").read_text())
+    said = [line for line in record["cleaned_up"] if "spill" in line]
+    assert len(said) == 1, record["cleaned_up"]
+    assert said[0].startswith(f"DuckDB spill files of dead process {dead} ("), said
