@@ -50,9 +50,10 @@ def v1_router() -> APIRouter:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # Load the snapshot before the first request, off the event loop.
+    # Load the snapshot before the first request, off the event loop; let it go at shutdown.
     await run_in_threadpool(app.state.snapshots.get)
     yield
+    app.state.snapshots.release()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -86,13 +87,16 @@ def install_docs(app: FastAPI) -> None:
     """Swagger UI and ReDoc from assets shipped in a Python package: /docs works offline."""
     assets = files("fastapi_offline") / "static"
     app.mount(DOCS_ASSETS, StaticFiles(directory=str(assets)), name="docs-assets")
+    # The endpoints close over these strings, never over `app`: FastAPI keeps every endpoint
+    # in module-level caches, which would keep a closed-over app and its snapshot alive.
     openapi_url = app.openapi_url or "/openapi.json"
+    title = app.title
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=openapi_url,
-            title=f"{app.title} – docs",
+            title=f"{title} – docs",
             swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
@@ -104,7 +108,7 @@ def install_docs(app: FastAPI) -> None:
     async def redoc() -> HTMLResponse:
         return get_redoc_html(
             openapi_url=openapi_url,
-            title=f"{app.title} – ReDoc",
+            title=f"{title} – ReDoc",
             redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
             redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png",
             with_google_fonts=False,

@@ -251,6 +251,13 @@ class SnapshotStore:
                 self._checked_at = time.monotonic()
         return self._snapshot
 
+    def release(self) -> None:
+        """Drop the snapshot held (at shutdown); a later ``get`` loads the current one again."""
+        with self._lock:
+            self._snapshot = None
+            self._pointer_stamp = None
+            self._checked_at = -float("inf")
+
     def _check(self) -> None:
         build_id = current_build_id(self.published)
         current = self._snapshot.build_id if self._snapshot else None

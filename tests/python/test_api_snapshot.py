@@ -3,9 +3,11 @@ old one, and a snapshot that cannot be read leaves the last good one serving."""
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -101,3 +103,30 @@ def test_the_response_cache_is_bounded_by_bytes() -> None:
     assert len(cache) == 10 and cache.get(0) is None and cache.get(19) is not None
     cache.put("huge", Rendered(b"x" * 600, "application/json"))
     assert cache.get("huge") is None  # more than a quarter of the budget: not kept
+
+
+def test_snapshots_are_freed_after_a_switch_at_shutdown_and_with_their_app(
+    built: tuple[Settings, BuildRecord], tmp_path: Path
+) -> None:
+    """A served snapshot holds the marts in memory (hundreds of MB for the default demo): the
+    one a switch replaced is freed at once (no reference cycle waits for the collector), the
+    live one at shutdown, and nothing keeps a dropped app alive."""
+    settings = make_settings(tmp_path)
+    shutil.copytree(built[0].published, settings.published)
+    app = make_app(settings, tmp_path / "keys.json")
+    app.state.snapshots.check_seconds = 0.0
+    headers = auth(create_key(tmp_path / "keys.json", "admin"))
+    with TestClient(app) as client:
+        for path in ("/docs", "/redoc", "/openapi.json", "/v1/benchmarks?metric=nps"):
+            assert client.get(path, headers=headers).status_code == 200, path
+        replaced = weakref.ref(app.state.snapshots.get())
+        republish(settings.published, built[1].build_id, "99990101T000000Z-next", shift=1.0)
+        switch_current(settings.published, "99990101T000000Z-next")
+        assert client.get("/health").json()["build_id"] == "99990101T000000Z-next"
+        assert replaced() is None, "the snapshot a switch replaced is still in memory"
+        live = weakref.ref(app.state.snapshots.get())
+    assert live() is None, "the live snapshot outlived the app's shutdown"
+    dropped = weakref.ref(app)
+    del app, client
+    gc.collect()
+    assert dropped() is None, "something still holds a dropped app"
