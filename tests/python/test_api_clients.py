@@ -17,12 +17,17 @@ from cxbench.keys import create_key
 from cxbench.settings import Settings
 
 
-@pytest.fixture
-def client(built: tuple[Settings, BuildRecord], tmp_path) -> Iterator[TestClient]:
-    app = create_app(built[0])
-    app.state.keys.path = tmp_path / "keys.json"
-    with TestClient(app) as test_client:
+@pytest.fixture(scope="module")
+def served(built: tuple[Settings, BuildRecord]) -> Iterator[TestClient]:
+    """One app for the module: loading the snapshot is what a new app costs (~2 s)."""
+    with TestClient(create_app(built[0])) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(served: TestClient, tmp_path) -> TestClient:
+    served.app.state.keys.path = tmp_path / "keys.json"  # each test its own key store
+    return served
 
 
 def key(client: TestClient, role: str, *client_ids: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,12 +18,21 @@ from cxbench.settings import Settings
 from tests.python.api_helpers import auth, make_app
 
 
-@pytest.fixture
-def client(built: tuple[Settings, BuildRecord], tmp_path: Path) -> Iterator[TestClient]:
-    app = make_app(built[0], tmp_path / "keys.json")
-    with TestClient(app) as test_client:
-        test_client.headers.update(auth(create_key(tmp_path / "keys.json", "consultant", ["c001"])))
+@pytest.fixture(scope="module")
+def served(
+    built: tuple[Settings, BuildRecord], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """One app for the module: loading the snapshot is what a new app costs (~2 s)."""
+    keys_file = tmp_path_factory.mktemp("csv") / "keys.json"
+    with TestClient(make_app(built[0], keys_file)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(served: TestClient) -> TestClient:
+    key = create_key(served.app.state.keys.path, "consultant", ["c001"])
+    served.headers.update(auth(key))
+    return served
 
 
 def read_csv(body: bytes) -> list[dict[str, str]]:

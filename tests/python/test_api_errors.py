@@ -31,16 +31,23 @@ async def explode() -> dict[str, str]:
     raise RuntimeError("internal detail cxb_deadbeef_secretsecret that must not leak")
 
 
-@pytest.fixture
-def app_and_key(built: tuple[Settings, BuildRecord], tmp_path: Path):
-    app = make_app(built[0], tmp_path / "keys.json", boom)
-    return app, create_key(tmp_path / "keys.json", "admin")
+@pytest.fixture(scope="module")
+def app_and_key(built: tuple[Settings, BuildRecord], tmp_path_factory: pytest.TempPathFactory):
+    """One app for the module: loading the snapshot is what a new app costs (~2 s)."""
+    keys_file = tmp_path_factory.mktemp("errors") / "keys.json"
+    return make_app(built[0], keys_file, boom), create_key(keys_file, "admin")
 
 
-@pytest.fixture
-def client(app_and_key) -> Iterator[TestClient]:
+@pytest.fixture(scope="module")
+def served(app_and_key) -> Iterator[TestClient]:
     with TestClient(app_and_key[0], raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(served: TestClient) -> Iterator[TestClient]:
+    yield served
+    served.cookies.clear()  # a test may set cookies; the next starts without them
 
 
 @pytest.fixture
