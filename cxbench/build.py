@@ -175,8 +175,9 @@ def remove_dead_spill_files(database: Path) -> list[str]:
     """Delete what DuckDB processes that are gone spilled next to ``database``; say what.
 
     DuckDB deletes its spill files when it closes, and never those of another process, so a
-    build or dbt killed in a large query leaves them (gigabytes at 10M answers) for good.
-    A file whose owner pid still runs is kept: it may be a ``cxbench status`` reading now.
+    build or dbt killed in a large query leaves them for good (153 MB from a 40 MB-limit query
+    in a test; up to the data's size at scale). A file whose owner pid still runs is kept:
+    another process (a DuckDB shell, a script) may be using the file now.
     """
     dead: dict[int, int] = {}
     for path in database.with_name(database.name + ".tmp").glob("duckdb_temp_*"):
