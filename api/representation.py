@@ -130,21 +130,34 @@ def _flatten(row: dict[str, Any], prefix: str = "", out: dict[str, Any] | None =
     return out
 
 
-def render_csv(model: BaseModel) -> bytes:
-    """One CSV row per item of the model's list field, led by its scalar fields."""
-    found = list_field(type(model))
+def _csv_layout(model: type[BaseModel]) -> tuple[str, list[str], list[str]]:
+    """The list field, the scalar fields that lead each row, and the item columns."""
+    found = list_field(model)
     if found is None:
-        raise TypeError(f"{type(model).__name__} has no list of rows to write as CSV")
+        raise TypeError(f"{model.__name__} has no list of rows to write as CSV")
     rows_field, item_model = found
-    data = model.model_dump(mode="json")
-    lead = {
-        name: data[name]
-        for name, info in type(model).model_fields.items()
+    lead = [
+        name
+        for name, info in model.model_fields.items()
         if name != rows_field
         and typing.get_origin(info.annotation) is not list
         and _model_in(info.annotation) is None
-    }
-    header = [*lead, *_columns(item_model)]
+    ]
+    return rows_field, lead, list(_columns(item_model))
+
+
+def csv_header(model: type[BaseModel]) -> str:
+    """The header line ``render_csv`` writes for ``model`` (for the OpenAPI example)."""
+    _, lead, columns = _csv_layout(model)
+    return ",".join([*lead, *columns]) + "\r\n"
+
+
+def render_csv(model: BaseModel) -> bytes:
+    """One CSV row per item of the model's list field, led by its scalar fields."""
+    rows_field, lead_fields, columns = _csv_layout(type(model))
+    data = model.model_dump(mode="json")
+    lead = {name: data[name] for name in lead_fields}
+    header = [*lead, *columns]
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")

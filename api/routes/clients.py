@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.responses import Response
 
 from api.deps import Principal, Snapshot, require_client_access
 from api.problems import Problem
+from api.representation import csv_documentation, csv_header, respond
 from api.routes.benchmarks import check_choice
 from api.schemas import (
     NpsLevers,
@@ -168,8 +170,11 @@ def _target_item(scorecard: Row, target: Row | None) -> TargetItem:
     "/{client_id}/scorecard",
     operation_id="get_client_scorecard",
     summary="A client's values against its industry, or its units against each other",
+    response_model=Scorecard,
+    responses=csv_documentation(csv_header(Scorecard)),
 )
-def get_scorecard(
+async def get_scorecard(
+    request: Request,
     client_id: ScopedClientId,
     snapshot: Snapshot,
     metric: Annotated[
@@ -182,34 +187,43 @@ def get_scorecard(
         Query(description="one of the client's units, or * for all of them; omit for the client"),
     ] = None,
     grain: Annotated[str | None, Query(description="month, quarter or year")] = None,
-) -> Scorecard:
+) -> Response:
+    """The client's rows (or its units' with `unit`), filtered; `Accept: text/csv` for CSV."""
     client = _client(snapshot, client_id)
     check_choice("metric", metric, snapshot.metric_codes)
     check_choice("period", period, snapshot.all_periods)
     check_choice("touchpoint", touchpoint, snapshot.touchpoint_codes)
     check_choice("grain", grain, set(GRAINS))
-    is_unit = unit is not None
-    if is_unit:
-        rows = snapshot.memo(UNIT_SCORECARDS, _by_client(UNIT_SCORECARDS)).get(client_id, [])
-        if unit != ALL and unit not in {r["unit"] for r in rows}:
+
+    def build() -> Scorecard:
+        is_unit = unit is not None
+        table = UNIT_SCORECARDS if is_unit else CLIENT_SCORECARDS
+        rows = snapshot.memo(table, _by_client(table)).get(client_id, [])
+        if unit not in (None, ALL) and unit not in {r["unit"] for r in rows}:
             raise Problem(422, f"Unknown unit {unit!r} for this client; use * to list its units.")
-    else:
-        rows = snapshot.memo(CLIENT_SCORECARDS, _by_client(CLIENT_SCORECARDS)).get(client_id, [])
-    items = [
-        _scorecard_item(r, is_unit)
-        for r in rows
-        if (metric is None or r["metric_code"] == metric)
-        and (period is None or r["period"] == period)
-        and (touchpoint is None or r["touchpoint_code"] == touchpoint)
-        and (grain is None or r["period_grain"] == grain)
-        and (unit in (None, ALL) or r["unit"] == unit)
-    ]
-    return Scorecard(
-        build_id=snapshot.build_id,
-        client_id=client_id,
-        client_name=client["client_name"],
-        industry=client["industry_code"],
-        items=items,
+        items = [
+            _scorecard_item(r, is_unit)
+            for r in rows
+            if (metric is None or r["metric_code"] == metric)
+            and (period is None or r["period"] == period)
+            and (touchpoint is None or r["touchpoint_code"] == touchpoint)
+            and (grain is None or r["period_grain"] == grain)
+            and (unit in (None, ALL) or r["unit"] == unit)
+        ]
+        return Scorecard(
+            build_id=snapshot.build_id,
+            client_id=client_id,
+            client_name=client["client_name"],
+            industry=client["industry_code"],
+            items=items,
+        )
+
+    return await respond(
+        request,
+        snapshot,
+        ("scorecard", client_id, metric, period, touchpoint, unit, grain),
+        build,
+        filename=f"scorecard-{client_id}-{snapshot.build_id}",
     )
 
 
@@ -217,8 +231,11 @@ def get_scorecard(
     "/{client_id}/targets",
     operation_id="get_client_targets",
     summary="Targets from the industry's p50, p75 or p90, per touchpoint",
+    response_model=Targets,
+    responses=csv_documentation(csv_header(Targets)),
 )
-def get_targets(
+async def get_targets(
+    request: Request,
     client_id: ScopedClientId,
     snapshot: Snapshot,
     metric: Annotated[str, Query(description="nps, csat, ces, osat, cx_index, comment")],
@@ -226,27 +243,38 @@ def get_targets(
     ambition: Annotated[
         Literal["p50", "p75", "p90"], Query(description="the industry cell's percentile")
     ] = "p75",
-) -> Targets:
+) -> Response:
+    """One row per touchpoint the client has in the period; `Accept: text/csv` for CSV."""
     client = _client(snapshot, client_id)
     check_choice("metric", metric, snapshot.metric_codes)
     check_choice("period", period, snapshot.all_periods)
-    scorecards = snapshot.memo(CLIENT_SCORECARDS, _by_client(CLIENT_SCORECARDS)).get(client_id, [])
-    targets = snapshot.memo(CLIENT_TARGETS, _targets_index).get(
-        (client_id, metric, period, ambition), {}
-    )
-    items = [
-        _target_item(row, targets.get(row["touchpoint_code"]))
-        for row in scorecards
-        if row["metric_code"] == metric and row["period"] == period
-    ]
-    grain = next(g for g in GRAINS if period in snapshot.periods.get(g, ()))
-    return Targets(
-        build_id=snapshot.build_id,
-        client_id=client_id,
-        industry=client["industry_code"],
-        metric=metric,
-        period=period,
-        period_grain=grain,
-        ambition=ambition,
-        items=items,
+
+    def build() -> Targets:
+        scorecards = snapshot.memo(CLIENT_SCORECARDS, _by_client(CLIENT_SCORECARDS))
+        targets = snapshot.memo(CLIENT_TARGETS, _targets_index).get(
+            (client_id, metric, period, ambition), {}
+        )
+        items = [
+            _target_item(row, targets.get(row["touchpoint_code"]))
+            for row in scorecards.get(client_id, [])
+            if row["metric_code"] == metric and row["period"] == period
+        ]
+        grain = next(g for g in GRAINS if period in snapshot.periods.get(g, ()))
+        return Targets(
+            build_id=snapshot.build_id,
+            client_id=client_id,
+            industry=client["industry_code"],
+            metric=metric,
+            period=period,
+            period_grain=grain,
+            ambition=ambition,
+            items=items,
+        )
+
+    return await respond(
+        request,
+        snapshot,
+        ("targets", client_id, metric, period, ambition),
+        build,
+        filename=f"targets-{client_id}-{snapshot.build_id}",
     )

@@ -62,6 +62,49 @@ def test_benchmarks_as_csv_hold_the_same_cells_as_the_json(client: TestClient) -
                 assert row[name] == str(value), name
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/clients/c001/scorecard?grain=year",
+        "/v1/clients/c001/scorecard?unit=*&metric=nps",
+        "/v1/clients/c001/targets?metric=nps&period={year}",
+    ],
+)
+def test_client_routes_as_csv_hold_the_same_rows_as_the_json(client: TestClient, path: str) -> None:
+    """Nested objects (the benchmark, a unit's comparison, NPS levers) become dotted columns;
+    the header is the one the OpenAPI document shows."""
+    path = path.format(year=client.get("/v1/meta").json()["periods"]["year"][-1])
+    as_json = client.get(path).json()
+    response = client.get(path, headers={"Accept": "text/csv"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    route = path.split("?")[0].rsplit("/", 1)[1]
+    operation = client.get("/openapi.json").json()["paths"][f"/v1/clients/{{client_id}}/{route}"]
+    documented = operation["get"]["responses"]["200"]["content"]["text/csv"]["example"]
+    assert response.text.lstrip("\ufeff").startswith(documented)
+    rows = read_csv(response.content)
+    assert len(rows) == len(as_json["items"]) > 0
+    for row, item in zip(rows, as_json["items"], strict=True):
+        assert row["client_id"] == "c001" and row["build_id"] == as_json["build_id"]
+        flat = {
+            f"{name}.{inner}" if isinstance(value, dict) else name: inner_value
+            for name, value in item.items()
+            for inner, inner_value in (
+                value.items() if isinstance(value, dict) else [(name, value)]
+            )
+        }
+        for name, value in flat.items():
+            if value is None:  # a null nested object leaves all its dotted columns empty
+                columns = [c for c in row if c == name or c.startswith(f"{name}.")]
+                assert columns and all(row[c] == "" for c in columns), name
+            elif isinstance(value, bool):
+                assert row[name] == str(value).lower(), name
+            elif isinstance(value, float):
+                assert float(row[name]) == pytest.approx(value), name
+            else:
+                assert row[name] == str(value), name
+
+
 def test_a_csv_error_is_still_a_problem_document(client: TestClient) -> None:
     response = client.get(
         "/v1/benchmarks", params={"metric": "bogus"}, headers={"Accept": "text/csv"}
