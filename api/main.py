@@ -56,7 +56,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.snapshots.release()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_served_app() -> FastAPI:
+    """The app as `cxbench serve` runs it, one per worker process: its snapshots are kept out
+    of the garbage collector's full passes (``gc.freeze``), which would otherwise pause the
+    worker for 100–500 ms now and then. Not for processes that create many apps (tests)."""
+    return create_app(freeze_gc=True)
+
+
+def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
         title="cxbench API",
@@ -67,7 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.snapshots = SnapshotStore(settings.published, warm=[benchmarks.warm])
+    app.state.snapshots = SnapshotStore(
+        settings.published, warm=[benchmarks.warm], freeze_gc=freeze_gc
+    )
     app.state.keys = KeyCache(settings.keys_file)
     install_problem_handlers(app)
     app.add_middleware(ReplayMiddleware)

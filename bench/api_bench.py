@@ -59,9 +59,9 @@ def bench_app() -> object:
     the machine and uvicorn alone allow (the floor under any route's latency).
     """
     from api.deps import KeyCache
-    from api.main import create_app
+    from api.main import create_served_app
 
-    app = create_app()
+    app = create_served_app()  # as `cxbench serve` runs it
     keys_file = os.environ.get(KEYS_ENV)
     if keys_file:
         app.state.keys = KeyCache(Path(keys_file))

@@ -80,7 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if current_build_id(settings.published) is None:
         raise CxbenchError("Nothing is published yet; run `cxbench build` first.")
     uvicorn.run(
-        "api.main:create_app",
+        "api.main:create_served_app",
         factory=True,
         host=args.host,
         port=args.port,

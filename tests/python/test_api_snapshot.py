@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 
-from api.snapshot import Index, Rendered, ResponseCache
+from api.snapshot import Index, Rendered, ResponseCache, SnapshotStore
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.publish import MANIFEST, POINTER, switch_current
@@ -130,3 +130,23 @@ def test_snapshots_are_freed_after_a_switch_at_shutdown_and_with_their_app(
     del app, client
     gc.collect()
     assert dropped() is None, "something still holds a dropped app"
+
+
+def test_a_served_app_freezes_its_snapshot_and_still_frees_the_replaced_one(
+    built: tuple[Settings, BuildRecord], tmp_path: Path
+) -> None:
+    """`cxbench serve`'s app (create_served_app) moves each snapshot out of the collector's
+    full passes; reference counting alone must then free the snapshot a switch replaced."""
+    settings = make_settings(tmp_path)
+    shutil.copytree(built[0].published, settings.published)
+    store = SnapshotStore(settings.published, check_seconds=0.0, freeze_gc=True)
+    try:
+        replaced = weakref.ref(store.get())
+        assert gc.get_freeze_count() > 0
+        republish(settings.published, built[1].build_id, "99990101T000000Z-next", shift=1.0)
+        switch_current(settings.published, "99990101T000000Z-next")
+        assert store.get().build_id == "99990101T000000Z-next"
+        assert replaced() is None, "a frozen snapshot outlived its switch"
+    finally:
+        store.release()
+        gc.unfreeze()  # this process creates many apps: give their objects back to the collector
