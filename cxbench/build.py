@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import re
 import secrets
 import threading
@@ -34,7 +33,7 @@ from cxbench import audit, incremental, landing, publish
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
-from cxbench.lock import BuildLock, build_lock
+from cxbench.lock import BuildLock, build_lock, process_alive
 from cxbench.settings import Settings
 from cxbench.testhook import pause_point
 
@@ -182,7 +181,7 @@ def remove_dead_spill_files(database: Path) -> list[str]:
     dead: dict[int, int] = {}
     for path in database.with_name(database.name + ".tmp").glob("duckdb_temp_*"):
         match = SPILL_FILE.match(path.name)
-        if match is None or _is_running(pid := int(match[1])):
+        if match is None or process_alive(pid := int(match[1])):
             continue
         try:
             size = path.stat().st_size
@@ -194,16 +193,6 @@ def remove_dead_spill_files(database: Path) -> list[str]:
         f"DuckDB spill files of dead process {pid} ({size / 1e6:.1f} MB)"
         for pid, size in sorted(dead.items())
     ]
-
-
-def _is_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: it exists
-        return True
-    return True
 
 
 def _run_steps(
