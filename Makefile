@@ -44,8 +44,8 @@ serve: install  ## serve the API from the current published snapshot
 
 test: install lint test-python test-dbt  ## everything CI runs: lint, pytest, dbt build + tests on the demo, GX suites
 
-test-python: install  ## pytest: the real pipeline on small demo data, API, audits
-	$(BIN)/pytest -q
+test-python: install  ## pytest on two processes: the real pipeline on small demo data, API, audits
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test-dbt: install  ## the demo through `cxbench build`: dbt build (models + tests + unit tests), GX suites, publish
 	./scripts/test-dbt.sh

@@ -1,9 +1,15 @@
 """Shared fixtures: one real pipeline run (demo → land → audit → dbt → audit → publish) on a
-small demo, reused read-only by the tests that only look at its output."""
+small demo, reused read-only by the tests that only look at its output.
+
+`make test` runs pytest on two processes (pytest-xdist, one module per process at a time): the
+first process that needs the small demo builds it, under a file lock, in the folder both share;
+the other waits and reuses it, so it is built once per run either way."""
 
 from __future__ import annotations
 
 import atexit
+import fcntl
+import json
 import os
 from collections.abc import Iterator
 
@@ -19,12 +25,24 @@ SMALL_DEMO = {"clients": 96, "answers": 150_000, "seed": 11}
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, BuildRecord]]:
-    """A published build of the small demo; tests must not modify it."""
-    root = tmp_path_factory.mktemp("pipeline")
+def built(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[tuple[Settings, BuildRecord]]:
+    """A published build of the small demo, shared by every pytest process; tests must not
+    modify it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    root = shared / "pipeline"
     settings = make_settings(root)
-    generate_demo(settings.landing, PROJECT_DIR / "seeds", **SMALL_DEMO)
-    record = run_build(settings)
+    record_file = shared / "pipeline.record.json"
+    with (shared / "pipeline.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if record_file.exists():
+            record = BuildRecord(**json.loads(record_file.read_text()))
+        else:
+            generate_demo(settings.landing, PROJECT_DIR / "seeds", **SMALL_DEMO)
+            record = run_build(settings)
+            record_file.write_text(json.dumps(record.__dict__))
     yield settings, record
 
 
@@ -38,6 +56,19 @@ def env_for(monkeypatch: pytest.MonkeyPatch) -> object:
         monkeypatch.setenv("CXB_WAREHOUSE_DIR", str(settings.warehouse))
 
     return apply
+
+
+# Modules that run real builds for minutes start first, so the two pytest processes finish
+# together instead of one waiting for the other's last long module.
+LONG_MODULES = ("test_wap.py", "test_ingestion.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def long_first(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONG_MODULES.index(name) if name in LONG_MODULES else len(LONG_MODULES)
+
+    items.sort(key=long_first)  # stable: file order is kept within each group
 
 
 def pytest_configure(config: pytest.Config) -> None:
