@@ -93,9 +93,11 @@ def _client(snapshot: LoadedSnapshot, client_id: str) -> Row:
 
 
 def _benchmark(row: Row) -> ScorecardBenchmark:
+    # n_clients of a withheld cell is withheld too, as /v1/benchmarks does (DESIGN §5).
+    published = row["benchmark_suppressed_reason"] is None
     return ScorecardBenchmark(
         industry=row["industry_code"],
-        n_clients=row["benchmark_n_clients"] or 0,
+        n_clients=(row["benchmark_n_clients"] or 0) if published else None,
         suppressed_reason=row["benchmark_suppressed_reason"],
         value=row["benchmark_value"],
         mean=row["benchmark_mean"],
