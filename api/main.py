@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     )
     app.state.settings = settings
     app.state.snapshots = SnapshotStore(
-        settings.published, warm=[benchmarks.warm], freeze_gc=freeze_gc
+        settings.published, warm=[benchmarks.warm, clients.warm], freeze_gc=freeze_gc
     )
     app.state.keys = KeyCache(settings.keys_file)
     install_problem_handlers(app)

@@ -1,5 +1,5 @@
 // Tiny DOM builders: elements from tag, attributes and children, never from HTML strings
-// (no innerHTML anywhere, so data can never become markup).
+// (no HTML parsing anywhere, so data can never become markup).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 

@@ -51,10 +51,11 @@ function legendSwatch() {
 }
 
 function cellView(ctx, cell, x) {
-  if (!cell) return h("td", { class: "empty" }, "");
+  if (!cell) return h("td", { class: "empty" }, "–");
+  const id = `${cell.industry}|${cell.touchpoint}`;
   const label = `${industryName(ctx.meta, cell.industry)} × ${touchpointName(ctx.meta, cell.touchpoint)}`;
   if (cell.suppressed_reason !== null || cell.median === null) {
-    return h("td", { class: "withheld", "data-withheld": cell.suppressed_reason || "suppressed" },
+    return h("td", { class: "withheld", "data-cell": id, "data-withheld": cell.suppressed_reason || "suppressed" },
       h("span", { class: "withheld-label" }, t("withheld")),
       h("span", { class: "reason" }, reason(cell.suppressed_reason || "suppressed")));
   }
@@ -63,7 +64,7 @@ function cellView(ctx, cell, x) {
   const aria = t("boxLabel", {
     cell: label, median: num(cell.median), p25: num(cell.p25), p75: num(cell.p75), whiskers,
   });
-  return h("td", { class: "published" },
+  return h("td", { class: "published", "data-cell": id },
     h("span", { class: "value" }, num(cell.value)),
     h("span", { class: "moe" }, ` ± ${num(cell.moe)}`),
     h("span", { class: "n" }, t("clients", { n: num(cell.n_clients, 0) })),
