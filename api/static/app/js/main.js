@@ -129,12 +129,16 @@ async function render() {
     }
     const content = await spec.module.render(ctx);
     if (count !== renderCount) return; // a newer navigation won
+    const focused = document.activeElement && document.activeElement.id;
     const footer = h("p", { class: "footer" }, t("footer", { build: state.meta.build_id }));
     main.replaceChildren(content, footer);
     main.dataset.page = page;
     main.dataset.renderMs = String(Math.round(performance.now() - started));
+    // Keyboard users keep their place: the control they changed, else the page's heading.
+    const again = focused && document.getElementById(focused);
     const heading = main.querySelector("h1");
-    if (heading && document.activeElement === document.body) heading.focus({ preventScroll: true });
+    if (again) again.focus({ preventScroll: true });
+    else if (heading && document.activeElement === document.body) heading.focus({ preventScroll: true });
   } catch (error) {
     if (count !== renderCount) return;
     if (error instanceof ApiError && error.status === 401) {

@@ -11,7 +11,7 @@ import {
 import { h, svg } from "../dom.js";
 import { num, periodLabel, reason, t } from "../i18n.js";
 
-const BOX_W = 132;
+const BOX_W = 104;
 const BOX_H = 26;
 
 export async function render(ctx) {
