@@ -264,6 +264,11 @@ def test_sign_in_and_every_page_renders_with_its_charts(
             2 if has_whiskers else 0,
         )
     screenshot(tab, "benchmarks")
+    with page.expect_download() as download:  # the same answer as CSV, through the header
+        page.click("button.csv")
+    csv_path = download.value.path()
+    assert download.value.suggested_filename.endswith(".csv")
+    assert Path(csv_path).read_text(encoding="utf-8-sig").startswith("build_id,industry,")
 
     client, period = choice["client"], choice["period"]
     times["scorecard"] = show(

@@ -81,9 +81,11 @@ export function intervalMark(x, value, low, high, y, height, colour = COLOURS.cl
 }
 
 /** A horizontal axis with ticks, for charts laid out in table rows. */
-export function axis(x, width, height, format) {
+export function axis(x, width, height, format, { sparse = false } = {}) {
   const group = svg("svg", { class: "axis", width, height, viewBox: `0 0 ${width} ${height}`, "aria-hidden": "true" });
-  for (const tick of x.ticks()) {
+  // Sparse: the ends and zero only, for narrow charts.
+  const ticks = sparse ? x.ticks().filter((v, i, all) => i === 0 || i === all.length - 1 || v === 0) : x.ticks();
+  for (const tick of ticks) {
     group.append(
       svg("line", { x1: x(tick), x2: x(tick), y1: height - 6, y2: height, stroke: COLOURS.muted }),
       svg("text", { x: x(tick), y: height - 9, "text-anchor": "middle", class: "tick" }, format(tick)),

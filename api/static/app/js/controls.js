@@ -1,5 +1,6 @@
 // The choices pages share: client, metric, period length and period, touchpoint.
 
+import { downloadCsv } from "./api.js";
 import { h, select } from "./dom.js";
 import { name, periodLabel, t } from "./i18n.js";
 
@@ -42,8 +43,7 @@ export function choices(ctx, defaults) {
 
 export function metricSelect(ctx, p) {
   return select(t("metric"), "metric",
-    ctx.meta.metrics.filter((m) => m.metric_code !== "comment" || p.allowComment)
-      .map((m) => [m.metric_code, metricName(ctx.meta, m.metric_code)]),
+    ctx.meta.metrics.map((m) => [m.metric_code, metricName(ctx.meta, m.metric_code)]),
     p.metric, (metric) => ctx.go({ metric }));
 }
 
@@ -83,4 +83,10 @@ export function toolbar(...fields) {
 
 export function pageHeader(title, intro) {
   return [h("h1", { tabindex: "-1" }, title), h("p", { class: "intro" }, intro)];
+}
+
+/** Download what the page shows as CSV (the same /v1 answer, Accept: text/csv). */
+export function csvButton(path, params, filename) {
+  return h("div", { class: "field" }, h("span", { class: "spacer", "aria-hidden": "true" }, " "),
+    h("button", { type: "button", class: "csv", onclick: () => downloadCsv(path, params, filename) }, t("csv")));
 }

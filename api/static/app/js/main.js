@@ -134,6 +134,7 @@ async function render() {
     main.replaceChildren(content, footer);
     main.dataset.page = page;
     main.dataset.renderMs = String(Math.round(performance.now() - started));
+    main.dataset.drawnAt = String(Math.round(performance.now())); // ms since the tab navigated
     // Keyboard users keep their place: the control they changed, else the page's heading.
     const again = focused && document.getElementById(focused);
     const heading = main.querySelector("h1");

@@ -5,7 +5,7 @@
 import { get } from "../api.js";
 import { axis, boxMark, scale } from "../charts.js";
 import {
-  choices, metricRange, grainSelect, industryName, metricName, metricSelect, pageHeader, periodSelect,
+  choices, csvButton, metricRange, grainSelect, industryName, metricName, metricSelect, pageHeader, periodSelect,
   toolbar, touchpointName,
 } from "../controls.js";
 import { h, svg } from "../dom.js";
@@ -22,7 +22,7 @@ export async function render(ctx) {
   const touchpoints = ["*", ...ctx.meta.touchpoints.map((tp) => tp.touchpoint_code)];
   const byKey = new Map(cells.map((c) => [`${c.industry}|${c.touchpoint}`, c]));
   const published = cells.filter((c) => c.suppressed_reason === null && c.median !== null);
-  const x = scale(published.flatMap((c) => [c.p10 ?? c.p25, c.p90 ?? c.p75]), 10, BOX_W - 10, { clampTo: metricRange(ctx.meta, p.metric), ticks: 3 });
+  const x = scale(published.flatMap((c) => [c.p10 ?? c.p25, c.p90 ?? c.p75]), 10, BOX_W - 10, { clampTo: metricRange(ctx.meta, p.metric), ticks: 5 });
   const metric = metricName(ctx.meta, p.metric);
 
   const head = h("tr", {},
@@ -32,11 +32,12 @@ export async function render(ctx) {
     h("th", { scope: "row" }, industryName(ctx.meta, ind)),
     touchpoints.map((tp) => cellView(ctx, byKey.get(`${ind}|${tp}`), x))));
   const scaleRow = h("tr", { class: "scale-row", "aria-hidden": "true" }, h("td"),
-    touchpoints.map(() => h("td", {}, axis(x, BOX_W, 22, (v) => num(v, 0)))));
+    touchpoints.map(() => h("td", {}, axis(x, BOX_W, 22, (v) => num(v, 0), { sparse: true }))));
 
   return h("section", { class: "page benchmarks" },
     pageHeader(t("benchTitle"), t("benchIntro", { metric, period: periodLabel(p.period) })),
-    toolbar(metricSelect(ctx, p), grainSelect(ctx, p), periodSelect(ctx, p)),
+    toolbar(metricSelect(ctx, p), grainSelect(ctx, p), periodSelect(ctx, p),
+      csvButton("benchmarks", { metric: p.metric, period: p.period }, `benchmarks-${p.metric}-${p.period}.csv`)),
     h("p", { class: "legend" }, legendSwatch(), t("legendBox", { lo: num(x.lo, 0), hi: num(x.hi, 0) })),
     h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": t("benchTitle") },
       h("table", { class: "grid", id: "bench-grid" },

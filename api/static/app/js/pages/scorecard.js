@@ -4,7 +4,7 @@
 import { get } from "../api.js";
 import { axis, boxMark, COLOURS, intervalMark, scale } from "../charts.js";
 import {
-  choices, metricRange, clientLabel, clientSelect, grainSelect, metricName, metricSelect, pageHeader,
+  choices, csvButton, metricRange, clientLabel, clientSelect, grainSelect, metricName, metricSelect, pageHeader,
   periodSelect, toolbar, touchpointName,
 } from "../controls.js";
 import { h, svg } from "../dom.js";
@@ -28,7 +28,8 @@ export async function render(ctx) {
   const rows = items.map((item) => row(ctx, item, x));
   return h("section", { class: "page scorecard" },
     pageHeader(t("scoreTitle"), t("scoreIntro", { client, metric, period: periodLabel(p.period) })),
-    toolbar(clientSelect(ctx, p), metricSelect(ctx, p), grainSelect(ctx, p), periodSelect(ctx, p)),
+    toolbar(clientSelect(ctx, p), metricSelect(ctx, p), grainSelect(ctx, p), periodSelect(ctx, p),
+      csvButton(`clients/${encodeURIComponent(p.client)}/scorecard`, { metric: p.metric, period: p.period }, `scorecard-${p.client}-${p.period}.csv`)),
     legend(),
     items.length === 0 ? h("p", { class: "notice" }, t("noData")) :
       h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": t("scoreTitle") },

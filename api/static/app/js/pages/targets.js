@@ -4,7 +4,7 @@
 import { get } from "../api.js";
 import { axis, COLOURS, intervalMark, scale } from "../charts.js";
 import {
-  choices, metricRange, clientLabel, clientSelect, grainSelect, metricName, metricSelect, pageHeader,
+  choices, csvButton, metricRange, clientLabel, clientSelect, grainSelect, metricName, metricSelect, pageHeader,
   periodSelect, toolbar, touchpointName,
 } from "../controls.js";
 import { h, select, svg } from "../dom.js";
@@ -27,7 +27,8 @@ export async function render(ctx) {
   return h("section", { class: "page targets" },
     pageHeader(t("targetsTitle"), t("targetsIntro", { client, metric, period: periodLabel(p.period), ambition: p.ambition })),
     toolbar(clientSelect(ctx, p), metricSelect(ctx, p), grainSelect(ctx, p), periodSelect(ctx, p),
-      select(t("ambition"), "ambition", AMBITIONS.map((a) => [a, a]), p.ambition, (ambition) => ctx.go({ ambition }))),
+      select(t("ambition"), "ambition", AMBITIONS.map((a) => [a, a]), p.ambition, (ambition) => ctx.go({ ambition })),
+      csvButton(`clients/${encodeURIComponent(p.client)}/targets`, { metric: p.metric, period: p.period, ambition: p.ambition }, `targets-${p.client}-${p.period}.csv`)),
     h("p", { class: "legend" },
       h("span", { class: "key client" }, "◆ ", t("current")), " → ",
       h("span", { class: "key target" }, "● ", t("target"))),

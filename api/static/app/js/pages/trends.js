@@ -10,7 +10,7 @@ import {
 import { h, svg } from "../dom.js";
 import { num, periodLabel, reason, t } from "../i18n.js";
 
-const W = 860;
+const W = 1100;
 const H = 320;
 const M = { top: 16, right: 40, bottom: 44, left: 48 };
 
@@ -63,6 +63,11 @@ function chart(items, range) {
   });
   // Industry band and median, in runs of consecutive published periods.
   for (const run of runs(items.map((item, i) => [item, i]).filter(([item]) => published(item)))) {
+    if (run.length === 1) {
+      // A lone published period: its p25–p75 as a short bar, since a band needs two.
+      const [[it, i]] = run;
+      root.append(svg("rect", { class: "industry-band", x: xAt(i) - 6, y: y(it.benchmark.p75), width: 12, height: Math.max(1, y(it.benchmark.p25) - y(it.benchmark.p75)), fill: COLOURS.industry, "fill-opacity": 0.16 }));
+    }
     const upper = run.map(([it, i]) => `${xAt(i)},${y(it.benchmark.p75)}`);
     const lower = run.slice().reverse().map(([it, i]) => `${xAt(i)},${y(it.benchmark.p25)}`);
     root.append(svg("polygon", { class: "industry-band", points: [...upper, ...lower].join(" "), fill: COLOURS.industry, "fill-opacity": 0.16 }));
