@@ -389,6 +389,61 @@ def test_withheld_cells_show_no_number_in_the_page_or_what_it_fetched(
     page.close()
 
 
+def test_the_pages_handle_what_disclosure_control_will_withhold(
+    browser: Any, served: Served, choice: dict[str, str]
+) -> None:
+    """Issue #11 nulls p10/p90 below 10 contributors and withholds more cells with reason
+    'complementary': the real answer, altered that way on its way to the page, draws a box
+    without whiskers and a withheld cell with that reason and no number."""
+    altered: dict[str, Any] = {}
+
+    def alter(route: Any) -> None:
+        answer = route.fetch()
+        body = answer.json()
+        published = [c for c in body["items"] if c["suppressed_reason"] is None]
+        no_tails, hidden = published[0], published[1]
+        no_tails["p10"] = no_tails["p90"] = None
+        for name in ("n_clients", "n_responses", "value", "mean", "p25", "median", "p75", "moe"):
+            hidden[name] = None
+        hidden["p10"] = hidden["p90"] = None
+        hidden["suppressed_reason"] = "complementary"
+        altered.update(no_tails=no_tails, hidden=hidden)
+        route.fulfill(response=answer, json=body)
+
+    tab = open_tab(browser, served, create_key(served.keys, "admin", []))
+    tab.page.route("**/v1/benchmarks?*", alter)
+    show(tab, f"benchmarks?metric=nps&grain=year&period={choice['bench_period']}")
+    page = tab.page
+    no_tails = altered["no_tails"]
+    cell = page.locator(f"td[data-cell='{no_tails['industry']}|{no_tails['touchpoint']}']")
+    assert cell.locator("rect.box").count() == 1 and cell.locator("line.whisker").count() == 0
+    assert "p10" not in (cell.locator("svg").get_attribute("aria-label") or "")
+    hidden = altered["hidden"]
+    cell = page.locator(f"td[data-cell='{hidden['industry']}|{hidden['touchpoint']}']")
+    assert cell.get_attribute("class") == "withheld"
+    assert "would reveal another cell" in cell.inner_text()
+    assert not re.search(r"\d", cell.inner_text())
+    page.close()
+
+
+def test_keyboard_alone_moves_between_pages_and_choices(
+    browser: Any, served: Served, choice: dict[str, str]
+) -> None:
+    tab = open_tab(browser, served, create_key(served.keys, "client", [choice["client"]]))
+    page = tab.page
+    page.focus("nav a[data-page='targets']")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("main[data-page='targets'] #targets-table")
+    page.focus("#sel-ambition")
+    page.evaluate("document.getElementById('main').removeAttribute('data-page')")
+    page.keyboard.press("ArrowDown")  # p75 → p90
+    page.wait_for_selector("main[data-page='targets']")
+    assert "ambition=p90" in page.evaluate("location.hash")
+    # The control changed keeps the focus after the page is drawn again.
+    assert page.evaluate("document.activeElement.id") == "sel-ambition"
+    page.close()
+
+
 def test_the_key_stays_in_the_tab_and_sign_out_forgets_it(browser: Any, served: Served) -> None:
     key = create_key(served.keys, "admin", [])
     tab = open_tab(browser, served, key)
