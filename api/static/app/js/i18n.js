@@ -63,6 +63,8 @@ const STRINGS = {
     clientsBehind: "Clients behind", clientsBehindText: "{n} of {total} clients have no answers in the newest month.",
     builds: "Recent builds", build: "Build", status: "Status", started: "Started", duration: "Duration",
     gates: "Gates", live: "live", seconds: "{s} s",
+    status_published: "published", status_failed: "failed", status_running: "running",
+    status_interrupted: "interrupted",
     quarantine: "Quarantine by reason", reason: "Reason", rows: "Rows",
     noQuarantine: "No rows quarantined.",
     reconciliation: "Reconciliation", landed: "landed", accepted: "accepted", quarantined: "quarantined",
@@ -140,6 +142,8 @@ const STRINGS = {
     clientsBehind: "Jäljessä olevat asiakkaat", clientsBehindText: "{n}/{total} asiakkaalla ei ole vastauksia uusimmalta kuukaudelta.",
     builds: "Viimeisimmät ajot", build: "Ajo", status: "Tila", started: "Alkoi", duration: "Kesto",
     gates: "Tarkistukset", live: "käytössä", seconds: "{s} s",
+    status_published: "julkaistu", status_failed: "epäonnistui", status_running: "käynnissä",
+    status_interrupted: "keskeytynyt",
     quarantine: "Karanteeni syittäin", reason: "Syy", rows: "Rivejä",
     noQuarantine: "Ei karanteenirivejä.",
     reconciliation: "Täsmäytys", landed: "saapunut", accepted: "hyväksytty", quarantined: "karanteenissa",
@@ -238,6 +242,11 @@ export function name(code, fallback) {
 export function reason(code) {
   const key = `reason_${code}`;
   return STRINGS.en[key] ? t(key) : String(code);
+}
+
+export function buildStatus(status) {
+  const key = `status_${status}`;
+  return STRINGS.en[key] ? t(key) : String(status);
 }
 
 export function roleName(role) {

@@ -5,7 +5,7 @@ import { get } from "../api.js";
 import { COLOURS } from "../charts.js";
 import { pageHeader } from "../controls.js";
 import { h, svg } from "../dom.js";
-import { dateTime, int, num, periodLabel, t } from "../i18n.js";
+import { buildStatus, dateTime, int, num, periodLabel, t } from "../i18n.js";
 
 export async function render() {
   const q = await get("quality", {}, { fresh: true });
@@ -29,7 +29,7 @@ export async function render() {
           .map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, q.items.map((b) => h("tr", { class: b.is_live ? "total" : null },
           h("th", { scope: "row" }, h("code", {}, b.build_id), b.is_live ? h("span", { class: "badge" }, t("live")) : null),
-          h("td", { class: `status ${b.status}` }, b.status + (b.failed_gate ? ` (${b.failed_gate})` : "")),
+          h("td", { class: `status ${b.status}` }, buildStatus(b.status) + (b.failed_gate ? ` (${b.failed_gate})` : "")),
           h("td", {}, dateTime(b.started_at)),
           h("td", { class: "num" }, b.duration_seconds === null ? "–" : t("seconds", { s: num(b.duration_seconds, 0) })),
           h("td", {}, b.gates.map((g) => h("span", { class: g.success ? "gate ok" : "gate fail" },

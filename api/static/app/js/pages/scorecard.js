@@ -41,7 +41,7 @@ export async function render(ctx) {
             h("th", { scope: "col", class: "num" }, t("value")),
             h("th", { scope: "col", class: "num" }, t("interval")),
             h("th", { scope: "col", class: "num" }, t("n")),
-            h("th", { scope: "col" }, t("industryDist")),
+            h("th", { scope: "col", class: "bench" }, t("industryDist")),
             h("th", { scope: "col", class: "num" }, t("rank")),
             h("th", { scope: "col" }, t("changeShort")))),
           h("tbody", {}, rows))));
@@ -77,7 +77,7 @@ function row(ctx, item, x) {
     h("td", { class: "num strong" }, num(item.value)),
     h("td", { class: "num" }, `${num(item.ci_low)} – ${num(item.ci_high)}`),
     h("td", { class: "num" }, num(item.n, 0)),
-    h("td", { class: published ? null : "withheld" }, bench),
+    h("td", { class: published ? "bench" : "bench withheld" }, bench),
     h("td", { class: "num" }, item.percentile_rank === null ? "–" : num(item.percentile_rank, 0)),
     h("td", {}, change(item)));
 }
