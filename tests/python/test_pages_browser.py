@@ -48,6 +48,34 @@ SERVER_START_SECONDS = 90
 PAGE_SECONDS = 15
 
 
+FAILED_BUILD = {
+    "build_id": "29991231T235959Z-failed",
+    "started_at": "2999-12-31T23:59:59+00:00",
+    "finished_at": "2999-12-31T23:59:59+00:00",
+    "status": "failed",
+    "failed_gate": "marts",
+    "steps": {"land": 1.0, "dbt_build": 20.0},
+    "audits": [
+        {"gate": "raw", "suite": "raw_landing", "table": "raw", "success": True, "outcomes": []},
+        {
+            "gate": "marts",
+            "suite": "benchmark_cells",
+            "table": "fct_benchmark_cells",
+            "success": False,
+            "outcomes": [{"success": False}],
+        },
+    ],
+    "reconciliation": {
+        "rows_landed": 1000,
+        "rows_accepted": 970,
+        "rows_quarantined": 25,
+        "rows_superseded": 5,
+        "quarantine_reasons": {"outside_scale": 20, "unknown_client": 5},
+        "files": [{"source_file": "a.csv", "file_reason_code": None}],
+    },
+}
+
+
 @dataclass
 class Served:
     base: str
@@ -74,7 +102,12 @@ def served(
     settings, record = built
     warehouse = tmp_path_factory.mktemp("pages-warehouse")
     (warehouse / "published").symlink_to(settings.published, target_is_directory=True)
-    (warehouse / "builds").symlink_to(settings.warehouse / "builds", target_is_directory=True)
+    (warehouse / "builds").mkdir()
+    for path in (settings.warehouse / "builds").glob("*.json"):
+        (warehouse / "builds" / path.name).write_text(path.read_text())
+    # A later build that failed its mart gate after quarantining rows: the data-quality page
+    # must show it (and its quarantine) while the shared build stays live.
+    (warehouse / "builds" / f"{FAILED_BUILD['build_id']}.json").write_text(json.dumps(FAILED_BUILD))
     port = _free_port()
     env = {
         **os.environ,
@@ -307,7 +340,9 @@ def test_sign_in_and_every_page_renders_with_its_charts(
     times["quality"] = show(tab, "quality")
     quality = fetched(tab, "/v1/quality")
     assert page.locator("#builds-table tbody tr").count() == len(quality["items"]) >= 1
-    assert page.locator("#recon-chart rect.recon").count() >= 1
+    assert page.locator("#recon-chart rect.recon").count() == 3  # accepted, quarantined, superseded
+    assert page.locator("#quarantine-chart rect.bar").count() == len(quality["quarantine"]) == 2
+    assert page.locator("#builds-table tbody tr").first.locator(".gate.fail").count() == 1
     screenshot(tab, "quality")
     print("render ms:", times)  # shown with -s
 

@@ -59,7 +59,7 @@ function reconciliation(r) {
     if (w > 0) bar.append(svg("rect", { class: `recon ${key}`, x: at, y: 2, width: Math.max(w, 2), height: 24, fill: colour }, svg("title", {}, `${t(key)}: ${int(value)}`)));
     at += w;
   }
-  return h("figure", { class: "chart" }, bar, h("figcaption", {}, text));
+  return h("figure", { class: "chart" }, bar, h("figcaption", {}, `${t("build")} ${r.build_id}: ${text}`));
 }
 
 function quarantine(reasons) {
