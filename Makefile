@@ -13,7 +13,7 @@ export DO_NOT_TRACK := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run demo build serve test test-python test-dbt lint format bench bench-api clean
+.PHONY: help install browser run demo build serve test test-python test-dbt lint format bench bench-api clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,16 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv with the pinned lock file and the cxbench command
+
+CHROMIUM ?= /usr/bin/chromium
+browser:  ## Debian's chromium for the page tests (apt-get as root; otherwise says how)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq chromium; \
+	  else \
+	    echo "The page tests need Debian's Chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium' (or set CHROMIUM=/path/to/chromium)."; \
+	  fi; \
+	fi
 
 run: install  ## demo data -> build -> serve the API on $(HOST):$(PORT)
 	$(BIN)/cxbench demo
@@ -44,8 +54,8 @@ serve: install  ## serve the API from the current published snapshot
 
 test: install lint test-python test-dbt  ## everything CI runs: lint, pytest, dbt build + tests on the demo, GX suites
 
-test-python: install  ## pytest on two processes: the real pipeline on small demo data, API, audits
-	$(BIN)/pytest -q -n 2 --dist loadfile
+test-python: install browser  ## pytest on two processes: the real pipeline on small demo data, API, audits, the pages in Chromium
+	CXB_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -n 2 --dist loadfile
 
 test-dbt: install  ## the demo through `cxbench build`: dbt build (models + tests + unit tests), GX suites, publish
 	./scripts/test-dbt.sh
@@ -68,4 +78,4 @@ bench-api: install  ## API req/s and p50/p99 with wrk on loopback (not part of m
 	$(BIN)/python bench/api_bench.py
 
 clean:  ## remove the venv, dbt artefacts and local data
-	rm -rf $(VENV) target logs dbt_packages warehouse data
+	rm -rf $(VENV) target logs dbt_packages warehouse data test-artifacts

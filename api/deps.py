@@ -128,6 +128,21 @@ def require_client_access(principal: AuthenticatedKey, client_id: str) -> None:
         raise Problem(403, CLIENT_FORBIDDEN)
 
 
+ADMIN_ONLY = "This needs an admin API key."
+
+
+async def require_admin(principal: Principal) -> AuthenticatedKey:
+    """403 unless the key is an admin's: for routes about the service itself (data quality),
+    which no client's or consultant's key may read. Client scope stays ``enforce_client_scope``'s
+    job alone."""
+    if principal.role != "admin":
+        raise Problem(403, ADMIN_ONLY)
+    return principal
+
+
+AdminKey = Annotated[AuthenticatedKey, Depends(require_admin)]
+
+
 async def enforce_client_scope(request: Request, principal: Principal, snapshot: Snapshot) -> None:
     client_id = request.path_params.get("client_id")
     if client_id is None:

@@ -15,8 +15,9 @@ from starlette.staticfiles import StaticFiles
 
 from api.deps import V1_GUARDS, KeyCache
 from api.fastpath import ReplayMiddleware
+from api.pages import install_pages
 from api.problems import install_problem_handlers, problem_responses
-from api.routes import benchmarks, clients, health, meta
+from api.routes import benchmarks, client_directory, clients, health, meta, quality
 from api.schemas import Problem
 from api.snapshot import SnapshotStore
 from cxbench.settings import Settings, get_settings
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     )
     app.state.settings = settings
     app.state.snapshots = SnapshotStore(
-        settings.published, warm=[benchmarks.warm], freeze_gc=freeze_gc
+        settings.published, warm=[benchmarks.warm, clients.warm], freeze_gc=freeze_gc
     )
     app.state.keys = KeyCache(settings.keys_file)
     install_problem_handlers(app)
@@ -84,10 +85,13 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     v1 = v1_router()
     v1.include_router(meta.router)
     v1.include_router(benchmarks.router)
+    v1.include_router(client_directory.router)
     v1.include_router(clients.router)
+    v1.include_router(quality.router)
     app.include_router(health.router)
     app.include_router(v1)
     install_docs(app)
+    install_pages(app)
     document_problems(app)
     return app
 

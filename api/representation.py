@@ -205,6 +205,7 @@ async def respond(
     *,
     filename: str,
     csv_ok: bool = True,
+    cache: bool = True,
 ) -> Response:
     """The answer for ``key`` on this snapshot, rendered once and then served from cache.
 
@@ -212,11 +213,13 @@ async def respond(
     it), and the answer must not depend on which key asks beyond the scope checks the guards
     already made. ``build`` makes the typed response model on a cache miss, off the event loop.
     A route whose model has no list field answers JSON even to ``Accept: text/csv``.
+    ``cache=False`` is for an answer that changes while the snapshot stays (build records,
+    clocks): rendered on every request and never replayed.
     """
     wants_csv = prefers_csv(request)
     as_csv = csv_ok and wants_csv
     answer_key = ("answer", key, as_csv)
-    rendered = snapshot.responses.get(answer_key)
+    rendered = snapshot.responses.get(answer_key) if cache else None
     if rendered is None:
 
         def render() -> Rendered:
@@ -231,9 +234,10 @@ async def respond(
             return Rendered(render_json(model), JSON, (("vary", "Accept"),))
 
         rendered = await run_in_threadpool(render)
-        snapshot.responses.put(answer_key, rendered)
+        if cache:
+            snapshot.responses.put(answer_key, rendered)
     principal = getattr(request.state, PRINCIPAL_STATE, None)
-    if principal is not None:
+    if principal is not None and cache:
         scope = request.scope
         replay = replay_key(
             principal.key_id,

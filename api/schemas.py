@@ -129,7 +129,7 @@ class ScorecardBenchmark(BaseModel):
     """The client's industry cell (same touchpoint, period, metric); figures only if published."""
 
     industry: str = Field(examples=["banking"])
-    n_clients: int = Field(examples=[9])
+    n_clients: int | None = Field(description="Null when the cell is withheld.", examples=[9])
     suppressed_reason: str | None = Field(examples=[None])
     value: float | None = Field(description="Pooled value of the cell.", examples=[31.4])
     mean: float | None = Field(description="Mean of the client values.", examples=[29.8])
@@ -236,3 +236,86 @@ class Targets(BaseModel):
     period_grain: str
     ambition: str = Field(examples=["p75"])
     items: list[TargetItem]
+
+
+class ClientRef(BaseModel):
+    """A client a key may see: what the pages offer in their client picker."""
+
+    client_id: str = Field(examples=["c011"])
+    client_name: str = Field(examples=["Pohjolan Pankki"])
+    industry: str = Field(examples=["banking"])
+
+
+class ClientList(BaseModel):
+    build_id: str
+    role: str = Field(description="The key's role: admin, consultant or client.")
+    items: list[ClientRef]
+
+
+class GateResult(BaseModel):
+    gate: str = Field(examples=["marts"])
+    suite: str = Field(examples=["benchmark_cells"])
+    table: str | None = Field(examples=["fct_benchmark_cells"])
+    success: bool
+    failed_checks: int = Field(description="Expectations of the suite that failed.")
+
+
+class BuildSummary(BaseModel):
+    """One build's record (warehouse/builds/<build_id>.json), without its per-file detail."""
+
+    build_id: str
+    status: str = Field(examples=["published"], description="running, published, failed, …")
+    started_at: str
+    finished_at: str | None
+    duration_seconds: float | None = Field(description="The timed steps added up.")
+    failed_gate: str | None
+    message: str | None
+    is_live: bool = Field(description="Its snapshot is the one being served.")
+    dbt_failed: int = Field(description="dbt nodes that errored or failed a test.")
+    gates: list[GateResult]
+
+
+class QuarantineReason(BaseModel):
+    reason: str = Field(examples=["outside_scale"])
+    rows: int
+
+
+class Reconciliation(BaseModel):
+    """landed = accepted + quarantined + superseded, over the landed files (DESIGN §2)."""
+
+    build_id: str
+    rows_landed: int
+    rows_accepted: int
+    rows_quarantined: int
+    rows_superseded: int
+    files: int
+    files_quarantined: int = Field(description="Files that could not be read as a whole.")
+    balanced: bool = Field(description="The four row counts add up.")
+
+
+class ClientFreshness(BaseModel):
+    client_id: str
+    client_name: str
+    latest_month: str | None = Field(description="The client's newest month with answers.")
+    months_behind: int | None = Field(description="Months between it and the newest month.")
+
+
+class Freshness(BaseModel):
+    published_at: str | None
+    age_hours: float | None = Field(description="Hours since the live snapshot was published.")
+    latest_month: str | None = Field(description="The newest month in the live snapshot.")
+    clients_total: int
+    clients_behind: list[ClientFreshness] = Field(
+        description="Clients whose newest answers are older than the newest month."
+    )
+
+
+class DataQuality(BaseModel):
+    """For admins: recent builds and their gates, quarantine, reconciliation, freshness."""
+
+    live_build_id: str
+    checked_at: str
+    items: list[BuildSummary] = Field(description="Recent builds, newest first.")
+    quarantine: list[QuarantineReason] = Field(description="Rows by reason, most first.")
+    reconciliation: Reconciliation | None
+    freshness: Freshness

@@ -66,6 +66,14 @@ def _by_client(name: str) -> Any:
     return build
 
 
+def warm(snapshot: LoadedSnapshot) -> None:
+    """Group the scorecard tables by client before the snapshot goes live (see SnapshotStore):
+    on the first scorecard or units request it cost 0.3–1.7 s (the demo's 134k unit rows)."""
+    for name in (CLIENT_SCORECARDS, UNIT_SCORECARDS):
+        if name in snapshot.tables:
+            snapshot.memo(name, _by_client(name))
+
+
 def _targets_index(snapshot: LoadedSnapshot) -> dict[tuple[str, str, str, str], dict[str, Row]]:
     index: dict[tuple[str, str, str, str], dict[str, Row]] = defaultdict(dict)
     for row in _table(snapshot, CLIENT_TARGETS):
@@ -93,9 +101,11 @@ def _client(snapshot: LoadedSnapshot, client_id: str) -> Row:
 
 
 def _benchmark(row: Row) -> ScorecardBenchmark:
+    # n_clients of a withheld cell is withheld too, as /v1/benchmarks does (DESIGN §5).
+    published = row["benchmark_suppressed_reason"] is None
     return ScorecardBenchmark(
         industry=row["industry_code"],
-        n_clients=row["benchmark_n_clients"] or 0,
+        n_clients=(row["benchmark_n_clients"] or 0) if published else None,
         suppressed_reason=row["benchmark_suppressed_reason"],
         value=row["benchmark_value"],
         mean=row["benchmark_mean"],

@@ -119,7 +119,8 @@ def test_suppressed_cells_show_no_statistics_and_no_rank(
     [item] = items
     bench = item["benchmark"]
     assert bench["suppressed_reason"] == row["benchmark_suppressed_reason"]
-    assert all(bench[s] is None for s in ("value", "mean", "p10", "p25", "median", "p75", "p90"))
+    withheld = ("n_clients", "value", "mean", "p10", "p25", "median", "p75", "p90")
+    assert all(bench[s] is None for s in withheld)
     assert item["percentile_rank"] is None
 
 
