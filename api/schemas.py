@@ -283,6 +283,9 @@ class DriverItem(BaseModel):
     industry_p25_importance: float | None
     industry_p75_importance: float | None
     industry_suppressed_reason: str | None
+    all_industries_median_importance: float | None = Field(
+        description="The median importance over all industries, where that cell is published."
+    )
 
 
 class TouchpointImpact(BaseModel):

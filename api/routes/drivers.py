@@ -87,6 +87,7 @@ def _driver_item(row: Row) -> DriverItem:
         industry_p25_importance=row["industry_p25_importance"] if published else None,
         industry_p75_importance=row["industry_p75_importance"] if published else None,
         industry_suppressed_reason=row["industry_suppressed_reason"],
+        all_industries_median_importance=row["all_industries_median_importance"],
     )
 
 

@@ -1,7 +1,8 @@
 -- A client's key drivers of NPS per touchpoint (and '*') × quarter and year, ready for an
 -- importance–performance reading: each driver's importance with its interval, performance,
--- the industry's median importance where that cell is published, its quadrant against the
--- client's other drivers, and its rank (high importance with low performance first).
+-- the median importance of its industry (and of all industries) where that cell is published,
+-- its quadrant against the client's other drivers, and its rank (high importance with low
+-- performance first).
 with
 
 client_drivers as (
@@ -94,7 +95,8 @@ final as (
         driver_cells.suppressed_reason as industry_suppressed_reason,
         driver_cells.median as industry_median_importance,
         driver_cells.p25 as industry_p25_importance,
-        driver_cells.p75 as industry_p75_importance
+        driver_cells.p75 as industry_p75_importance,
+        all_industries.median as all_industries_median_importance
     from ranked
     left join driver_cells
         on
@@ -102,6 +104,12 @@ final as (
             and ranked.touchpoint_code = driver_cells.touchpoint_code
             and ranked.period = driver_cells.period
             and ranked.driver_code = driver_cells.driver_code
+    left join driver_cells as all_industries
+        on
+            all_industries.industry_code = '*'
+            and ranked.touchpoint_code = all_industries.touchpoint_code
+            and ranked.period = all_industries.period
+            and ranked.driver_code = all_industries.driver_code
 )
 
 select * from final
