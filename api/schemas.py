@@ -52,10 +52,26 @@ class Touchpoint(BaseModel):
 
 
 class Metric(BaseModel):
+    """A metric of the catalogue (seeds/metrics.csv), as the live build has it."""
+
     metric_code: str = Field(examples=["nps"])
     metric_name: str = Field(examples=["Net Promoter Score"])
+    metric_kind: str = Field(
+        description="nps, top2box, mean_norm, mean_rescaled, weighted_index or comment_share.",
+        examples=["nps"],
+    )
+    statistic_kind: str = Field(description="proportion or mean.", examples=["proportion"])
     value_min: float = Field(examples=[-100])
     value_max: float = Field(examples=[100])
+    higher_is_better: bool
+    is_benchmarked: bool = Field(
+        description="Has benchmark cells and scorecards; false for index components (drivers)."
+    )
+    touchpoint_code: str | None = Field(
+        description="The touchpoint a function-specific metric is asked after, if any."
+    )
+    index_code: str | None = Field(description="For an index component: its index.")
+    index_weight: float | None = Field(description="For an index component: its weight.")
     description: str
 
 
@@ -319,3 +335,62 @@ class DataQuality(BaseModel):
     quarantine: list[QuarantineReason] = Field(description="Rows by reason, most first.")
     reconciliation: Reconciliation | None
     freshness: Freshness
+
+
+class DriverItem(BaseModel):
+    """One key driver of the client's NPS in one touchpoint and period."""
+
+    touchpoint: str = Field(examples=["*"])
+    period: str = Field(examples=["2026"])
+    period_grain: str = Field(examples=["year"])
+    rank: int = Field(description="1 = fix first: high importance, low performance.")
+    driver: str = Field(description="A metric code of /v1/meta.", examples=["cxi_value"])
+    driver_name: str = Field(examples=["Business value received"])
+    index: str | None = Field(description="The index it is a component of, if any.")
+    quadrant: str | None = Field(
+        description="fix_first, keep_up, watch or maintain against the client's other drivers."
+    )
+    priority: float | None = Field(description="importance × (100 − performance) / 100.")
+    n_answers: int
+    performance: float = Field(description="Mean normalised answer, 0–100.", examples=[71.2])
+    n_pairs: int = Field(description="Responses with the driver and the NPS answered.")
+    importance: float | None = Field(
+        description="Pearson correlation with the NPS answer.", examples=[0.52]
+    )
+    importance_ci_low: float | None = Field(description="95 % interval (Fisher z), low end.")
+    importance_ci_high: float | None = Field(description="95 % interval (Fisher z), high end.")
+    missing_reason: str | None = Field(description="too_few_pairs or no_variance.")
+    industry_median_importance: float | None = Field(
+        description="The industry's median importance, only where its cell is published."
+    )
+    industry_p25_importance: float | None
+    industry_p75_importance: float | None
+    industry_suppressed_reason: str | None
+    all_industries_median_importance: float | None = Field(
+        description="The median importance over all industries, where that cell is published."
+    )
+
+
+class TouchpointImpact(BaseModel):
+    """What the touchpoint reaching its industry's median NPS would do to the overall NPS."""
+
+    touchpoint: str = Field(examples=["billing"])
+    period: str = Field(examples=["2026"])
+    period_grain: str = Field(examples=["year"])
+    metric: str = Field(examples=["nps"])
+    n: int = Field(description="The client's NPS answers at the touchpoint.")
+    nps: float = Field(description="The client's NPS at the touchpoint.")
+    answer_share: float = Field(description="Its share of the client's NPS answers.")
+    industry_median: float | None = Field(description="Only where the cell is published.")
+    gap: float | None = Field(description="industry_median − nps.")
+    impact_on_client_nps: float | None = Field(description="answer_share × gap.")
+    missing_reason: str | None
+
+
+class Drivers(BaseModel):
+    build_id: str
+    client_id: str
+    client_name: str
+    industry: str
+    items: list[DriverItem]
+    touchpoint_impacts: list[TouchpointImpact]

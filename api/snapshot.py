@@ -179,7 +179,18 @@ class LoadedSnapshot:
 
     @property
     def metric_codes(self) -> frozenset[str]:
-        return self.memo("metric_codes", lambda s: frozenset(m["metric_code"] for m in s.metrics))
+        """Metrics with cells and scorecards of their own (index components have none)."""
+        return self.memo(
+            "metric_codes",
+            lambda s: frozenset(m["metric_code"] for m in s.metrics if m["is_benchmarked"]),
+        )
+
+    @property
+    def metric_kinds(self) -> dict[str, str]:
+        """Each catalogue metric's kind, which picks its rules (e.g. NPS levers for targets)."""
+        return self.memo(
+            "metric_kinds", lambda s: {m["metric_code"]: m["metric_kind"] for m in s.metrics}
+        )
 
     @property
     def all_periods(self) -> frozenset[str]:

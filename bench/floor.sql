@@ -20,25 +20,36 @@ touchpoint_map as (
     from read_csv($seeds_dir || '/touchpoint_map.csv', all_varchar = true)
 ),
 
+-- The metric catalogue: each code's kind picks its formula, as in the dbt macros.
+metrics as (
+    select
+        metric_code,
+        metric_kind,
+        value_min::double as value_min,
+        value_max::double as value_max,
+        is_benchmarked::boolean as is_benchmarked,
+        case
+            when metric_kind in ('nps', 'top2box', 'comment_share') then 'proportion' else 'mean'
+        end as statistic_kind
+    from read_csv($seeds_dir || '/metrics.csv', all_varchar = true)
+),
+
 question_map as (
     select
-        client_id,
-        lower(trim(question)) as question_key,
-        metric_code,
-        scale_min::double as scale_min,
-        scale_max::double as scale_max,
-        higher_is_better::boolean as higher_is_better
-    from read_csv($seeds_dir || '/question_map.csv', all_varchar = true)
+        q.client_id,
+        lower(trim(q.question)) as question_key,
+        q.metric_code,
+        metrics.metric_kind,
+        q.scale_min::double as scale_min,
+        q.scale_max::double as scale_max,
+        q.higher_is_better::boolean as higher_is_better
+    from read_csv($seeds_dir || '/question_map.csv', all_varchar = true) as q
+    inner join metrics on q.metric_code = metrics.metric_code
 ),
 
 weights as (
-    select metric_code, weight::double as weight
+    select index_code, metric_code, weight::double as weight
     from read_csv($seeds_dir || '/cx_index_weights.csv', all_varchar = true)
-),
-
-metrics as (
-    select metric_code, statistic_kind
-    from read_csv($seeds_dir || '/metrics.csv', all_varchar = true)
 ),
 
 -- Trimmed and typed as staging does: UTC timestamps, decimal comma in CSV.
@@ -75,6 +86,7 @@ accepted as (
         clients.industry_code,
         coalesce(touchpoint_map.touchpoint_code, touchpoints.touchpoint_code) as touchpoint_code,
         question_map.metric_code,
+        question_map.metric_kind,
         question_map.scale_min,
         question_map.scale_max,
         question_map.higher_is_better
@@ -97,10 +109,10 @@ accepted as (
         <= timezone('UTC', now()) + to_hours(cast($future_tolerance_hours as bigint))
         and typed.answer_text is not null
         and (
-            question_map.metric_code = 'comment'
+            question_map.metric_kind = 'comment_share'
             or (
                 typed.x between question_map.scale_min and question_map.scale_max
-                and (question_map.metric_code not in ('nps', 'csat') or typed.x = round(typed.x))
+                and (question_map.metric_kind not in ('nps', 'top2box') or typed.x = round(typed.x))
             )
         )
 ),
@@ -114,7 +126,7 @@ latest as (
         arg_max(
             {
                 'tp': touchpoint_code, 'at': responded_at, 'ind': industry_code,
-                'm': metric_code, 'x': x, 'lo': scale_min, 'hi': scale_max,
+                'm': metric_code, 'k': metric_kind, 'x': x, 'lo': scale_min, 'hi': scale_max,
                 'up': higher_is_better
             },
             filename
@@ -131,17 +143,18 @@ scored as (
         a.tp as touchpoint_code,
         a.at as responded_at,
         a.m as metric_code,
+        a.k as metric_kind,
         case
-            when a.m != 'comment'
+            when a.k != 'comment_share'
                 then
                     case
                         when a.up then 100.0 * (a.x - a.lo) / (a.hi - a.lo)
                         else 100.0 - 100.0 * (a.x - a.lo) / (a.hi - a.lo)
                     end
         end as norm,
-        case a.m
+        case a.k
             when 'nps' then case when a.x >= 9 then 100.0 when a.x <= 6 then -100.0 else 0.0 end
-            when 'csat'
+            when 'top2box'
                 then
                     case
                         when a.up and a.x >= a.hi - 1 then 100.0
@@ -154,53 +167,87 @@ scored as (
 
 responses as (
     select
-        scored.client_id,
-        scored.response_id,
-        any_value(scored.industry_code) as industry_code,
-        min(scored.touchpoint_code) as touchpoint_code,
-        min(scored.responded_at) as responded_at,
-        bool_or(scored.metric_code = 'comment') as has_comment,
-        sum(weights.weight * scored.norm) as weighted_norm,
-        sum(weights.weight) as answered_weight
+        client_id,
+        response_id,
+        any_value(industry_code) as industry_code,
+        min(touchpoint_code) as touchpoint_code,
+        min(responded_at) as responded_at
     from scored
-    left join weights on scored.metric_code = weights.metric_code
-    group by scored.client_id, scored.response_id
+    group by client_id, response_id
+),
+
+index_scores as (
+    select
+        c.client_id,
+        c.response_id,
+        weights.index_code,
+        sum(weights.weight * c.norm) as weighted_norm,
+        sum(weights.weight) as answered_weight
+    from (
+        select client_id, response_id, metric_code, avg(norm) as norm
+        from scored
+        where metric_code in (select metric_code from weights)
+        group by all
+    ) as c
+    inner join weights on c.metric_code = weights.metric_code
+    group by all
+),
+
+comment_askers as (
+    select distinct client_id, metric_code from question_map where metric_kind = 'comment_share'
 ),
 
 observations as (
     select
-        client_id,
-        industry_code,
-        touchpoint_code,
-        responded_at,
-        metric_code,
-        case metric_code
-            when 'ces' then 1.0 + 6.0 * norm / 100.0
-            when 'osat' then norm
-            else points
+        scored.client_id,
+        scored.industry_code,
+        scored.touchpoint_code,
+        scored.responded_at,
+        scored.metric_code,
+        case metrics.metric_kind
+            when 'mean_rescaled'
+                then metrics.value_min + (metrics.value_max - metrics.value_min) * scored.norm / 100.0
+            when 'mean_norm' then scored.norm
+            else scored.points
         end as p
     from scored
-    where metric_code in ('nps', 'csat', 'ces', 'osat')
+    inner join metrics on scored.metric_code = metrics.metric_code
+    where
+        metrics.is_benchmarked
+        and metrics.metric_kind in ('nps', 'top2box', 'mean_rescaled', 'mean_norm')
     union all
     select
-        client_id,
-        industry_code,
-        touchpoint_code,
-        responded_at,
-        'cx_index',
-        weighted_norm / answered_weight
-    from responses
-    where answered_weight >= (select sum(weight) from weights) / 2
+        responses.client_id,
+        responses.industry_code,
+        responses.touchpoint_code,
+        responses.responded_at,
+        index_scores.index_code,
+        least(100.0, greatest(0.0, index_scores.weighted_norm / index_scores.answered_weight))
+    from index_scores
+    inner join responses using (client_id, response_id)
+    where
+        index_scores.answered_weight >= (
+            select sum(weight) from weights where weights.index_code = index_scores.index_code
+        ) / 2 - 1e-9
     union all
     select
-        client_id,
-        industry_code,
-        touchpoint_code,
-        responded_at,
-        'comment',
-        case when has_comment then 100.0 else 0.0 end
+        responses.client_id,
+        responses.industry_code,
+        responses.touchpoint_code,
+        responses.responded_at,
+        comment_askers.metric_code,
+        case
+            when exists (
+                select 1 from scored
+                where
+                    scored.client_id = responses.client_id
+                    and scored.response_id = responses.response_id
+                    and scored.metric_code = comment_askers.metric_code
+            ) then 100.0
+            else 0.0
+        end
     from responses
-    where client_id in (select client_id from question_map where metric_code = 'comment')
+    inner join comment_askers on responses.client_id = comment_askers.client_id
 ),
 
 monthly as (

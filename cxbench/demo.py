@@ -70,8 +70,6 @@ _DST_DAYS: tuple[tuple[int, int], ...] = tuple(
 _DAY_SECONDS = 86_400
 _CHUNK_RESPONSES = 50_000
 
-_SCALE_METRICS = ("nps", "csat", "ces", "osat", "cxi_ease", "cxi_trust", "cxi_emotion")
-_METRICS = (*_SCALE_METRICS, "comment")
 _BASE_COLUMNS = (
     "client_id", "response_id", "responded_at", "touchpoint", "channel", "unit", "question",
     "answer",
@@ -96,10 +94,15 @@ _P_COMMENT = 0.24
 _P_COMMENT_NEGATIVE = 0.48
 _EXPECTED_COMMENT_SHARE = 0.29  # what the two rates above give on average, for sizing
 _P_HALF_POINT = 0.04
-_ITEM_OFFSET = {
-    "nps": 0.0, "csat": 0.25, "ces": -0.3, "osat": 0.0, "cxi_ease": 0.1, "cxi_trust": -0.2,
-    "cxi_emotion": -0.5,
-}  # fmt: skip
+# Item level by the metric's kind in the catalogue (seeds/metrics.csv); the demo knows kinds,
+# never metric codes, so a metric added to the seeds is asked without touching this file.
+_KIND_OFFSET = {"nps": 0.0, "top2box": 0.25, "mean_rescaled": -0.3, "mean_norm": 0.0}
+# Index components (cx_index_weights.csv) are key drivers of NPS: a heavier component follows
+# the response's latent satisfaction more closely (item noise from _ITEM_SD at the heaviest up
+# to _ITEM_SD + _COMPONENT_EXTRA_SD at weight 0), and each has its own level, spread over
+# _COMPONENT_OFFSETS by a hash of its code, so importance and performance differ by component.
+_COMPONENT_EXTRA_SD = 2.0
+_COMPONENT_OFFSETS = (-0.9, 0.3)
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,15 @@ class _Question:
     scale_min: int
     scale_max: int
     higher_is_better: bool
+    kind: str = "mean_norm"  # the metric's kind in seeds/metrics.csv
+    is_component: bool = False  # an index component (cx_index_weights.csv)
+    offset: float = 0.0  # item level relative to the latent
+    noise_sd: float = _ITEM_SD
+    touchpoint: str | None = None  # asked only after this touchpoint (e.g. CSS)
+
+    @property
+    def is_comment(self) -> bool:
+        return self.kind == "comment_share"
 
 
 @dataclass(frozen=True)
@@ -503,7 +515,33 @@ def _read_seed(seeds_dir: Path, name: str) -> list[dict[str, str]]:
         ]
 
 
+def _load_metrics(seeds_dir: Path) -> dict[str, _Question]:
+    """A template question per catalogue metric: its kind, level, noise and touchpoint."""
+    weights: dict[str, float] = {}
+    for row in _read_seed(seeds_dir, "cx_index_weights.csv"):
+        weights[row["metric_code"]] = max(
+            weights.get(row["metric_code"], 0.0), float(row["weight"])
+        )
+    heaviest = max(weights.values(), default=1.0)
+    templates = {}
+    low_offset, high_offset = _COMPONENT_OFFSETS
+    for row in _read_seed(seeds_dir, "metrics.csv"):
+        code, kind = row["metric_code"], row["metric_kind"]
+        if code in weights:
+            spread = (zlib.crc32(code.encode()) % 1000) / 999
+            offset = low_offset + (high_offset - low_offset) * spread
+            noise = _ITEM_SD + _COMPONENT_EXTRA_SD * (1 - weights[code] / heaviest)
+        else:
+            offset, noise = _KIND_OFFSET.get(kind, 0.0), _ITEM_SD
+        templates[code] = _Question(
+            "", code, 0, 0, True, kind, code in weights, offset, noise,
+            row.get("touchpoint_code") or None,
+        )  # fmt: skip
+    return templates
+
+
 def _load_clients(seeds_dir: Path) -> list[_Client]:
+    metrics = _load_metrics(seeds_dir)
     touchpoints: dict[str, list[tuple[str, str]]] = {}
     for row in _read_seed(seeds_dir, "touchpoint_map.csv"):
         touchpoints.setdefault(row["client_id"], []).append(
@@ -512,10 +550,11 @@ def _load_clients(seeds_dir: Path) -> list[_Client]:
     questions: dict[str, list[_Question]] = {}
     for row in _read_seed(seeds_dir, "question_map.csv"):
         metric = row["metric_code"]
-        if metric not in _METRICS:
+        template = metrics.get(metric)
+        if template is None or template.kind == "weighted_index":
             raise ValueError(f"question_map.csv has an unknown metric_code {metric!r}.")
-        if metric == "comment":
-            question = _Question(row["question"], metric, 0, 0, True)
+        if template.is_comment:
+            question = replace(template, code=row["question"])
         else:
             try:
                 low, high = float(row["scale_min"]), float(row["scale_max"])
@@ -530,7 +569,13 @@ def _load_clients(seeds_dir: Path) -> list[_Client]:
                     f"{row['client_id']} {row['question']!r}."
                 )
             better = row["higher_is_better"].lower() not in {"false", "f", "0", "no"}
-            question = _Question(row["question"], metric, int(low), int(high), better)
+            question = replace(
+                template,
+                code=row["question"],
+                scale_min=int(low),
+                scale_max=int(high),
+                higher_is_better=better,
+            )
         questions.setdefault(row["client_id"], []).append(question)
     result = []
     for position, row in enumerate(_read_seed(seeds_dir, "clients.csv")):
@@ -538,7 +583,7 @@ def _load_clients(seeds_dir: Path) -> list[_Client]:
         tps, qs = touchpoints.get(client_id, []), questions.get(client_id, [])
         if not tps:
             raise ValueError(f"Client {client_id} has no rows in touchpoint_map.csv.")
-        if not any(q.metric != "comment" for q in qs):
+        if all(q.is_comment for q in qs):
             raise ValueError(f"Client {client_id} has no scale question in question_map.csv.")
         result.append(
             _Client(
@@ -641,19 +686,22 @@ def _params(client: _Client, delivery: _Delivery, seed: int) -> _Params:
     )
 
 
-def _expected_rows(questions: Sequence[_Question]) -> float:
+def _expected_rows(client: _Client) -> float:
     per_response = 0.0
-    for q in questions:
-        if q.metric == "nps":
-            per_response += _P_ANSWER_NPS
-        elif q.metric.startswith("cxi_"):
-            per_response += (
-                1 - _P_CXI_PARTIAL
-            ) * _P_ANSWER_NPS + _P_CXI_PARTIAL * _P_CXI_PARTIAL_ITEM
-        elif q.metric == "comment":
-            per_response += _EXPECTED_COMMENT_SHARE
+    for q in client.questions:
+        if q.kind == "nps":
+            rows = _P_ANSWER_NPS
+        elif q.is_component:
+            rows = (1 - _P_CXI_PARTIAL) * _P_ANSWER_NPS + _P_CXI_PARTIAL * _P_CXI_PARTIAL_ITEM
+        elif q.is_comment:
+            rows = _EXPECTED_COMMENT_SHARE
         else:
-            per_response += _P_ANSWER
+            rows = _P_ANSWER
+        if q.touchpoint is not None:
+            # Asked after one touchpoint only: roughly its share of the client's touchpoints.
+            asked = sum(code == q.touchpoint for _, code in client.touchpoints)
+            rows *= asked / len(client.touchpoints)
+        per_response += rows
     return per_response
 
 
@@ -702,7 +750,7 @@ def _plan(clients: Sequence[_Client], answers: int, seed: int) -> list[_Plan]:
     offsets = np.array([_mean_offset(p) for p in params])
     nps_answers = np.array(
         [
-            share / _expected_rows(c.questions) * any(q.metric == "nps" for q in c.questions)
+            share / _expected_rows(c) * any(q.kind == "nps" for q in c.questions)
             for c, share in zip(clients, shares, strict=True)
         ]
     )
@@ -714,7 +762,7 @@ def _plan(clients: Sequence[_Client], answers: int, seed: int) -> list[_Plan]:
     params = [replace(p, effect=float(e)) for p, e in zip(params, effects, strict=True)]
     plans = []
     for client, delivery, param, share in zip(clients, deliveries, params, shares, strict=True):
-        responses = answers * share / _expected_rows(client.questions)
+        responses = answers * share / _expected_rows(client)
         day_w = _day_weights(_INDUSTRIES.get(client.industry, _DEFAULT_INDUSTRY), param.growth)
         window_w = np.array([day_w[a:b].sum() for _, _, a, b in _WINDOWS])
         per_window = _round_preserving_sum(responses * window_w / window_w.sum())
@@ -776,7 +824,7 @@ class _AnswerStrings:
 
 
 def _answer_strings(questions: Sequence[_Question]) -> _AnswerStrings:
-    scales = [q for q in questions if q.metric != "comment"]
+    scales = [q for q in questions if not q.is_comment]
     low = min(q.scale_min for q in scales)
     high = max(q.scale_max for q in scales)
     plain = [str(v) for v in range(low, high + 1)]
@@ -813,6 +861,7 @@ def _file_batches(
     units = _literals(delivery.units, as_json)
     languages = _literals(params.languages, as_json)
     question_codes = _literals([q.code for q in client.questions], as_json)
+    tp_codes = np.array([code for _, code in client.touchpoints])
     client_id = _literals([client.client_id], as_json)[0].as_py()
     survey = _literals([delivery.survey_name.format(year=_WINDOWS[window][0])], as_json)[0].as_py()
     decimal_comma = delivery.fmt == "csv_semicolon"
@@ -849,6 +898,9 @@ def _file_batches(
             - _INCIDENT_DROP * (rng.random(n) < params.tp_incident[tp])
         )
         codes, answered = _answers(client.questions, strings, latent, decimal_comma, language, rng)
+        for j, q in enumerate(client.questions):
+            if q.touchpoint is not None:
+                answered[:, j] &= tp_codes[tp] == q.touchpoint
 
         r_idx, q_idx = np.nonzero(answered)
         if len(r_idx) == 0:
@@ -903,7 +955,7 @@ def _answers(
     answered = np.zeros((n, n_q), dtype=bool)
     partial_cxi = rng.random(n) < _P_CXI_PARTIAL
     for j, q in enumerate(questions):
-        if q.metric == "comment":
+        if q.is_comment:
             mood = latent + rng.normal(0.0, 0.7, n)
             sentiment = np.digitize(mood, [6.0, 8.0])  # 0 negative, 1 neutral, 2 positive
             p = np.where(sentiment == 0, _P_COMMENT_NEGATIVE, _P_COMMENT)
@@ -912,21 +964,21 @@ def _answers(
             pick = np.floor(rng.random(n) * _COMMENT_SIZES[group]).astype(np.int64)
             codes[:, j] = strings.comment_base + _COMMENT_STARTS[group] + pick
             continue
-        item = latent + _ITEM_OFFSET[q.metric] + rng.normal(0.0, _ITEM_SD, n)
+        item = latent + q.offset + rng.normal(0.0, q.noise_sd, n)
         low, high = q.scale_min, q.scale_max
         value = low + (high - low) * np.clip(item, 0.0, 10.0) / 10
         if not q.higher_is_better:
             value = low + high - value
-        if decimal_comma and q.metric == "osat":
+        if decimal_comma and q.kind == "mean_norm" and not q.is_component:
             halves = np.where(rng.random(n) < _P_HALF_POINT, np.rint(2 * value), 2 * np.rint(value))
             halves = np.clip(halves, 2 * low, 2 * high).astype(np.int64)
             codes[:, j] = strings.half_base + halves - 2 * strings.low
         else:
             codes[:, j] = np.clip(np.rint(value), low, high).astype(np.int64) - strings.low
-        if q.metric.startswith("cxi_"):
+        if q.is_component:
             p_item = np.where(partial_cxi, _P_CXI_PARTIAL_ITEM, _P_ANSWER_NPS)
         else:
-            p_item = np.full(n, _P_ANSWER_NPS if q.metric == "nps" else _P_ANSWER)
+            p_item = np.full(n, _P_ANSWER_NPS if q.kind == "nps" else _P_ANSWER)
         answered[:, j] = rng.random(n) < p_item
     return codes, answered
 

@@ -37,6 +37,9 @@ PUBLISHED_MARTS = (
     "fct_client_scorecards",
     "fct_unit_scorecards",
     "fct_client_targets",
+    "fct_client_drivers",
+    "fct_client_touchpoint_impacts",
+    "fct_driver_benchmark_cells",
 )
 MARTS_SCHEMA = "main_marts"
 POINTER = "CURRENT"

@@ -99,8 +99,8 @@ async def list_benchmarks(
     metric: Annotated[
         str | None,
         Query(
-            description="A metric code from /v1/meta: nps, csat, ces, osat, cx_index, comment",
-            openapi_examples=examples("nps", "csat", "cx_index"),
+            description="A benchmarked metric code from /v1/meta (its metrics catalogue)",
+            openapi_examples=examples("nps"),
         ),
     ] = None,
     industry: Annotated[

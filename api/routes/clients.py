@@ -156,10 +156,10 @@ def _scorecard_item(row: Row, is_unit: bool) -> ScorecardItem:
     )
 
 
-def _target_item(scorecard: Row, target: Row | None) -> TargetItem:
+def _target_item(scorecard: Row, target: Row | None, is_nps: bool) -> TargetItem:
     """One touchpoint's current value and, when its industry cell is published, its target."""
     levers = None
-    if target is not None and target["metric_code"] == "nps":
+    if target is not None and is_nps:
         levers = NpsLevers(**{name: target[name] for name in NpsLevers.model_fields})
     return TargetItem(
         touchpoint=scorecard["touchpoint_code"],
@@ -188,7 +188,7 @@ async def get_scorecard(
     client_id: ScopedClientId,
     snapshot: Snapshot,
     metric: Annotated[
-        str | None, Query(description="nps, csat, ces, osat, cx_index, comment")
+        str | None, Query(description="a benchmarked metric code from /v1/meta")
     ] = None,
     period: Annotated[str | None, Query(description="2025-07, 2025-Q3 or 2025")] = None,
     touchpoint: Annotated[str | None, Query(description="touchpoint code, or * for all")] = None,
@@ -248,7 +248,7 @@ async def get_targets(
     request: Request,
     client_id: ScopedClientId,
     snapshot: Snapshot,
-    metric: Annotated[str, Query(description="nps, csat, ces, osat, cx_index, comment")],
+    metric: Annotated[str, Query(description="a benchmarked metric code from /v1/meta")],
     period: Annotated[str, Query(description="2025-07, 2025-Q3 or 2025")],
     ambition: Annotated[
         Literal["p50", "p75", "p90"], Query(description="the industry cell's percentile")
@@ -261,11 +261,13 @@ async def get_targets(
 
     def build() -> Targets:
         scorecards = snapshot.memo(CLIENT_SCORECARDS, _by_client(CLIENT_SCORECARDS))
+        # NPS levers come with every metric of the nps kind (seeds/metrics.csv).
+        is_nps = snapshot.metric_kinds.get(metric) == "nps"
         targets = snapshot.memo(CLIENT_TARGETS, _targets_index).get(
             (client_id, metric, period, ambition), {}
         )
         items = [
-            _target_item(row, targets.get(row["touchpoint_code"]))
+            _target_item(row, targets.get(row["touchpoint_code"]), is_nps)
             for row in scorecards.get(client_id, [])
             if row["metric_code"] == metric and row["period"] == period
         ]

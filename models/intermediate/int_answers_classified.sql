@@ -54,6 +54,10 @@ question_map as (
     select * from {{ ref('question_map') }}
 ),
 
+metrics as (
+    select * from {{ ref('metrics') }}
+),
+
 -- A client's own label, or a canonical code used directly; both matched case-insensitively.
 touchpoint_lookup as (
     select
@@ -73,7 +77,8 @@ mapped as (
         question_map.metric_code,
         question_map.scale_min,
         question_map.scale_max,
-        question_map.higher_is_better
+        question_map.higher_is_better,
+        metrics.metric_kind
     from answers
     left join load_log
         on answers.load_id = load_log.load_id
@@ -89,6 +94,8 @@ mapped as (
         on
             answers.client_id = question_map.client_id
             and lower(answers.question) = lower(trim(question_map.question))
+    left join metrics
+        on question_map.metric_code = metrics.metric_code
 ),
 
 -- "In the future" means after the delivery landed, so a row's status never depends on when
@@ -109,10 +116,10 @@ checked as (
             when responded_at > loaded_at + to_hours({{ var('future_tolerance_hours') }})
                 then 'timestamp_in_future'
             when answer_text is null then 'answer_missing'
-            when metric_code = 'comment' then null
+            when metric_kind = 'comment_share' then null
             when answer_number is null then 'not_a_number'
             when answer_number < scale_min or answer_number > scale_max then 'outside_scale'
-            when metric_code in ('nps', 'csat') and answer_number != round(answer_number)
+            when {{ is_whole_point_kind('metric_kind') }} and answer_number != round(answer_number)
                 then 'not_a_scale_point'
         end as reason_code
     from mapped

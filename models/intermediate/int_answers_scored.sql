@@ -1,5 +1,6 @@
 -- Accepted answers with their score, normalised score (DESIGN §4) and the points each metric
--- averages. This is the one place where the metric rules are applied to answers.
+-- averages, by the metric's kind in the catalogue. This is the one place where the metric rules
+-- are applied to answers.
 with
 
 accepted as (
@@ -7,42 +8,52 @@ accepted as (
     where row_status = 'accepted'
 ),
 
+metrics as (
+    select * from {{ ref('metrics') }}
+),
+
 scored as (
     select
-        {{ surrogate_key(['client_id', 'response_id', 'lower(question)']) }} as answer_id,
-        client_id,
-        response_id,
-        industry_code,
-        touchpoint_code,
-        channel,
-        unit,
-        responded_at,
-        question,
-        metric_code,
-        scale_min,
-        scale_max,
-        higher_is_better,
-        case when metric_code != 'comment' then answer_number end as score,
-        case when metric_code = 'comment' then answer_text end as comment_text,
+        {{ surrogate_key(['accepted.client_id', 'accepted.response_id', 'lower(accepted.question)']) }} as answer_id,
+        accepted.client_id,
+        accepted.response_id,
+        accepted.industry_code,
+        accepted.touchpoint_code,
+        accepted.channel,
+        accepted.unit,
+        accepted.responded_at,
+        accepted.question,
+        accepted.metric_code,
+        metrics.metric_kind,
+        metrics.value_min,
+        metrics.value_max,
+        accepted.scale_min,
+        accepted.scale_max,
+        accepted.higher_is_better,
+        case when metrics.metric_kind != 'comment_share' then accepted.answer_number end as score,
+        case when metrics.metric_kind = 'comment_share' then accepted.answer_text end as comment_text,
         case
-            when metric_code != 'comment'
-                then {{ normalised_score('answer_number', 'scale_min', 'scale_max', 'higher_is_better') }}
+            when metrics.metric_kind != 'comment_share'
+                then {{ normalised_score(
+                    'accepted.answer_number', 'accepted.scale_min', 'accepted.scale_max',
+                    'accepted.higher_is_better'
+                ) }}
         end as norm,
-        load_id,
-        source_file,
-        source_row
+        accepted.load_id,
+        accepted.source_file,
+        accepted.source_row
     from accepted
+    inner join metrics
+        on accepted.metric_code = metrics.metric_code
 ),
 
 final as (
     select
-        *,
-        case metric_code
-            when 'nps' then {{ nps_points('score') }}
-            when 'csat' then {{ top2box_points('score', 'scale_min', 'scale_max', 'higher_is_better') }}
-            when 'ces' then {{ ces_points('norm') }}
-            when 'osat' then norm
-        end as points
+        * exclude (value_min, value_max),
+        {{ metric_points(
+            'metric_kind', 'score', 'norm', 'scale_min', 'scale_max', 'higher_is_better',
+            'value_min', 'value_max'
+        ) }} as points
     from scored
 )
 

@@ -1,6 +1,7 @@
--- One observation per answer (nps, csat, ces, osat) or per response (cx_index, comment), each
--- with the points its metric averages. Every cell value downstream is mean(points) over a set
--- of observations, so benchmarks, scorecards and roll-ups share one formula.
+-- One observation per answer (metrics asked directly) or per response (weighted indexes,
+-- comment shares), each with the points its metric averages; which is which comes from the
+-- metric's kind in the catalogue. Every cell value downstream is mean(points) over a set of
+-- observations, so benchmarks, scorecards and roll-ups share one formula.
 with
 
 scored as (
@@ -11,57 +12,102 @@ responses as (
     select * from {{ ref('int_responses_summarised') }}
 ),
 
-metric_kinds as (
+index_scores as (
+    select * from {{ ref('int_response_index_scores') }}
+),
+
+question_map as (
+    select * from {{ ref('question_map') }}
+),
+
+metrics as (
     select * from {{ ref('metrics') }}
+),
+
+benchmarked as (
+    select * from metrics
+    where is_benchmarked
 ),
 
 answer_observations as (
     select
-        client_id,
-        response_id,
-        industry_code,
-        touchpoint_code,
-        unit,
-        responded_at,
-        metric_code,
-        points
+        scored.client_id,
+        scored.response_id,
+        scored.industry_code,
+        scored.touchpoint_code,
+        scored.unit,
+        scored.responded_at,
+        scored.metric_code,
+        scored.points
     from scored
-    where metric_code in ('nps', 'csat', 'ces', 'osat')
+    inner join benchmarked
+        on scored.metric_code = benchmarked.metric_code
+    where scored.points is not null
 ),
 
-cx_index_observations as (
+index_observations as (
     select
+        responses.client_id,
+        responses.response_id,
+        responses.industry_code,
+        responses.touchpoint_code,
+        responses.unit,
+        responses.responded_at,
+        index_scores.index_code as metric_code,
+        index_scores.index_score as points
+    from index_scores
+    inner join responses
+        on
+            index_scores.client_id = responses.client_id
+            and index_scores.response_id = responses.response_id
+    inner join benchmarked
+        on index_scores.index_code = benchmarked.metric_code
+),
+
+-- Each comment metric a client asks: the share of its responses that carry such a comment.
+comment_askers as (
+    select distinct
+        question_map.client_id,
+        question_map.metric_code
+    from question_map
+    inner join benchmarked
+        on question_map.metric_code = benchmarked.metric_code
+    where benchmarked.metric_kind = 'comment_share'
+),
+
+response_comments as (
+    select distinct
         client_id,
         response_id,
-        industry_code,
-        touchpoint_code,
-        unit,
-        responded_at,
-        'cx_index' as metric_code,
-        cx_index as points
-    from responses
-    where cx_index is not null
+        metric_code
+    from scored
+    where metric_kind = 'comment_share'
 ),
 
--- Share of responses with a comment, over the responses of clients that ask for one.
 comment_observations as (
     select
-        client_id,
-        response_id,
-        industry_code,
-        touchpoint_code,
-        unit,
-        responded_at,
-        'comment' as metric_code,
-        case when has_comment then 100.0 else 0.0 end as points
+        responses.client_id,
+        responses.response_id,
+        responses.industry_code,
+        responses.touchpoint_code,
+        responses.unit,
+        responses.responded_at,
+        comment_askers.metric_code,
+        case when response_comments.response_id is not null then 100.0 else 0.0 end as points
     from responses
-    where asks_comment
+    inner join comment_askers
+        on responses.client_id = comment_askers.client_id
+    left join response_comments
+        on
+            responses.client_id = response_comments.client_id
+            and responses.response_id = response_comments.response_id
+            and comment_askers.metric_code = response_comments.metric_code
 ),
 
 unioned as (
     select * from answer_observations
     union all
-    select * from cx_index_observations
+    select * from index_observations
     union all
     select * from comment_observations
 ),
@@ -69,11 +115,11 @@ unioned as (
 final as (
     select
         unioned.*,
-        metric_kinds.statistic_kind,
+        {{ statistic_kind('metrics.metric_kind') }} as statistic_kind,
         date_trunc('month', unioned.responded_at)::date as month_start
     from unioned
-    inner join metric_kinds
-        on unioned.metric_code = metric_kinds.metric_code
+    inner join metrics
+        on unioned.metric_code = metrics.metric_code
 )
 
 select * from final

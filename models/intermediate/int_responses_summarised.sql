@@ -1,51 +1,25 @@
--- One row per survey response: its touchpoint and time, whether it carries a comment, and its
--- CX index — the weighted mean of the norms of its cxi_* answers, kept only when at least half
--- of the total weight is answered (DESIGN §4). A component asked by two questions counts once,
--- with the mean of their norms, so it cannot carry its weight twice.
+-- One row per survey response: its touchpoint and time, and whether it carries a comment.
+-- Index scores per response are int_response_index_scores.
 with
 
 scored as (
     select * from {{ ref('int_answers_scored') }}
 ),
 
-weights as (
-    select * from {{ ref('cx_index_weights') }}
-),
-
 question_map as (
     select * from {{ ref('question_map') }}
 ),
 
-total_weight as (
-    select sum(weight) as total_weight from weights
+metrics as (
+    select * from {{ ref('metrics') }}
 ),
 
 comment_askers as (
-    select distinct client_id from question_map
-    where metric_code = 'comment'
-),
-
-cx_index_components as (
-    select
-        client_id,
-        response_id,
-        metric_code,
-        avg(norm) as norm
-    from scored
-    where metric_code like 'cxi\_%' escape '\'
-    group by client_id, response_id, metric_code
-),
-
-cx_index_parts as (
-    select
-        cx_index_components.client_id,
-        cx_index_components.response_id,
-        sum(weights.weight * cx_index_components.norm) as weighted_norm,
-        sum(weights.weight) as answered_weight
-    from cx_index_components
-    inner join weights
-        on cx_index_components.metric_code = weights.metric_code
-    group by cx_index_components.client_id, cx_index_components.response_id
+    select distinct question_map.client_id
+    from question_map
+    inner join metrics
+        on question_map.metric_code = metrics.metric_code
+    where metrics.metric_kind = 'comment_share'
 ),
 
 responses as (
@@ -59,7 +33,7 @@ responses as (
         min(channel) as channel,
         min(responded_at) as responded_at,
         count(*) as n_answers,
-        bool_or(metric_code = 'comment') as has_comment
+        bool_or(metric_kind = 'comment_share') as has_comment
     from scored
     group by client_id, response_id
 ),
@@ -68,18 +42,8 @@ final as (
     select
         {{ surrogate_key(['responses.client_id', 'responses.response_id']) }} as response_key,
         responses.*,
-        comment_askers.client_id is not null as asks_comment,
-        -- Exactly half the weight qualifies; the tolerance absorbs float rounding of the weights.
-        case
-            when cx_index_parts.answered_weight >= total_weight.total_weight / 2 - 1e-9
-                then cx_index_parts.weighted_norm / cx_index_parts.answered_weight
-        end as cx_index
+        comment_askers.client_id is not null as asks_comment
     from responses
-    cross join total_weight
-    left join cx_index_parts
-        on
-            responses.client_id = cx_index_parts.client_id
-            and responses.response_id = cx_index_parts.response_id
     left join comment_askers
         on responses.client_id = comment_askers.client_id
 )

@@ -10,6 +10,10 @@ client_periods as (
     select * from {{ ref('int_client_metric_periods') }}
 ),
 
+metrics as (
+    select * from {{ ref('metrics') }}
+),
+
 cells as (
     select * from {{ ref('fct_benchmark_cells') }}
     where is_published
@@ -45,6 +49,7 @@ joined as (
         client_periods.period,
         client_periods.metric_code,
         client_periods.statistic_kind,
+        metrics.metric_kind,
         cell_targets.ambition,
         client_periods.n,
         client_periods.sum_x,
@@ -53,6 +58,8 @@ joined as (
         client_periods.variance as current_variance,
         cell_targets.target_value
     from client_periods
+    inner join metrics
+        on client_periods.metric_code = metrics.metric_code
     inner join cell_targets
         on
             client_periods.industry_code = cell_targets.industry_code
@@ -65,11 +72,11 @@ gaps as (
     select
         *,
         target_value - current_value as gap,
-        case when metric_code = 'nps' then {{ nps_group_per_100('promoters', 'n', 'sum_x', 'sum_x2') }} end
+        case when metric_kind = 'nps' then {{ nps_group_per_100('promoters', 'n', 'sum_x', 'sum_x2') }} end
             as promoters_per_100,
-        case when metric_code = 'nps' then {{ nps_group_per_100('passives', 'n', 'sum_x', 'sum_x2') }} end
+        case when metric_kind = 'nps' then {{ nps_group_per_100('passives', 'n', 'sum_x', 'sum_x2') }} end
             as passives_per_100,
-        case when metric_code = 'nps' then {{ nps_group_per_100('detractors', 'n', 'sum_x', 'sum_x2') }} end
+        case when metric_kind = 'nps' then {{ nps_group_per_100('detractors', 'n', 'sum_x', 'sum_x2') }} end
             as detractors_per_100
     from joined
 ),
@@ -84,15 +91,15 @@ levers as (
         -- Each detractor turned promoter moves NPS by 200/n points, so the gap takes gap/2 of
         -- them per 100 answers; a passive turned promoter moves it by 100/n: gap per 100.
         case
-            when metric_code = 'nps' then case when gap > 1e-6 then gap / 2.0 else 0 end
+            when metric_kind = 'nps' then case when gap > 1e-6 then gap / 2.0 else 0 end
         end as detractors_to_promoters_per_100,
         case
-            when metric_code = 'nps' then case when gap > 1e-6 then gap else 0 end
+            when metric_kind = 'nps' then case when gap > 1e-6 then gap else 0 end
         end as passives_to_promoters_per_100,
         case
             when gap > 1e-6
                 then {{ variance_at_target(
-                    'metric_code', 'statistic_kind', 'current_variance', 'target_value', 'gap',
+                    'metric_kind', 'statistic_kind', 'current_variance', 'target_value', 'gap',
                     'promoters_per_100', 'detractors_per_100'
                 ) }}
         end as target_variance

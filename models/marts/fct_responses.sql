@@ -1,4 +1,4 @@
--- Survey responses: one row per client × response, with its CX index and comment flag.
+-- Survey responses: one row per client × response, with its comment flag.
 with
 
 responses as (
@@ -16,8 +16,7 @@ final as (
         unit,
         responded_at,
         n_answers,
-        has_comment,
-        cx_index
+        has_comment
     from responses
 )
 

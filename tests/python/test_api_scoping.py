@@ -107,6 +107,7 @@ def test_the_demo_has_many_clients_and_the_app_has_client_routes(scoped: Scoped)
     assert len(scoped.clients) >= 50
     paths = {route.path for route in client_routes(scoped.app)}
     assert "/v1/clients/{client_id}/probe" in paths
+    assert "/v1/clients/{client_id}/drivers" in paths, "the drivers route is walked too"
 
 
 def test_every_client_route_runs_the_scope_guard(scoped: Scoped) -> None:

@@ -39,6 +39,13 @@ insert into main_marts.fct_benchmark_cells values
      3, 250, null, null, null, null, null, null, null, null, 0.4, false, 'too_few_clients'),
     ('bank|web|2025-07|osat', 'bank', 'web', 'month', '2025-07', 'osat',
      5, 700, null, null, null, null, null, null, null, null, 0.6, false, 'dominant_client');
+-- The catalogue the range and metric checks read (a part of dim_metrics).
+create table main_marts.dim_metrics (
+    metric_code varchar, value_min double, value_max double, is_benchmarked boolean
+);
+insert into main_marts.dim_metrics values
+    ('nps', -100, 100, true), ('csat', 0, 100, true), ('ces', 1, 7, true),
+    ('osat', 0, 100, true), ('cxi_value', 0, 100, false);
 """
 
 GOOD_LANDED = """
@@ -141,7 +148,11 @@ def test_good_benchmark_cells_pass_with_every_expectation_evaluated(cells_db: Pa
         ),
         (
             "update {t} set metric_code = 'ces2' where cell_id = 'bank|app|2025-07|nps'",
-            "expect_column_values_to_be_in_set(metric_code)",
+            "unexpected_rows_expectation(metrics_from_the_catalogue)",
+        ),
+        (
+            "update {t} set metric_code = 'cxi_value' where cell_id = 'bank|app|2025-07|nps'",
+            "unexpected_rows_expectation(metrics_from_the_catalogue)",
         ),
         (
             "update {t} set cell_id = 'bank|app|2025-07|nps' where cell_id = '*|*|2025|csat'",

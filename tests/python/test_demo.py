@@ -26,7 +26,6 @@ CONTRACT = (
     "question",
     "answer",
 )
-SCALE_METRICS = {"nps", "csat", "ces", "osat", "cxi_ease", "cxi_trust", "cxi_emotion"}
 
 
 def read_seed(name: str) -> list[dict[str, str]]:
@@ -34,6 +33,11 @@ def read_seed(name: str) -> list[dict[str, str]]:
     assert not raw.startswith(b"\xef\xbb\xbf"), f"{name} must not start with a BOM"
     with (SEEDS / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def metric_kinds() -> dict[str, str]:
+    """The catalogue's kind of every metric code (seeds/metrics.csv)."""
+    return {r["metric_code"]: r["metric_kind"] for r in read_seed("metrics.csv")}
 
 
 def header(name: str) -> list[str]:
@@ -115,7 +119,8 @@ def test_seed_headers_match_the_contract() -> None:
         "scale_max",
         "higher_is_better",
     ]
-    assert header("cx_index_weights.csv") == ["metric_code", "weight"]
+    assert header("cx_index_weights.csv") == ["index_code", "metric_code", "weight"]
+    assert header("metrics.csv")[:3] == ["metric_code", "metric_name", "metric_kind"]
 
 
 def test_seed_reference_codes() -> None:
@@ -160,20 +165,21 @@ def test_seed_touchpoint_map() -> None:
 def test_seed_question_map() -> None:
     clients = {c["client_id"] for c in read_seed("clients.csv")}
     rows = read_seed("question_map.csv")
+    kinds = metric_kinds()
     seen: Counter[tuple[str, str]] = Counter()
     scale_questions: Counter[str] = Counter()
     for row in rows:
         assert row["client_id"] in clients
         seen[(row["client_id"], row["question"].lower())] += 1
         metric = row["metric_code"]
-        if metric == "comment":
+        assert kinds[metric] != "weighted_index", "an index is computed, never asked"
+        if kinds[metric] == "comment_share":
             assert (row["scale_min"], row["scale_max"], row["higher_is_better"]) == ("", "", "")
             continue
-        assert metric in SCALE_METRICS, metric
         low, high = int(row["scale_min"]), int(row["scale_max"])
         assert low < high
         assert row["higher_is_better"] in {"true", "false"}
-        if metric == "nps":
+        if kinds[metric] == "nps":
             assert (low, high, row["higher_is_better"]) == (0, 10, "true")
         scale_questions[row["client_id"]] += 1
     assert max(seen.values()) == 1, "question codes must be unique per client, ignoring case"
@@ -184,9 +190,25 @@ def test_seed_question_map() -> None:
     assert reversed_ces, "some clients use a reversed effort scale"
 
 
-def test_seed_cx_index_weights() -> None:
-    weights = {r["metric_code"]: float(r["weight"]) for r in read_seed("cx_index_weights.csv")}
-    assert weights == {"cxi_ease": 0.4, "cxi_trust": 0.35, "cxi_emotion": 0.25}
+def test_seed_cx_index_is_the_four_component_b2b_index() -> None:
+    weights = {
+        (r["index_code"], r["metric_code"]): float(r["weight"])
+        for r in read_seed("cx_index_weights.csv")
+    }
+    assert weights == {
+        ("cx_index", "cxi_relationship"): 0.35,
+        ("cx_index", "cxi_value"): 0.3,
+        ("cx_index", "cxi_expertise"): 0.2,
+        ("cx_index", "cxi_development"): 0.15,
+    }
+    askers: dict[str, set[str]] = {}
+    for row in read_seed("question_map.csv"):
+        askers.setdefault(row["metric_code"], set()).add(row["client_id"])
+    components = [metric for _, metric in weights]
+    # Every CX-index client asks all four components; some clients ask CSS.
+    assert len({frozenset(askers[m]) for m in components}) == 1
+    assert len(askers[components[0]]) >= 30
+    assert len(askers["css"]) >= 15
 
 
 # --- generated files ------------------------------------------------------------------------
@@ -217,6 +239,7 @@ def test_rows_match_the_seeds(
     canonical = {r["touchpoint_code"] for r in read_seed("touchpoints.csv")}
     labels = {(r["client_id"], r["touchpoint_label"]) for r in read_seed("touchpoint_map.csv")}
     questions = {(r["client_id"], r["question"]): r for r in read_seed("question_map.csv")}
+    kinds = metric_kinds()
 
     assert len(small_rows) == summary.answers
     assert abs(summary.answers - SMALL["answers"]) <= 0.05 * SMALL["answers"]
@@ -226,7 +249,7 @@ def test_rows_match_the_seeds(
         assert row["response_id"] and row["responded_at"] and answer
         assert (client, row["touchpoint"]) in labels or row["touchpoint"] in canonical
         spec = questions[(client, row["question"])]
-        if spec["metric_code"] == "comment":
+        if kinds[spec["metric_code"]] == "comment_share":
             continue
         value = float(answer.replace(",", "."))
         assert int(spec["scale_min"]) <= value <= int(spec["scale_max"]), row
@@ -280,13 +303,41 @@ def test_jsonl_answers_are_numbers_for_scales_and_strings_for_comments(
     metrics = {
         (r["client_id"], r["question"]): r["metric_code"] for r in read_seed("question_map.csv")
     }
-    kinds: Counter[tuple[bool, str]] = Counter()
+    kinds = metric_kinds()
+    found: Counter[tuple[bool, str]] = Counter()
     for path in (landing / "demo").rglob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            is_comment = metrics[(row["client_id"], row["question"])] == "comment"
-            kinds[(is_comment, type(row["answer"]).__name__)] += 1
-    assert set(kinds) == {(False, "int"), (True, "str")}
+            is_comment = kinds[metrics[(row["client_id"], row["question"])]] == "comment_share"
+            found[(is_comment, type(row["answer"]).__name__)] += 1
+    assert set(found) == {(False, "int"), (True, "str")}
+
+
+def test_function_specific_metrics_are_asked_only_at_their_touchpoint(
+    small_rows: list[dict[str, str | None]],
+) -> None:
+    """CSS (seeds/metrics.csv: touchpoint customer_service) follows service contacts only."""
+    asked_at = {
+        r["metric_code"]: r["touchpoint_code"]
+        for r in read_seed("metrics.csv")
+        if r["touchpoint_code"]
+    }
+    assert asked_at, "the catalogue has a function-specific metric"
+    metric_of = {
+        (r["client_id"], r["question"]): r["metric_code"] for r in read_seed("question_map.csv")
+    }
+    canonical = {
+        (r["client_id"], r["touchpoint_label"]): r["touchpoint_code"]
+        for r in read_seed("touchpoint_map.csv")
+    }
+    seen = Counter()
+    for row in small_rows:
+        metric = metric_of[(row["client_id"], row["question"])]
+        if metric in asked_at:
+            touchpoint = canonical.get((row["client_id"], row["touchpoint"]), row["touchpoint"])
+            assert touchpoint == asked_at[metric], row
+            seen[metric] += 1
+    assert seen, "the small demo has function-specific answers"
 
 
 def test_comments_need_rfc4180_quoting(small_rows: list[dict[str, str | None]]) -> None:

@@ -19,21 +19,52 @@ BREAKAGES = [
     ("question_map", ["c001", "K8", "nps", "1", "10", "true"], "assert_question_scales_are_valid"),
     ("question_map", ["c001", "K9", "csat", "5", "5", "true"], "assert_question_scales_are_valid"),
     ("question_map", ["c001", "K10", "comment", "1", "5", ""], "assert_question_scales_are_valid"),
+    (
+        "question_map",
+        ["c001", "K12", "cx_index", "1", "5", "true"],
+        "assert_question_scales_are_valid",
+    ),
     ("question_map", ["c001", "k1", "osat", "1", "5", "true"], "unique_combination_question_map"),
-    ("question_map", ["c001", "K11", "nsp", "0", "10", "true"], "accepted_values_question_map"),
+    # A code the catalogue does not have: the relationship to metrics, not a list of codes.
+    (
+        "question_map",
+        ["c001", "K11", "nsp", "0", "10", "true"],
+        "relationships_question_map_metric_code",
+    ),
     ("touchpoint_map", ["c001", "Web shop", "webshop"], "relationships_touchpoint_map_touchpoint"),
     ("touchpoint_map", ["c999", "Store", "sales"], "relationships_touchpoint_map_client_id"),
     ("clients", ["c097", "Avaruus Oy", "space", "FI"], "relationships_clients_industry_code"),
-    ("cx_index_weights", ["cx_ease", "0.1"], "assert_cx_index_components_are_weighted"),
+    # A component that is no catalogue metric: its relationship and the index rule both say so.
+    (
+        "cx_index_weights",
+        ["cx_index", "cx_ease", "0.1"],
+        "relationships_cx_index_weights_metric_code",
+    ),
+    ("cx_index_weights", ["cx_index", "cx_ease", "0.1"], "assert_index_components_are_valid"),
+    # An index that is not a weighted_index metric.
+    ("cx_index_weights", ["osat", "cxi_value", "1"], "assert_index_components_are_valid"),
+    (
+        "metrics",
+        ["own_item", "Own item", "mean_norm", "0", "100", "true", "false", "", "asked for nothing"],
+        "assert_index_components_are_valid",
+    ),
+    (
+        "metrics",
+        ["bad_kind", "Bad", "median", "0", "100", "true", "true", "", "an unknown kind"],
+        "accepted_values_metrics_metric_kind",
+    ),
 ]
 EXPECTED_FAILURES = {
-    "assert_question_scales_are_valid": 3,
+    "assert_question_scales_are_valid": 4,
     "unique_combination_question_map": 1,
-    "accepted_values_question_map": 1,
+    "relationships_question_map_metric_code": 1,
     "relationships_touchpoint_map_touchpoint": 1,
     "relationships_touchpoint_map_client_id": 1,
     "relationships_clients_industry_code": 1,
-    "assert_cx_index_components_are_weighted": 1,
+    "relationships_cx_index_weights_metric_code": 1,
+    # cx_ease: not a scale metric; osat: not a weighted_index; own_item: asked for nothing.
+    "assert_index_components_are_valid": 3,
+    "accepted_values_metrics_metric_kind": 1,
 }
 
 
@@ -48,7 +79,7 @@ def copy_project(target: Path) -> Path:
 
 def test_seed_tests_catch_each_bad_mapping(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
-    for seed, row, _ in BREAKAGES:
+    for seed, row in dict.fromkeys((seed, tuple(row)) for seed, row, _ in BREAKAGES):
         with (project / "seeds" / f"{seed}.csv").open("a", newline="", encoding="utf-8") as f:
             csv.writer(f, lineterminator="\n").writerow(row)
     env = {

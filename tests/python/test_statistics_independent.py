@@ -92,67 +92,99 @@ def load_answers(database: Path) -> pd.DataFrame:
     return answers
 
 
-def observations(answers: pd.DataFrame) -> pd.DataFrame:
-    """One row per observation with its points, from raw scores and the seeds."""
-    scale = answers["metric_code"] != "comment"
-    a = answers[scale].copy()
+def catalogue() -> pd.DataFrame:
+    """The metric catalogue (seeds/metrics.csv): each code's kind picks the rule below."""
+    return pd.read_csv(SEEDS / "metrics.csv", keep_default_na=False, na_values=[""])
+
+
+def kind_of(codes: pd.Series) -> pd.Series:
+    return codes.map(catalogue().set_index("metric_code")["metric_kind"])
+
+
+def scale_answers(answers: pd.DataFrame) -> pd.DataFrame:
+    """Every answer on a scale with its norm (DESIGN §4) and its metric's kind."""
+    answers = answers.assign(kind=kind_of(answers["metric_code"]))
+    a = answers[answers["kind"] != "comment_share"].copy()
     lo, hi, s = a["scale_min"], a["scale_max"], a["score"]
     up = a["higher_is_better"].astype(bool)
     a["norm"] = np.where(up, 100 * (s - lo) / (hi - lo), 100 - 100 * (s - lo) / (hi - lo))
+    return a
 
-    parts = []
-    nps = a[a["metric_code"] == "nps"].copy()
-    nps["points"] = np.select([nps["score"] >= 9, nps["score"] <= 6], [100.0, -100.0], 0.0)
-    parts.append(nps)
-    csat = a[a["metric_code"] == "csat"].copy()
-    best_two = np.where(
-        csat["higher_is_better"].astype(bool),
-        csat["score"] >= csat["scale_max"] - 1,
-        csat["score"] <= csat["scale_min"] + 1,
-    )
-    csat["points"] = np.where(best_two, 100.0, 0.0)
-    parts.append(csat)
-    ces = a[a["metric_code"] == "ces"].copy()
-    ces["points"] = 1 + 6 * ces["norm"] / 100
-    parts.append(ces)
-    osat = a[a["metric_code"] == "osat"].copy()
-    osat["points"] = osat["norm"]
-    parts.append(osat)
 
-    # Responses: touchpoint, unit and time are the least of their answers' (as in dbt).
-    answers = answers.assign(is_comment=answers["metric_code"] == "comment")
+def responses_of(answers: pd.DataFrame) -> pd.DataFrame:
+    """Responses: touchpoint, unit and time are the least of their answers' (as in dbt)."""
     responses = answers.groupby(["client_id", "response_id"], as_index=False).agg(
         industry_code=("industry_code", "first"),
         touchpoint_code=("touchpoint_code", "min"),
         unit=("unit", "min"),
         responded_at=("responded_at", "min"),
-        has_comment=("is_comment", "max"),
     )
     responses["month"] = pd.to_datetime(responses["responded_at"]).dt.to_period("M")
+    return responses
 
-    weights = pd.read_csv(SEEDS / "cx_index_weights.csv")
-    total_weight = weights["weight"].sum()
-    cxi = a[a["metric_code"].isin(weights["metric_code"])]
-    components = cxi.groupby(["client_id", "response_id", "metric_code"], as_index=False)[
-        "norm"
-    ].mean()
-    components = components.merge(weights, on="metric_code")
-    components["weighted"] = components["weight"] * components["norm"]
-    per_response = components.groupby(["client_id", "response_id"], as_index=False).agg(
-        weighted=("weighted", "sum"), answered=("weight", "sum")
+
+def observations(answers: pd.DataFrame) -> pd.DataFrame:
+    """One row per observation with its points, from raw scores and the seeds."""
+    metrics = catalogue().set_index("metric_code")
+    benchmarked = set(metrics.index[metrics["is_benchmarked"].astype(bool)])
+    a = scale_answers(answers)
+    a = a[a["metric_code"].isin(benchmarked)]
+
+    parts = []
+    nps = a[a["kind"] == "nps"].copy()
+    nps["points"] = np.select([nps["score"] >= 9, nps["score"] <= 6], [100.0, -100.0], 0.0)
+    parts.append(nps)
+    top2 = a[a["kind"] == "top2box"].copy()
+    best_two = np.where(
+        top2["higher_is_better"].astype(bool),
+        top2["score"] >= top2["scale_max"] - 1,
+        top2["score"] <= top2["scale_min"] + 1,
     )
-    per_response = per_response[per_response["answered"] >= total_weight / 2 - 1e-9]
-    per_response["points"] = per_response["weighted"] / per_response["answered"]
-    cx = responses.merge(per_response[["client_id", "response_id", "points"]])
-    cx["metric_code"] = "cx_index"
-    parts.append(cx)
+    top2["points"] = np.where(best_two, 100.0, 0.0)
+    parts.append(top2)
+    rescaled = a[a["kind"] == "mean_rescaled"].copy()
+    low = metrics.loc[rescaled["metric_code"], "value_min"].to_numpy()
+    high = metrics.loc[rescaled["metric_code"], "value_max"].to_numpy()
+    rescaled["points"] = low + (high - low) * rescaled["norm"] / 100
+    parts.append(rescaled)
+    means = a[a["kind"] == "mean_norm"].copy()
+    means["points"] = means["norm"]
+    parts.append(means)
 
+    responses = responses_of(answers)
+    # Each index: the weighted mean of its components' norms (a component asked twice counts
+    # once, with its mean norm), when at least half of the index's weight is answered.
+    weights = pd.read_csv(SEEDS / "cx_index_weights.csv")
+    every_scale = scale_answers(answers)
+    for index_code, components_of in weights.groupby("index_code"):
+        total_weight = components_of["weight"].sum()
+        cxi = every_scale[every_scale["metric_code"].isin(components_of["metric_code"])]
+        components = cxi.groupby(["client_id", "response_id", "metric_code"], as_index=False)[
+            "norm"
+        ].mean()
+        components = components.merge(components_of[["metric_code", "weight"]], on="metric_code")
+        components["weighted"] = components["weight"] * components["norm"]
+        per_response = components.groupby(["client_id", "response_id"], as_index=False).agg(
+            weighted=("weighted", "sum"), answered=("weight", "sum")
+        )
+        per_response = per_response[per_response["answered"] >= total_weight / 2 - 1e-9]
+        per_response["points"] = per_response["weighted"] / per_response["answered"]
+        index = responses.merge(per_response[["client_id", "response_id", "points"]])
+        index["metric_code"] = index_code
+        parts.append(index)
+
+    # Each comment metric: the share of an asking client's responses that carry one.
     questions = pd.read_csv(SEEDS / "question_map.csv")
-    askers = set(questions.loc[questions["metric_code"] == "comment", "client_id"])
-    comments = responses[responses["client_id"].isin(askers)].copy()
-    comments["points"] = np.where(comments["has_comment"], 100.0, 0.0)
-    comments["metric_code"] = "comment"
-    parts.append(comments)
+    questions["kind"] = kind_of(questions["metric_code"])
+    for code in metrics.index[metrics["metric_kind"] == "comment_share"]:
+        askers = set(questions.loc[questions["metric_code"] == code, "client_id"])
+        with_comment = answers.loc[answers["metric_code"] == code, ["client_id", "response_id"]]
+        keys = set(zip(with_comment["client_id"], with_comment["response_id"], strict=True))
+        comments = responses[responses["client_id"].isin(askers)].copy()
+        has = [k in keys for k in zip(comments["client_id"], comments["response_id"], strict=True)]
+        comments["points"] = np.where(has, 100.0, 0.0)
+        comments["metric_code"] = code
+        parts.append(comments)
 
     columns = ["client_id", "industry_code", "touchpoint_code", "unit", "month", "metric_code"]
     return pd.concat([p[[*columns, "points"]] for p in parts], ignore_index=True)
@@ -206,8 +238,9 @@ def client_values(obs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     )
     n = out["n"]
     share_p, share_d = out["plus"] / n, out["minus"] / n
-    nps = out["metric_code"] == "nps"
-    proportion = out["metric_code"].isin(["csat", "comment"])
+    kind = kind_of(out["metric_code"])
+    nps = kind == "nps"
+    proportion = kind.isin(["top2box", "comment_share"])
     nps_var = share_p + share_d - (share_p - share_d) ** 2  # DESIGN §4, as a fraction
     p_var = share_p * (1 - share_p)
     out["variance"] = np.select(
@@ -422,6 +455,7 @@ def test_targets_match_a_pandas_recomputation(recomputed: dict[str, pd.DataFrame
     published = cells[cells["suppressed_reason"].isna()]
     cell_keys = ["industry_code", "touchpoint_code", "period", "metric_code"]
     joined = clients.merge(published, on=cell_keys, suffixes=("", "_cell"))
+    kinds = catalogue().set_index("metric_code")["metric_kind"]
     rows = []
     for row in joined.itertuples():
         for ambition, column in (("p50", "median"), ("p75", "p75"), ("p90", "p90")):
@@ -429,14 +463,15 @@ def test_targets_match_a_pandas_recomputation(recomputed: dict[str, pd.DataFrame
             gap = target - row.value
             met = gap <= 1e-6
             needed = None
+            kind = kinds[row.metric_code]
             if not met:
-                if row.metric_code == "nps":
+                if kind == "nps":
                     # Shares after turning detractors into promoters first, then passives.
                     share_p, share_d = row.promoters_per_100, row.detractors_per_100
                     moved = min(share_d, gap / 2)
                     p1, d1 = share_p + gap - moved, share_d - moved
                     target_variance = 100 * (p1 + d1) - (p1 - d1) ** 2
-                elif row.metric_code in ("csat", "comment"):
+                elif kind in ("top2box", "comment_share"):
                     target_variance = target * (100 - target)
                 else:
                     target_variance = row.variance
@@ -452,7 +487,7 @@ def test_targets_match_a_pandas_recomputation(recomputed: dict[str, pd.DataFrame
                     "gap": gap,
                     "is_met": met,
                     "detractors_to_promoters_per_100": (
-                        (0.0 if met else gap / 2) if row.metric_code == "nps" else None
+                        (0.0 if met else gap / 2) if kind == "nps" else None
                     ),
                     "answers_needed_per_period": needed,
                 }
@@ -462,3 +497,177 @@ def test_targets_match_a_pandas_recomputation(recomputed: dict[str, pd.DataFrame
     keys = ["client_id", "touchpoint_code", "period", "metric_code", "ambition"]
     assert assert_rows_match(expected, mart, keys) == len(mart)
     assert expected["answers_needed_per_period"].notna().sum() > 100
+
+
+# Key drivers ---------------------------------------------------------------------------------
+
+
+def client_drivers(answers: pd.DataFrame) -> pd.DataFrame:
+    """Per client × touchpoint (and '*') × quarter and year × driver, from the raw answers: the
+    driver's mean norm over all its answers, and Pearson's r of its norm (mean per response)
+    with the NPS answer over the responses that have both — centred two-pass sums, not the
+    raw-sum formula of the dbt macro — with the Fisher-z interval of DESIGN-style 95 %."""
+    a = scale_answers(answers)
+    drivers = a[a["kind"].isin(["top2box", "mean_norm", "mean_rescaled"])]
+    x = drivers.groupby(["client_id", "response_id", "metric_code"], as_index=False)["norm"].mean()
+    y = (
+        a[a["kind"] == "nps"]
+        .groupby(["client_id", "response_id"], as_index=False)["score"]
+        .mean()
+        .rename(columns={"score": "y"})
+    )
+    responses = responses_of(answers)[
+        ["client_id", "response_id", "industry_code", "touchpoint_code", "month"]
+    ]
+    pairs = x.merge(responses, on=["client_id", "response_id"]).merge(
+        y, on=["client_id", "response_id"], how="left"
+    )
+    pairs = pairs.rename(columns={"metric_code": "driver_code", "norm": "x"})
+    frames = []
+    for grain in ("quarter", "year"):
+        f = pairs.copy()
+        if grain == "quarter":
+            f["period"] = f["month"].dt.year.astype(str) + "-Q" + f["month"].dt.quarter.astype(str)
+        else:
+            f["period"] = f["month"].dt.year.astype(str)
+        frames += [f, f.assign(touchpoint_code="*")]
+    rows = pd.concat(frames, ignore_index=True)
+    keys = ["client_id", "industry_code", "touchpoint_code", "period", "driver_code"]
+    out = rows.groupby(keys).agg(n_answers=("x", "size"), performance=("x", "mean")).reset_index()
+    paired = rows[rows["y"].notna()].copy()
+    grouped = paired.groupby(keys)
+    paired["dx"] = paired["x"] - grouped["x"].transform("mean")
+    paired["dy"] = paired["y"] - grouped["y"].transform("mean")
+    paired["sxy"], paired["sxx"], paired["syy"] = (
+        paired["dx"] * paired["dy"],
+        paired["dx"] ** 2,
+        paired["dy"] ** 2,
+    )
+    moments = paired.groupby(keys).agg(
+        n_pairs=("x", "size"),
+        sxy=("sxy", "sum"),
+        sxx=("sxx", "sum"),
+        syy=("syy", "sum"),
+        x_values=("x", "nunique"),
+        y_values=("y", "nunique"),
+    )
+    out = out.merge(moments.reset_index(), on=keys, how="left")
+    out["n_pairs"] = out["n_pairs"].fillna(0).astype(int)
+    enough = out["n_pairs"] >= VARS["min_driver_pairs"]
+    varies = (out["x_values"] > 1) & (out["y_values"] > 1)
+    r = out["sxy"] / np.sqrt(out["sxx"] * out["syy"]).where(varies)
+    out["importance"] = r.where(enough & varies)
+    z = np.arctanh(out["importance"].clip(-1, 1))
+    half = Z / np.sqrt((out["n_pairs"] - 3).where(out["n_pairs"] > 3))
+    out["importance_ci_low"] = np.tanh(z - half)
+    out["importance_ci_high"] = np.tanh(z + half)
+    out["missing_reason"] = np.select(
+        [~enough, ~varies], ["too_few_pairs", "no_variance"], None
+    ).astype(object)
+    out.loc[out["missing_reason"] == "None", "missing_reason"] = None
+    return out.drop(columns=["sxy", "sxx", "syy", "x_values", "y_values"])
+
+
+def driver_cells(drivers: pd.DataFrame) -> pd.DataFrame:
+    """Industry driver benchmarks under DESIGN §5, p10/p90 only from 10 contributors (§5.1)."""
+    contributors = drivers[drivers["importance"].notna()]
+    every = pd.concat([contributors, contributors.assign(industry_code="*")], ignore_index=True)
+    keys = ["industry_code", "touchpoint_code", "period", "driver_code"]
+    grouped = every.groupby(keys)
+    cells = grouped.agg(
+        n_clients=("importance", "size"),
+        largest=("n_pairs", "max"),
+        n_pairs=("n_pairs", "sum"),
+        mean_importance=("importance", "mean"),
+    )
+    quantiles = grouped["importance"].quantile([0.1, 0.25, 0.5, 0.75, 0.9]).unstack()
+    quantiles.columns = ["p10", "p25", "median", "p75", "p90"]
+    cells = cells.join(quantiles).reset_index()
+    few = cells["n_clients"] < VARS["min_clients"]
+    dominant = cells["largest"] / cells["n_pairs"] > VARS["max_client_share"]
+    cells["suppressed_reason"] = np.select(
+        [few, dominant], ["too_few_clients", "dominant_client"], None
+    ).astype(object)
+    cells.loc[cells["suppressed_reason"] == "None", "suppressed_reason"] = None
+    withheld = ["n_pairs", "mean_importance", "p10", "p25", "median", "p75", "p90"]
+    cells[withheld] = cells[withheld].astype(object).where(cells["suppressed_reason"].isna())
+    deciles = cells["n_clients"] >= VARS["min_clients_for_p10_p90"]
+    cells[["p10", "p90"]] = cells[["p10", "p90"]].where(deciles)
+    return cells.drop(columns=["largest"])
+
+
+@pytest.fixture(scope="module")
+def recomputed_drivers(built: tuple[Settings, BuildRecord]) -> dict[str, pd.DataFrame]:
+    settings, record = built
+    drivers = client_drivers(load_answers(settings.database))
+    snapshot = settings.published / record.build_id
+    return {
+        "drivers": drivers,
+        "cells": driver_cells(drivers),
+        **{
+            name: pd.read_parquet(snapshot / f"{name}.parquet")
+            for name in ("fct_client_drivers", "fct_driver_benchmark_cells")
+        },
+    }
+
+
+def test_client_drivers_match_a_pandas_recomputation(
+    recomputed_drivers: dict[str, pd.DataFrame],
+) -> None:
+    expected = recomputed_drivers["drivers"]
+    mart = recomputed_drivers["fct_client_drivers"]
+    keys = ["client_id", "touchpoint_code", "period", "driver_code"]
+    assert assert_rows_match(expected, mart, keys) == len(mart)
+    assert expected["importance"].notna().sum() > 500, "the demo must give drivers"
+    assert set(expected["missing_reason"].dropna()) >= {"too_few_pairs"}
+    # Components of the index are drivers alongside the other scale metrics.
+    weights = pd.read_csv(SEEDS / "cx_index_weights.csv")
+    with_importance = set(expected.loc[expected["importance"].notna(), "driver_code"])
+    assert set(weights["metric_code"]) <= with_importance
+
+
+def test_driver_benchmark_cells_match_a_pandas_recomputation(
+    recomputed_drivers: dict[str, pd.DataFrame],
+) -> None:
+    expected = recomputed_drivers["cells"]
+    mart = recomputed_drivers["fct_driver_benchmark_cells"]
+    keys = ["industry_code", "touchpoint_code", "period", "driver_code"]
+    assert assert_rows_match(expected, mart, keys) == len(mart[mart["n_clients"] > 0])
+    assert expected["suppressed_reason"].isna().sum() > 20, "the demo must publish driver cells"
+    published = mart[mart["is_published"]]
+    assert (published.loc[published["n_clients"] < 10, ["p10", "p90"]].isna()).all().all()
+
+
+def test_touchpoint_impacts_match_a_pandas_recomputation(
+    recomputed: dict[str, pd.DataFrame], built: tuple[Settings, BuildRecord]
+) -> None:
+    settings, record = built
+    clients = recomputed["clients"]
+    cells = recomputed["cells"]
+    clients = clients[
+        (kind_of(clients["metric_code"]) == "nps")
+        & clients["period_grain"].isin(["quarter", "year"])
+    ]
+    overall = clients[clients["touchpoint_code"] == "*"][
+        ["client_id", "period", "metric_code", "n", "value"]
+    ].rename(columns={"n": "client_n", "value": "client_value"})
+    rows = clients[clients["touchpoint_code"] != "*"].merge(
+        overall, on=["client_id", "period", "metric_code"]
+    )
+    rows["answer_share"] = rows["n"] / rows["client_n"]
+    published = cells[cells["suppressed_reason"].isna()][
+        ["industry_code", "touchpoint_code", "period", "metric_code", "median"]
+    ]
+    rows = rows.merge(
+        published, on=["industry_code", "touchpoint_code", "period", "metric_code"], how="left"
+    )
+    rows["gap"] = rows["median"] - rows["value"]
+    rows["impact_on_client_nps"] = rows["answer_share"] * rows["gap"]
+    keys = ["client_id", "touchpoint_code", "period", "metric_code"]
+    expected = rows[[*keys, "n", "value", "answer_share", "gap", "impact_on_client_nps"]]
+    mart = pd.read_parquet(
+        settings.published / record.build_id / "fct_client_touchpoint_impacts.parquet"
+    )
+    assert assert_rows_match(expected, mart, keys) == len(mart)
+    # The small demo publishes few industry × touchpoint NPS cells: some impacts, most withheld.
+    assert expected["impact_on_client_nps"].notna().sum() >= 10
