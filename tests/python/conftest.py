@@ -60,7 +60,7 @@ def env_for(monkeypatch: pytest.MonkeyPatch) -> object:
 
 # Modules that run real builds for minutes start first, so the two pytest processes finish
 # together instead of one waiting for the other's last long module.
-LONG_MODULES = ("test_wap.py", "test_ingestion.py")
+LONG_MODULES = ("test_wap.py", "test_ingestion.py", "test_metric_catalogue.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
