@@ -16,10 +16,11 @@ from starlette.staticfiles import StaticFiles
 from api.deps import V1_GUARDS, KeyCache
 from api.fastpath import ReplayMiddleware
 from api.problems import install_problem_handlers, problem_responses
-from api.routes import benchmarks, clients, health, meta
+from api.routes import benchmarks, clients, health, meta, targets
 from api.schemas import Problem
 from api.snapshot import SnapshotStore
 from cxbench.settings import Settings, get_settings
+from cxbench.targets.store import open_target_store
 
 DOCS_ASSETS = "/docs/assets"
 DESCRIPTION = """\
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
         settings.published, warm=[benchmarks.warm], freeze_gc=freeze_gc
     )
     app.state.keys = KeyCache(settings.keys_file)
+    # Agreed targets: writes kept apart from the snapshots (touches no file until used).
+    app.state.targets = open_target_store(settings.targets_url, settings.targets_database)
     install_problem_handlers(app)
     app.add_middleware(ReplayMiddleware)
 
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     v1.include_router(meta.router)
     v1.include_router(benchmarks.router)
     v1.include_router(clients.router)
+    v1.include_router(targets.router)
     app.include_router(health.router)
     app.include_router(v1)
     install_docs(app)

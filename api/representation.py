@@ -197,6 +197,37 @@ def _safe_filename(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "export"
 
 
+def render(model: BaseModel, as_csv: bool, filename: str) -> Rendered:
+    """The model as CSV (when asked and it has rows) or JSON, with the headers that say so."""
+    if as_csv and list_field(type(model)) is not None:
+        disposition = f'attachment; filename="{_safe_filename(filename)}.csv"'
+        return Rendered(
+            render_csv(model),
+            CSV_MEDIA_TYPE,
+            (("vary", "Accept"), ("content-disposition", disposition)),
+        )
+    return Rendered(render_json(model), JSON, (("vary", "Accept"),))
+
+
+def respond_live(
+    request: Request,
+    model: BaseModel,
+    *,
+    filename: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An answer that depends on more than the snapshot (the target store): rendered for this
+    request only, never cached nor replayed, JSON or CSV like ``respond``."""
+    rendered = render(model, prefers_csv(request), filename)
+    return Response(
+        rendered.body,
+        status_code=status_code,
+        media_type=rendered.media_type,
+        headers={**dict(rendered.headers), "cache-control": "no-store", **(headers or {})},
+    )
+
+
 async def respond(
     request: Request,
     snapshot: LoadedSnapshot,
@@ -218,19 +249,7 @@ async def respond(
     answer_key = ("answer", key, as_csv)
     rendered = snapshot.responses.get(answer_key)
     if rendered is None:
-
-        def render() -> Rendered:
-            model = build()
-            if as_csv and list_field(type(model)) is not None:
-                disposition = f'attachment; filename="{_safe_filename(filename)}.csv"'
-                return Rendered(
-                    render_csv(model),
-                    CSV_MEDIA_TYPE,
-                    (("vary", "Accept"), ("content-disposition", disposition)),
-                )
-            return Rendered(render_json(model), JSON, (("vary", "Accept"),))
-
-        rendered = await run_in_threadpool(render)
+        rendered = await run_in_threadpool(lambda: render(build(), as_csv, filename))
         snapshot.responses.put(answer_key, rendered)
     principal = getattr(request.state, PRINCIPAL_STATE, None)
     if principal is not None:
