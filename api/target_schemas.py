@@ -51,7 +51,8 @@ class TargetBody(BaseModel):
         default=None,
         pattern=PERIOD_PATTERN,
         description="A period of the due period's grain that /v1/meta lists; default: the "
-        "latest such period in which the client has a value for this touchpoint and metric.",
+        "latest such period in which the client has at least min_client_responses (30) "
+        "answers for this touchpoint and metric.",
         examples=["2026-Q2"],
     )
     basis: Basis = Field(

@@ -176,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--files", action="store_true", help="reconcile every file, not only those with problems"
     )
     status.set_defaults(func=cmd_status)
+
+    from cxbench.targets.commands import add_parser as add_targets_parser
+
+    add_targets_parser(sub)
     return parser
 
 

@@ -40,6 +40,7 @@ from cxbench.targets.rules import (
     TargetRequest,
     facts_from_snapshot,
     grain_of,
+    min_answers,
     resolve_target,
     scorecard_rows,
 )
@@ -478,13 +479,12 @@ async def get_progress(
     rows = scorecard_rows(snapshot).get((client_id, touchpoint, metric), [])
     points = [Point.from_row(r) for r in rows if r["period_grain"] == grain]
     metric_row = next(m for m in snapshot.metrics if m["metric_code"] == metric)
-    min_answers = int(snapshot.manifest.get("vars", {}).get("min_client_responses", 30))
     progress = compute_progress(
         target_value=f.target_value,
         baseline_period=f.baseline_period,
         due_period=f.due_period,
         points=points,
-        min_answers=min_answers,
+        min_answers=min_answers(snapshot),
         value_min=float(metric_row["value_min"]),
         value_max=float(metric_row["value_max"]),
     )

@@ -8,8 +8,10 @@ hand in tests/python/test_target_progress.py:
   baseline period and in the latest period of the due period's grain up to the due period
   that has at least ``min_client_responses`` answers (a period still filling up, or a thin
   one, is left out of the latest value and of the trend alike);
-- **gap_left** = target − latest; **share_covered** = (latest − baseline) / (target − baseline)
-  (1 = the whole way, > 1 beyond it, < 0 backwards; null when target = baseline);
+- **gap_left** = target − latest; **is_met** = latest ≥ target (every metric is higher-is-
+  better: DESIGN §4 reverses reversed scales); **share_covered** = (latest − baseline) /
+  (target − baseline) (1 = the whole way, > 1 beyond it, < 0 backwards; null when the target
+  is not above the baseline: such a target is a floor to stay above, with no way to cover);
 - **change since the baseline**: z = (latest − baseline) / √(se_latest² + se_baseline²), the
   two periods' answers being independent, significant when |z| > 1.96 (as the marts' change);
 - **projection**: a straight line through the values from the baseline to the latest period,
@@ -17,7 +19,7 @@ hand in tests/python/test_target_progress.py:
   error from the fit's covariance, scaled up by the reduced χ² when the points scatter more
   than their standard errors say (never down). Clipped to the metric's range.
 
-**Status** (``direction`` is up when the target is at or above the baseline, down otherwise):
+**Status**:
 
 - ``insufficient_data`` ("too few answers to say"): no baseline value, a baseline on fewer
   than ``min_client_responses`` answers, no later period with that many, or fewer than two
@@ -139,13 +141,11 @@ def compute_progress(
 
     gap = share = change = z = None
     is_met = significant = None
-    up = baseline is None or target_value >= baseline.value
-    sign = 1.0 if up else -1.0
     if latest is not None:
         gap = target_value - latest.value
-        is_met = sign * (latest.value - target_value) >= 0
+        is_met = latest.value >= target_value
     if baseline is not None and latest is not None:
-        if target_value != baseline.value:
+        if target_value > baseline.value:
             share = (latest.value - baseline.value) / (target_value - baseline.value)
         if latest.period != baseline.period:
             change = latest.value - baseline.value
@@ -171,7 +171,7 @@ def compute_progress(
         )
 
     status, reason = _status(
-        baseline, latest, since, projection, target_value, sign, min_answers, baseline_period
+        baseline, latest, since, projection, target_value, min_answers, baseline_period
     )
     return Progress(
         baseline=baseline,
@@ -194,7 +194,6 @@ def _status(
     since: Sequence[Point],
     projection: Projection | None,
     target: float,
-    sign: float,
     min_answers: int,
     baseline_period: str,
 ) -> tuple[Status, str]:
@@ -206,11 +205,14 @@ def _status(
             f"Too few answers to say: the baseline {baseline.period} has {baseline.n}, fewer "
             f"than {min_answers}.",
         )
-    if latest is None:
-        thin = f" (the latest, {since[-1].period}, has {since[-1].n})" if since else ""
+    if latest is None or latest.period == baseline.period:
+        later = [p for p in since if p.period != baseline.period]
+        if not later:
+            return "insufficient_data", "The client has no value since the baseline yet."
         return (
             "insufficient_data",
-            f"Too few answers to say: no period since the baseline has {min_answers}{thin}.",
+            f"Too few answers to say: no period since the baseline has {min_answers} (the "
+            f"latest, {later[-1].period}, has {later[-1].n}).",
         )
     if projection is None:
         return (
@@ -218,10 +220,9 @@ def _status(
             "Too few periods to say: a trend needs a value in at least two periods from the "
             "baseline on.",
         )
-    if sign * (projection.value - target) >= 0:
+    if projection.value >= target:
         return "on_track", "The projection to the due period reaches the target."
-    optimistic = projection.high if sign > 0 else projection.low
-    if sign * (optimistic - target) >= 0:
+    if projection.high >= target:
         return (
             "at_risk",
             "The projection falls short, but the target is within its 95% interval.",

@@ -73,7 +73,8 @@ class SnapshotFacts:
     client_industry: str
     # (industry, touchpoint, period, metric) -> the fct_benchmark_cells row, or None
     cell: Callable[[str, str, str, str], Row | None]
-    # the periods (of any grain) in which the client has a value for this touchpoint × metric
+    # the periods (of any grain) in which the client has at least min_client_responses
+    # answers for this touchpoint × metric: where a default baseline can be
     client_periods: Callable[[str, str], Sequence[str]]
 
     def all_periods(self) -> set[str]:
@@ -169,6 +170,7 @@ class SnapshotLike(Protocol):
     clients: dict[str, dict[str, Any]]
     tables: dict[str, list[dict[str, Any]]]
     periods: dict[str, list[str]]
+    manifest: dict[str, Any]
 
     @property
     def touchpoint_codes(self) -> frozenset[str]: ...
@@ -192,6 +194,11 @@ def scorecard_rows(snapshot: SnapshotLike) -> dict[tuple[str, str, str], list[di
     return snapshot.memo("targets:scorecards", build)
 
 
+def min_answers(snapshot: SnapshotLike) -> int:
+    """The build's ``min_client_responses``: fewer answers in a period say too little."""
+    return int(snapshot.manifest.get("vars", {}).get("min_client_responses", 30))
+
+
 def facts_from_snapshot(snapshot: SnapshotLike, client_id: str) -> SnapshotFacts:
     metrics = snapshot.memo("targets:metrics", lambda s: {m["metric_code"]: m for m in s.metrics})
     cells = snapshot.memo(
@@ -202,12 +209,14 @@ def facts_from_snapshot(snapshot: SnapshotLike, client_id: str) -> SnapshotFacts
         },
     )
     rows = scorecard_rows(snapshot)
+    least = min_answers(snapshot)
 
     def cell(industry: str, touchpoint: str, period: str, metric: str) -> Row | None:
         return cells.get((industry, touchpoint, period, metric))
 
     def client_periods(touchpoint: str, metric: str) -> list[str]:
-        return [r["period"] for r in rows.get((client_id, touchpoint, metric), [])]
+        own = rows.get((client_id, touchpoint, metric), [])
+        return [r["period"] for r in own if r["n"] >= least]
 
     return SnapshotFacts(
         metrics=metrics,

@@ -307,12 +307,12 @@ def _check(precondition: Precondition, current: AgreedTarget | None) -> None:
         if precondition.if_match != "*" and active.version not in precondition.if_match:
             raise PreconditionFailed(
                 f"The target has changed since: its ETag is now {active.etag}; read it again "
-                "and retry with that If-Match."
+                "and retry with that ETag."
             )
     elif active is not None and not precondition.if_none_match_any:
         raise PreconditionRequired(
-            f"The target exists (ETag {active.etag}): send If-Match with its ETag to change "
-            "or retire it, so no one else's change is overwritten."
+            f"The target exists (ETag {active.etag}); changing or retiring it needs that ETag "
+            "(If-Match, or --if-match), so no one else's change is overwritten."
         )
 
 
@@ -330,6 +330,7 @@ class SQLiteTargetStore:
         return f"sqlite:///{self.path}"
 
     def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(self.path, timeout=self.busy_seconds, isolation_level=None)
         con.row_factory = sqlite3.Row
         con.execute(f"pragma busy_timeout = {int(self.busy_seconds * 1000)}")
@@ -342,8 +343,6 @@ class SQLiteTargetStore:
         if not write and not self._migrated and not self.path.exists():
             yield None
             return
-        if write:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
         try:
             if not self._migrated:
