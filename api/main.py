@@ -1,4 +1,5 @@
-"""Builds the cxbench API (DESIGN §7): benchmarks and scorecards from the published snapshot."""
+"""Builds the cxbench API (DESIGN §7): benchmarks and scorecards from the published snapshot,
+agreed targets from the target store."""
 
 from __future__ import annotations
 
@@ -33,8 +34,12 @@ request. An `admin` key sees every client, a `consultant` key the clients named 
 
 **Errors** are `application/problem+json` (RFC 9457): 400 a query parameter the endpoint does
 not take, 401 no or bad key, 403 a client outside the key's scope (the same answer whether or
-not that client exists), 404 unknown resource, 422 a value `/v1/meta` does not list, 503 nothing
-published yet.
+not that client exists), 404 unknown resource, 412 a target write with a stale `If-Match`, 422 a
+value `/v1/meta` does not list or a target that breaks a rule, 428 a target change without
+`If-Match`, 503 nothing published yet.
+
+**Targets.** Consultant and admin keys agree targets with `PUT`; client keys read them. Each
+answer carries the target's `ETag`; send it back in `If-Match` to change or retire it.
 
 **CSV.** List endpoints answer `Accept: text/csv` with a spreadsheet-safe CSV.
 """

@@ -11,7 +11,8 @@ ingest key) get nothing here. Progress reads the client's own scorecard rows onl
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -59,6 +60,7 @@ router = APIRouter(prefix="/clients", tags=["targets"], dependencies=[Depends(ma
 CLIENT_SCORECARDS = "fct_client_scorecards"
 CLIENT_TARGETS = "fct_client_targets"
 Row = dict[str, Any]
+T = TypeVar("T")
 ETAG_HEADER = {
     "ETag": {
         "description": 'The target\'s version, `"v<version>"`: send it back in `If-Match`.',
@@ -151,7 +153,7 @@ def _event(event: target_store.TargetEvent) -> TargetEvent:
 async def _active(
     store: target_store.TargetStore, client_id: str, touchpoint: str, metric: str
 ) -> target_store.AgreedTarget:
-    target = await run_in_threadpool(store.get, client_id, touchpoint, metric)
+    target = await _store_call(lambda: store.get(client_id, touchpoint, metric))
     if target is None or target.status != target_store.ACTIVE:
         raise Problem(
             404,
@@ -161,7 +163,17 @@ async def _active(
     return target
 
 
-def _write_problem(exc: target_store.TargetStoreError) -> Problem:
+async def _store_call(call: Callable[[], T]) -> T:
+    """Run a store call off the event loop; its refusals become problem documents."""
+    try:
+        return await run_in_threadpool(call)
+    except target_store.TargetStoreError as exc:
+        raise _problem(exc) from exc
+
+
+def _problem(exc: target_store.TargetStoreError) -> Problem:
+    if isinstance(exc, target_store.TargetStoreUnavailable):
+        return Problem(503, "The target store is busy or unavailable; try again shortly.")
     if isinstance(exc, target_store.PreconditionFailed):
         return Problem(412, str(exc))
     if isinstance(exc, target_store.PreconditionRequired):
@@ -258,7 +270,7 @@ async def get_targets(
             agreed=[_agreed(t) for t in agreed],
         )
 
-    model = await run_in_threadpool(build)
+    model = await _store_call(build)
     return respond_live(request, model, filename=f"targets-{client_id}-{snapshot.build_id}")
 
 
@@ -280,7 +292,7 @@ async def list_agreed(
     """Every agreed target of the client, active first by metric and touchpoint; `Accept:
     text/csv` for CSV."""
     check_choice("metric", metric, snapshot.metric_codes)
-    targets = await run_in_threadpool(
+    targets = await _store_call(
         lambda: store.list_targets(client_id, metric=metric, include_retired=include_retired)
     )
     model = AgreedTargetList(client_id=client_id, items=[_agreed(t) for t in targets])
@@ -305,7 +317,7 @@ async def get_history(
     """The append-only audit trail, oldest first; `Accept: text/csv` for CSV."""
     check_choice("metric", metric, snapshot.metric_codes)
     check_choice("touchpoint", touchpoint, snapshot.touchpoint_codes)
-    events = await run_in_threadpool(
+    events = await _store_call(
         lambda: store.history(client_id, touchpoint=touchpoint, metric=metric)
     )
     model = TargetHistory(client_id=client_id, items=[_event(e) for e in events])
@@ -384,14 +396,11 @@ async def put_agreed(
         if_match=target_store.parse_if_match(if_match),
         if_none_match_any=if_none_match is not None and if_none_match.strip() == "*",
     )
-    try:
-        target, created = await run_in_threadpool(
-            lambda: store.put(
-                client_id, touchpoint, metric, fields, actor=author, precondition=precondition
-            )
+    target, created = await _store_call(
+        lambda: store.put(
+            client_id, touchpoint, metric, fields, actor=author, precondition=precondition
         )
-    except target_store.TargetStoreError as exc:
-        raise _write_problem(exc) from exc
+    )
     headers = {"etag": target.etag}
     if created:
         headers["location"] = str(request.url.path)
@@ -427,14 +436,9 @@ async def delete_agreed(
     when it has changed since that ETag."""
     _check_target_path(snapshot, touchpoint, metric)
     precondition = target_store.Precondition(if_match=target_store.parse_if_match(if_match))
-    try:
-        await run_in_threadpool(
-            lambda: store.retire(
-                client_id, touchpoint, metric, actor=author, precondition=precondition
-            )
-        )
-    except target_store.TargetStoreError as exc:
-        raise _write_problem(exc) from exc
+    await _store_call(
+        lambda: store.retire(client_id, touchpoint, metric, actor=author, precondition=precondition)
+    )
     return Response(status_code=204)
 
 

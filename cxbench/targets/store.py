@@ -43,6 +43,10 @@ class TargetStoreError(CxbenchError):
     """A write the store refused; the API maps each subclass to its status code."""
 
 
+class TargetStoreUnavailable(TargetStoreError):
+    """The database cannot be opened or stayed locked past the busy timeout (503)."""
+
+
 class TargetNotFound(TargetStoreError):
     """There is no active target for that client, touchpoint and metric (404)."""
 
@@ -343,11 +347,18 @@ class SQLiteTargetStore:
         if not write and not self._migrated and not self.path.exists():
             yield None
             return
-        con = self._connect()
+        try:
+            con = self._connect()
+        except (sqlite3.OperationalError, OSError) as exc:
+            raise TargetStoreUnavailable(f"The target store cannot be opened: {exc}.") from exc
         try:
             if not self._migrated:
                 self.migrate(con)
             yield con
+        except sqlite3.OperationalError as exc:
+            raise TargetStoreUnavailable(
+                f"The target store is unavailable ({exc}); try again shortly."
+            ) from exc
         finally:
             con.close()
 

@@ -18,6 +18,7 @@ from cxbench.targets.store import (
     SQLiteTargetStore,
     TargetFields,
     TargetNotFound,
+    TargetStoreUnavailable,
     open_target_store,
     parse_if_match,
 )
@@ -141,3 +142,21 @@ def test_store_urls(tmp_path: Path) -> None:
         open_target_store("postgresql://db/cx", tmp_path / "a.sqlite3")
     with pytest.raises(CxbenchError, match="sqlite:///"):
         open_target_store("mysql://db", tmp_path / "a.sqlite3")
+
+
+def test_a_store_locked_past_the_busy_timeout_is_unavailable_not_a_crash(tmp_path: Path) -> None:
+    store = SQLiteTargetStore(tmp_path / "targets.sqlite3", busy_seconds=0.2)
+    store.migrate()
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("begin immediate")  # another worker in the middle of a write
+    try:
+        with pytest.raises(TargetStoreUnavailable, match="try again"):
+            store.put("c001", "*", "nps", FIELDS, actor="k", precondition=NONE)
+        assert store.get("c001", "*", "nps") is None  # WAL: reading does not wait
+    finally:
+        other.execute("rollback")
+        other.close()
+    assert store.put("c001", "*", "nps", FIELDS, actor="k", precondition=NONE)[1]
+    blocked = SQLiteTargetStore(tmp_path / "targets.sqlite3" / "nested.sqlite3")
+    with pytest.raises(TargetStoreUnavailable):
+        blocked.put("c001", "*", "nps", FIELDS, actor="k", precondition=NONE)
