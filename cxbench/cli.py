@@ -79,6 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if current_build_id(settings.published) is None:
         raise CxbenchError("Nothing is published yet; run `cxbench build` first.")
+    from cxbench.targets.store import open_target_store
+
+    open_target_store(settings.targets_url, settings.targets_database)  # a bad URL: one sentence
     uvicorn.run(
         "api.main:create_served_app",
         factory=True,

@@ -51,6 +51,7 @@ WRITERS = ("admin", "consultant")
 
 
 async def may_read_targets(principal: Principal) -> None:
+    """Only the roles of DESIGN §7 see targets; a key of another role (ingest) gets none."""
     if principal.role not in READERS:
         raise Problem(403, "This API key's role cannot see targets.")
 
@@ -84,7 +85,7 @@ TouchpointCode = Annotated[str, Path(description="A touchpoint code, or * for al
 MetricCode = Annotated[str, Path(description="nps, csat, ces, osat, cx_index, comment")]
 
 
-def get_target_store(request: Request) -> target_store.TargetStore:
+async def get_target_store(request: Request) -> target_store.TargetStore:
     store: target_store.TargetStore = request.app.state.targets
     return store
 
