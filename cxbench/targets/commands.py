@@ -12,12 +12,19 @@ import argparse
 import getpass
 import json
 import os
-from dataclasses import asdict
-from typing import Any
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
 
 from cxbench.errors import CxbenchError
 from cxbench.settings import Settings, get_settings
-from cxbench.targets.rules import BASES, TargetRequest, facts_from_snapshot, resolve_target
+from cxbench.targets.rules import (
+    BASES,
+    CLIENT_SCORECARDS,
+    TargetRequest,
+    facts_from_snapshot,
+    resolve_target,
+)
 from cxbench.targets.store import (
     AgreedTarget,
     Precondition,
@@ -27,6 +34,7 @@ from cxbench.targets.store import (
     parse_if_match,
 )
 
+T = TypeVar("T")
 LIST_COLUMNS = (
     *("client_id", "touchpoint", "metric", "target_value", "due_period", "baseline_period"),
     *("basis", "basis_period", "basis_value", "status", "version", "etag", "updated_at"),
@@ -119,16 +127,61 @@ def cmd_targets(args: argparse.Namespace) -> int:
     return 0
 
 
-def _set(settings: Settings, store: TargetStore, args: argparse.Namespace) -> None:
-    from api.snapshot import LoadedSnapshot
-    from cxbench.publish import current_build_id
+@dataclass
+class _LiveFacts:
+    """The few tables of the live snapshot that the target rules read (``SnapshotLike``),
+    the client's own rows only: a command need not load the whole snapshot as the API does."""
+
+    metrics: list[dict[str, Any]]
+    cells: list[dict[str, Any]]
+    clients: dict[str, dict[str, Any]]
+    tables: dict[str, list[dict[str, Any]]]
+    periods: dict[str, list[str]]
+    manifest: dict[str, Any]
+    touchpoint_codes: frozenset[str]
+
+    def memo(self, key: str, build: Callable[[Any], T]) -> T:
+        return build(self)
+
+
+def _live_facts(settings: Settings, client_id: str) -> _LiveFacts:
+    import pyarrow.parquet as pq
+
+    from cxbench.publish import MANIFEST, current_build_id
 
     build_id = current_build_id(settings.published)
     if build_id is None:
         raise CxbenchError("Nothing is published yet; run `cxbench build` first.")
-    snapshot = LoadedSnapshot.load(settings.published / build_id)
-    if args.client_id not in snapshot.clients:
-        raise CxbenchError(f"There is no client {args.client_id!r} in the live snapshot.")
+    folder = settings.published / build_id
+
+    def read(name: str, filters: list[tuple[str, str, str]] | None = None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = pq.read_table(
+            folder / f"{name}.parquet", filters=filters
+        ).to_pylist()
+        return rows
+
+    clients = {c["client_id"]: c for c in read("dim_clients")}
+    if client_id not in clients:
+        raise CxbenchError(f"There is no client {client_id!r} in the live snapshot.")
+    industry = clients[client_id]["industry_code"]
+    grains: dict[str, set[str]] = {grain: set() for grain in ("month", "quarter", "year")}
+    cells_file = folder / "fct_benchmark_cells.parquet"
+    listed = pq.read_table(cells_file, columns=["period_grain", "period"])
+    for cell in listed.to_pylist():
+        grains[cell["period_grain"]].add(cell["period"])
+    return _LiveFacts(
+        metrics=read("dim_metrics"),
+        cells=read("fct_benchmark_cells", [("industry_code", "=", industry)]),
+        clients=clients,
+        tables={CLIENT_SCORECARDS: read(CLIENT_SCORECARDS, [("client_id", "=", client_id)])},
+        periods={grain: sorted(periods) for grain, periods in grains.items()},
+        manifest=json.loads((folder / MANIFEST).read_text()),
+        touchpoint_codes=frozenset(t["touchpoint_code"] for t in read("dim_touchpoints")) | {"*"},
+    )
+
+
+def _set(settings: Settings, store: TargetStore, args: argparse.Namespace) -> None:
+    snapshot = _live_facts(settings, args.client_id)
     request = TargetRequest(
         target_value=args.value,
         due_period=args.due,
