@@ -1,4 +1,5 @@
-"""Builds the cxbench API (DESIGN §7): benchmarks and scorecards from the published snapshot."""
+"""Builds the cxbench API (DESIGN §7): benchmarks and scorecards from the published snapshot,
+agreed targets from the target store."""
 
 from __future__ import annotations
 
@@ -17,10 +18,20 @@ from api.deps import V1_GUARDS, KeyCache
 from api.fastpath import ReplayMiddleware
 from api.pages import install_pages
 from api.problems import install_problem_handlers, problem_responses
-from api.routes import benchmarks, client_directory, clients, drivers, health, meta, quality
+from api.routes import (
+    benchmarks,
+    client_directory,
+    clients,
+    drivers,
+    health,
+    meta,
+    quality,
+    targets,
+)
 from api.schemas import Problem
 from api.snapshot import SnapshotStore
 from cxbench.settings import Settings, get_settings
+from cxbench.targets.store import open_target_store
 
 DOCS_ASSETS = "/docs/assets"
 DESCRIPTION = """\
@@ -33,8 +44,12 @@ request. An `admin` key sees every client, a `consultant` key the clients named 
 
 **Errors** are `application/problem+json` (RFC 9457): 400 a query parameter the endpoint does
 not take, 401 no or bad key, 403 a client outside the key's scope (the same answer whether or
-not that client exists), 404 unknown resource, 422 a value `/v1/meta` does not list, 503 nothing
-published yet.
+not that client exists), 404 unknown resource, 412 a target write with a stale `If-Match`, 422 a
+value `/v1/meta` does not list or a target that breaks a rule, 428 a target change without
+`If-Match`, 503 nothing published yet.
+
+**Targets.** Consultant and admin keys agree targets with `PUT`; client keys read them. Each
+answer carries the target's `ETag`; send it back in `If-Match` to change or retire it.
 
 **CSV.** List endpoints answer `Accept: text/csv` with a spreadsheet-safe CSV.
 """
@@ -79,6 +94,8 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
         settings.published, warm=[benchmarks.warm, clients.warm], freeze_gc=freeze_gc
     )
     app.state.keys = KeyCache(settings.keys_file)
+    # Agreed targets: writes kept apart from the snapshots (touches no file until used).
+    app.state.targets = open_target_store(settings.targets_url, settings.targets_database)
     install_problem_handlers(app)
     app.add_middleware(ReplayMiddleware)
 
@@ -89,6 +106,7 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     v1.include_router(clients.router)
     v1.include_router(quality.router)
     v1.include_router(drivers.router)
+    v1.include_router(targets.router)
     app.include_router(health.router)
     app.include_router(v1)
     install_docs(app)

@@ -197,6 +197,37 @@ def _safe_filename(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "export"
 
 
+def render(model: BaseModel, as_csv: bool, filename: str) -> Rendered:
+    """The model as CSV (when asked and it has rows) or JSON, with the headers that say so."""
+    if as_csv and list_field(type(model)) is not None:
+        disposition = f'attachment; filename="{_safe_filename(filename)}.csv"'
+        return Rendered(
+            render_csv(model),
+            CSV_MEDIA_TYPE,
+            (("vary", "Accept"), ("content-disposition", disposition)),
+        )
+    return Rendered(render_json(model), JSON, (("vary", "Accept"),))
+
+
+def respond_live(
+    request: Request,
+    model: BaseModel,
+    *,
+    filename: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """An answer that depends on more than the snapshot (the target store): rendered for this
+    request only, never cached nor replayed, JSON or CSV like ``respond``."""
+    rendered = render(model, prefers_csv(request), filename)
+    return Response(
+        rendered.body,
+        status_code=status_code,
+        media_type=rendered.media_type,
+        headers={**dict(rendered.headers), "cache-control": "no-store", **(headers or {})},
+    )
+
+
 async def respond(
     request: Request,
     snapshot: LoadedSnapshot,
@@ -205,7 +236,6 @@ async def respond(
     *,
     filename: str,
     csv_ok: bool = True,
-    cache: bool = True,
 ) -> Response:
     """The answer for ``key`` on this snapshot, rendered once and then served from cache.
 
@@ -213,31 +243,17 @@ async def respond(
     it), and the answer must not depend on which key asks beyond the scope checks the guards
     already made. ``build`` makes the typed response model on a cache miss, off the event loop.
     A route whose model has no list field answers JSON even to ``Accept: text/csv``.
-    ``cache=False`` is for an answer that changes while the snapshot stays (build records,
-    clocks): rendered on every request and never replayed.
+    An answer that changes while the snapshot stays uses ``respond_live`` instead.
     """
     wants_csv = prefers_csv(request)
     as_csv = csv_ok and wants_csv
     answer_key = ("answer", key, as_csv)
-    rendered = snapshot.responses.get(answer_key) if cache else None
+    rendered = snapshot.responses.get(answer_key)
     if rendered is None:
-
-        def render() -> Rendered:
-            model = build()
-            if as_csv and list_field(type(model)) is not None:
-                disposition = f'attachment; filename="{_safe_filename(filename)}.csv"'
-                return Rendered(
-                    render_csv(model),
-                    CSV_MEDIA_TYPE,
-                    (("vary", "Accept"), ("content-disposition", disposition)),
-                )
-            return Rendered(render_json(model), JSON, (("vary", "Accept"),))
-
-        rendered = await run_in_threadpool(render)
-        if cache:
-            snapshot.responses.put(answer_key, rendered)
+        rendered = await run_in_threadpool(lambda: render(build(), as_csv, filename))
+        snapshot.responses.put(answer_key, rendered)
     principal = getattr(request.state, PRINCIPAL_STATE, None)
-    if principal is not None and cache:
+    if principal is not None:
         scope = request.scope
         replay = replay_key(
             principal.key_id,

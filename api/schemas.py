@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.target_schemas import AgreedTarget
+
 
 class ProblemError(BaseModel):
     location: str = Field(examples=["query.period"])
@@ -251,7 +253,11 @@ class Targets(BaseModel):
     period: str
     period_grain: str
     ambition: str = Field(examples=["p75"])
-    items: list[TargetItem]
+    items: list[TargetItem] = Field(description="Suggested targets, one per touchpoint.")
+    agreed: list[AgreedTarget] = Field(
+        default_factory=list,
+        description="The client's active agreed targets for the metric (any period).",
+    )
 
 
 class ClientRef(BaseModel):

@@ -179,6 +179,8 @@ def client_route_urls(base: str, admin: str, client_id: str) -> list[tuple[str, 
     for path, operations in sorted(spec["paths"].items()):
         if "{client_id}" not in path or "get" not in operations:
             continue
+        if path.replace("{client_id}", "").count("{"):
+            continue  # one agreed target's routes: they need a target set first
         params = {
             p["name"]: defaults[p["name"]]
             for p in operations["get"].get("parameters", [])

@@ -79,6 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if current_build_id(settings.published) is None:
         raise CxbenchError("Nothing is published yet; run `cxbench build` first.")
+    from cxbench.targets.store import open_target_store
+
+    open_target_store(settings.targets_url, settings.targets_database)  # a bad URL: one sentence
     uvicorn.run(
         "api.main:create_served_app",
         factory=True,
@@ -176,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--files", action="store_true", help="reconcile every file, not only those with problems"
     )
     status.set_defaults(func=cmd_status)
+
+    from cxbench.targets.commands import add_parser as add_targets_parser
+
+    add_targets_parser(sub)
     return parser
 
 

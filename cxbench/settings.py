@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = "2GB"
     duckdb_threads: int = 2
     keep_snapshots: int = 5
+    # Agreed targets (cxbench/targets/store.py): unset = warehouse/targets.sqlite3.
+    targets_url: str | None = None
 
     @property
     def project_dir(self) -> Path:
@@ -52,6 +54,10 @@ class Settings(BaseSettings):
     @property
     def keys_file(self) -> Path:
         return self.warehouse / "api_keys.json"
+
+    @property
+    def targets_database(self) -> Path:
+        return self.warehouse / "targets.sqlite3"
 
     @property
     def seeds_dir(self) -> Path:

@@ -1,7 +1,7 @@
-"""A client's scorecard and a consultant's targets, for keys that may see that client only.
+"""A client's scorecard, for keys that may see that client only (targets: routes/targets.py).
 
-Every figure comes from the published marts (`fct_client_scorecards`, `fct_unit_scorecards`,
-`fct_client_targets`), where dbt macros compute it; this module only selects rows and shapes
+Every figure comes from the published marts (`fct_client_scorecards`, `fct_unit_scorecards`),
+where dbt macros compute it; this module only selects rows and shapes
 them. The key's scope is checked in a dependency that runs before any query parameter is read,
 so a key outside its scope gets the same 403 whether or not the client exists.
 """
@@ -9,7 +9,7 @@ so a key outside its scope gets the same 403 whether or not the client exists.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
@@ -18,22 +18,13 @@ from api.deps import Principal, Snapshot, require_client_access
 from api.problems import Problem
 from api.representation import csv_documentation, csv_header, respond
 from api.routes.benchmarks import check_choice
-from api.schemas import (
-    NpsLevers,
-    Scorecard,
-    ScorecardBenchmark,
-    ScorecardItem,
-    TargetItem,
-    Targets,
-    UnitComparison,
-)
+from api.schemas import Scorecard, ScorecardBenchmark, ScorecardItem, UnitComparison
 from api.snapshot import ALL, GRAINS, LoadedSnapshot
 
 router = APIRouter(prefix="/clients", tags=["clients"])
 
 CLIENT_SCORECARDS = "fct_client_scorecards"
 UNIT_SCORECARDS = "fct_unit_scorecards"
-CLIENT_TARGETS = "fct_client_targets"
 Row = dict[str, Any]
 
 
@@ -72,14 +63,6 @@ def warm(snapshot: LoadedSnapshot) -> None:
     for name in (CLIENT_SCORECARDS, UNIT_SCORECARDS):
         if name in snapshot.tables:
             snapshot.memo(name, _by_client(name))
-
-
-def _targets_index(snapshot: LoadedSnapshot) -> dict[tuple[str, str, str, str], dict[str, Row]]:
-    index: dict[tuple[str, str, str, str], dict[str, Row]] = defaultdict(dict)
-    for row in _table(snapshot, CLIENT_TARGETS):
-        key = (row["client_id"], row["metric_code"], row["period"], row["ambition"])
-        index[key][row["touchpoint_code"]] = row
-    return dict(index)
 
 
 def _row_order(row: Row) -> tuple[str, int, str, bool, str, str]:
@@ -156,26 +139,6 @@ def _scorecard_item(row: Row, is_unit: bool) -> ScorecardItem:
     )
 
 
-def _target_item(scorecard: Row, target: Row | None, is_nps: bool) -> TargetItem:
-    """One touchpoint's current value and, when its industry cell is published, its target."""
-    levers = None
-    if target is not None and is_nps:
-        levers = NpsLevers(**{name: target[name] for name in NpsLevers.model_fields})
-    return TargetItem(
-        touchpoint=scorecard["touchpoint_code"],
-        n=scorecard["n"],
-        current=scorecard["value"],
-        moe=scorecard["moe"],
-        benchmark_suppressed_reason=scorecard["benchmark_suppressed_reason"],
-        target=target["target_value"] if target else None,
-        gap=target["gap"] if target else None,
-        is_met=target["is_met"] if target else None,
-        nps=levers,
-        answers_needed_per_period=target["answers_needed_per_period"] if target else None,
-        has_enough_answers=target["has_enough_answers"] if target else None,
-    )
-
-
 @router.get(
     "/{client_id}/scorecard",
     operation_id="get_client_scorecard",
@@ -234,59 +197,4 @@ async def get_scorecard(
         ("scorecard", client_id, metric, period, touchpoint, unit, grain),
         build,
         filename=f"scorecard-{client_id}-{snapshot.build_id}",
-    )
-
-
-@router.get(
-    "/{client_id}/targets",
-    operation_id="get_client_targets",
-    summary="Targets from the industry's p50, p75 or p90, per touchpoint",
-    response_model=Targets,
-    responses=csv_documentation(csv_header(Targets)),
-)
-async def get_targets(
-    request: Request,
-    client_id: ScopedClientId,
-    snapshot: Snapshot,
-    metric: Annotated[str, Query(description="a benchmarked metric code from /v1/meta")],
-    period: Annotated[str, Query(description="2025-07, 2025-Q3 or 2025")],
-    ambition: Annotated[
-        Literal["p50", "p75", "p90"], Query(description="the industry cell's percentile")
-    ] = "p75",
-) -> Response:
-    """One row per touchpoint the client has in the period; `Accept: text/csv` for CSV."""
-    client = _client(snapshot, client_id)
-    check_choice("metric", metric, snapshot.metric_codes)
-    check_choice("period", period, snapshot.all_periods)
-
-    def build() -> Targets:
-        scorecards = snapshot.memo(CLIENT_SCORECARDS, _by_client(CLIENT_SCORECARDS))
-        # NPS levers come with every metric of the nps kind (seeds/metrics.csv).
-        is_nps = snapshot.metric_kinds.get(metric) == "nps"
-        targets = snapshot.memo(CLIENT_TARGETS, _targets_index).get(
-            (client_id, metric, period, ambition), {}
-        )
-        items = [
-            _target_item(row, targets.get(row["touchpoint_code"]), is_nps)
-            for row in scorecards.get(client_id, [])
-            if row["metric_code"] == metric and row["period"] == period
-        ]
-        grain = next(g for g in GRAINS if period in snapshot.periods.get(g, ()))
-        return Targets(
-            build_id=snapshot.build_id,
-            client_id=client_id,
-            industry=client["industry_code"],
-            metric=metric,
-            period=period,
-            period_grain=grain,
-            ambition=ambition,
-            items=items,
-        )
-
-    return await respond(
-        request,
-        snapshot,
-        ("targets", client_id, metric, period, ambition),
-        build,
-        filename=f"targets-{client_id}-{snapshot.build_id}",
     )

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.deps import AdminKey, Snapshot, get_settings
-from api.representation import csv_documentation, csv_header, respond
+from api.representation import csv_documentation, csv_header, respond_live
 from api.schemas import (
     BuildSummary,
     ClientFreshness,
@@ -177,6 +178,6 @@ async def get_data_quality(
             freshness=_freshness(snapshot, now),
         )
 
-    return await respond(
-        request, snapshot, ("quality", builds), build, filename="quality", cache=False
-    )
+    # Build records change while the snapshot stays: rendered per request, never cached.
+    model = await run_in_threadpool(build)
+    return respond_live(request, model, filename="quality")

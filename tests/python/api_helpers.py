@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlencode
 
@@ -15,11 +16,14 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from api.deps import enforce_client_scope
 from api.main import create_app, v1_router
 from cxbench.settings import Settings
+from cxbench.targets.store import SQLiteTargetStore
 
 # Values for the query parameters a client route may require (bench/api_bench.py uses the same).
 # `period` is added per snapshot: its latest year. A client route whose required parameter is
 # not here makes the scoping tests fail with a message naming it: add a value.
 QUERY_DEFAULTS = {"metric": "nps", "touchpoint": "*", "ambition": "p75", "grain": "year"}
+# Values for path parameters other than {client_id} (the agreed-target routes).
+PATH_DEFAULTS = {"touchpoint": "*", "metric": "nps"}
 
 
 def auth(key: str) -> dict[str, str]:
@@ -27,10 +31,12 @@ def auth(key: str) -> dict[str, str]:
 
 
 def make_app(settings: Settings, keys_file: Any, *extra_v1: APIRouter) -> FastAPI:
-    """The production app on ``settings``, with its own key store and optional test-only
-    routers mounted under /v1 through the same guards as the production routes."""
+    """The production app on ``settings``, with its own key store and target store (next to
+    the key file, never in the shared build's warehouse) and optional test-only routers
+    mounted under /v1 through the same guards as the production routes."""
     app = create_app(settings)
     app.state.keys.path = keys_file
+    app.state.targets = SQLiteTargetStore(Path(keys_file).parent / "targets.sqlite3")
     if extra_v1:
         v1 = v1_router()
         for router in extra_v1:

@@ -30,6 +30,7 @@ from api.snapshot import SnapshotStore
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.settings import Settings
+from cxbench.targets.store import SQLiteTargetStore
 from tests.python.api_helpers import auth
 
 # Bounded: ~max_examples cases per operation and phase, with a fixed seed (about 20 s here).
@@ -59,6 +60,8 @@ def fuzzed(
     keys_file = tmp_path_factory.mktemp("openapi") / "keys.json"
     APP.state.snapshots = SnapshotStore(built[0].published)
     APP.state.keys = KeyCache(keys_file)
+    # The fuzzer writes targets too: into a store of this run, not the app's default.
+    APP.state.targets = SQLiteTargetStore(keys_file.parent / "targets.sqlite3")
     yield APP, create_key(keys_file, "admin")
 
 

@@ -23,7 +23,9 @@ from api.representation import respond
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key, revoke_key
 from cxbench.settings import Settings
+from cxbench.targets.store import Precondition, TargetFields
 from tests.python.api_helpers import (
+    PATH_DEFAULTS,
     auth,
     client_routes,
     contains_any,
@@ -89,6 +91,11 @@ def scoped(
     for cid, row in sorted(snapshot.clients.items()):
         by_industry.setdefault(row["industry_code"], []).append(cid)
     spread = [members[0] for members in by_industry.values()][:4]
+    # Every client has an agreed target on the default path, so its routes answer 200.
+    quarters = snapshot.periods["quarter"]
+    fields = TargetFields(40.0, "2030-Q4", quarters[-2], "custom")
+    for cid in clients:
+        app.state.targets.put(cid, "*", "nps", fields, actor="seed", precondition=Precondition())
     consultant_scopes = [ids[:1], spread, ids[10:22]]
     yield Scoped(
         app=app,
@@ -124,8 +131,11 @@ def _check_route(scoped: Scoped, path: str, who: list[tuple[str, str, frozenset[
     route = next(r for r in client_routes(scoped.app) if r.path == path)
     params = required_query(route, scoped.latest_year)
     targets = [*scoped.clients, *UNKNOWN_CLIENTS]
+    concrete = path
+    for name, value in PATH_DEFAULTS.items():
+        concrete = concrete.replace(f"{{{name}}}", quote(value, safe=""))
     requests = [
-        (path.replace("{client_id}", quote(target, safe="")), params, auth(key))
+        (concrete.replace("{client_id}", quote(target, safe="")), params, auth(key))
         for _, key, _ in who
         for target in targets
     ]
