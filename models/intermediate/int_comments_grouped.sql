@@ -37,7 +37,7 @@ final as (
         comments.*,
         nps_answers.nps_score,
         coalesce({{ nps_group('nps_answers.nps_score') }}, 'none') as nps_group,
-        cast({{ dbt.date_trunc('month', 'comments.responded_at') }} as date) as month_start
+        date_trunc('month', comments.responded_at)::date as month_start
     from comments
     left join nps_answers
         on

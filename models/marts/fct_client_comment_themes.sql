@@ -23,8 +23,9 @@ pivoted as (
         theme_code,
         {% for group in ['all', 'detractor', 'passive', 'promoter'] -%}
             {%- set suffix = '' if group == 'all' else '_' ~ group ~ 's' -%}
-            coalesce(sum(case when nps_group = '{{ group }}' then n_comments end), 0) as n_comments{{ suffix }},
-            coalesce(sum(case when nps_group = '{{ group }}' then n_theme_comments end), 0)
+            cast(coalesce(sum(case when nps_group = '{{ group }}' then n_comments end), 0) as bigint)
+                as n_comments{{ suffix }},
+            cast(coalesce(sum(case when nps_group = '{{ group }}' then n_theme_comments end), 0) as bigint)
                 as n_theme_comments{{ suffix }},
             max(case when nps_group = '{{ group }}' then theme_share end) as theme_share{{ suffix }}
             {%- if not loop.last %},{% endif %}
