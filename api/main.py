@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from api.deps import V1_GUARDS, KeyCache
 from api.fastpath import ReplayMiddleware
 from api.problems import install_problem_handlers, problem_responses
-from api.routes import benchmarks, clients, health, meta
+from api.routes import benchmarks, clients, comments, health, meta, themes
 from api.schemas import Problem
 from api.snapshot import SnapshotStore
 from cxbench.settings import Settings, get_settings
@@ -85,6 +85,8 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     v1.include_router(meta.router)
     v1.include_router(benchmarks.router)
     v1.include_router(clients.router)
+    v1.include_router(themes.router)
+    v1.include_router(comments.router)
     app.include_router(health.router)
     app.include_router(v1)
     install_docs(app)

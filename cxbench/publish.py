@@ -37,6 +37,12 @@ PUBLISHED_MARTS = (
     "fct_client_scorecards",
     "fct_unit_scorecards",
     "fct_client_targets",
+    # Comment themes (issue #14). Verbatims carry only masked text: the raw comment stays in
+    # the warehouse (fct_answers).
+    "dim_comment_themes",
+    "fct_theme_benchmark_cells",
+    "fct_client_comment_themes",
+    "fct_comment_verbatims",
 )
 MARTS_SCHEMA = "main_marts"
 POINTER = "CURRENT"

@@ -101,7 +101,13 @@ def precision_recall(
     table = {}
     for theme in sorted({t for t, _ in counts}):
         tp, fp, fn = counts[(theme, "tp")], counts[(theme, "fp")], counts[(theme, "fn")]
-        table[theme] = (tp, fp, fn, tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0)
+        table[theme] = (
+            tp,
+            fp,
+            fn,
+            tp / (tp + fp) if tp + fp else 0.0,
+            tp / (tp + fn) if tp + fn else 0.0,
+        )
     return table
 
 
@@ -113,7 +119,12 @@ def test_the_labelled_set_is_large_bilingual_and_covers_every_theme(compiled: Co
     assert len({row["comment_id"] for row in rows}) == len(rows)
     con = duckdb.connect(str(compiled.database), read_only=True)
     try:
-        themes = {t for (t,) in con.execute("select theme_code from main_reference.comment_themes").fetchall()}
+        themes = {
+            t
+            for (t,) in con.execute(
+                "select theme_code from main_reference.comment_themes"
+            ).fetchall()
+        }
     finally:
         con.close()
     labelled = Counter(t for row in rows for t in row["expected_themes"].split(";"))
@@ -135,7 +146,9 @@ def test_precision_and_recall_of_every_theme_are_at_least_0_8(
     print("\ntheme               tp  fp  fn  precision  recall")
     for theme, (tp, fp, fn, precision, recall) in table.items():
         print(f"{theme:<18} {tp:>3} {fp:>3} {fn:>3}  {precision:9.3f}  {recall:6.3f}")
-    weak = {t: (p, r) for t, (_, _, _, p, r) in table.items() if p < MIN_PRECISION or r < MIN_RECALL}
+    weak = {
+        t: (p, r) for t, (_, _, _, p, r) in table.items() if p < MIN_PRECISION or r < MIN_RECALL
+    }
     assert weak == {}, weak
 
 
@@ -153,7 +166,10 @@ def test_precision_and_recall_of_every_theme_are_at_least_0_8(
 def test_a_negation_keeps_the_theme(compiled: Compiled, text: str, theme: str) -> None:
     con = duckdb.connect(str(compiled.database))
     try:
-        con.execute("create or replace temp table labelled as select 'x' as comment_id, ? as comment_text", [text])
+        con.execute(
+            "create or replace temp table labelled as select 'x' as comment_id, ? as comment_text",
+            [text],
+        )
         got = {t for _, t in con.execute(compiled.themes_sql).fetchall()}
     finally:
         con.close()
@@ -165,7 +181,8 @@ def test_matching_ignores_case_and_accents(compiled: Compiled) -> None:
     try:
         con.execute(
             "create or replace temp table labelled as select * from (values "
-            "('a', 'YSTÄVÄLLINEN MYYJÄ'), ('b', 'ystavallinen myyja'), ('c', 'Ystävällinen myyjä'), "
+            "('a', 'YSTÄVÄLLINEN MYYJÄ'), ('b', 'ystavallinen myyja'), "
+            "('c', 'Ystävällinen myyjä'), "
             "('d', 'Ihan ok')) as t(comment_id, comment_text)"
         )
         got = sorted(con.execute(compiled.themes_sql).fetchall())
@@ -179,7 +196,9 @@ def test_matching_ignores_case_and_accents(compiled: Compiled) -> None:
 def masked(compiled: Compiled) -> dict[str, str]:
     con = duckdb.connect(str(compiled.database))
     try:
-        con.execute("create or replace temp table masking_cases (case_id varchar, input_text varchar)")
+        con.execute(
+            "create or replace temp table masking_cases (case_id varchar, input_text varchar)"
+        )
         con.executemany(
             "insert into masking_cases values (?, ?)", [(c, text) for c, text, _ in MASKING_CASES]
         )
@@ -188,7 +207,9 @@ def masked(compiled: Compiled) -> dict[str, str]:
         con.close()
 
 
-@pytest.mark.parametrize(("case_id", "text", "expected"), MASKING_CASES, ids=[c[0] for c in MASKING_CASES])
+@pytest.mark.parametrize(
+    ("case_id", "text", "expected"), MASKING_CASES, ids=[c[0] for c in MASKING_CASES]
+)
 def test_personal_data_is_masked(
     masked: dict[str, str], case_id: str, text: str, expected: str
 ) -> None:
