@@ -45,6 +45,7 @@ MASKING_CASES = [
      "Kortilta [card] veloitettiin kahdesti"),
     ("card_compact", "card 5500005555555559 was charged twice", "card [card] was charged twice"),
     ("card_dashed", "kortti 4111-1111-1111-1111", "kortti [card]"),
+    ("card_with_zeros", "kortti 5500-0055-5555-5559", "kortti [card]"),
     ("nothing", "Odotin 40 minuuttia 01.12.2025, lasku 120,50 € ja tilaus 2025-07-01.",
      "Odotin 40 minuuttia 01.12.2025, lasku 120,50 € ja tilaus 2025-07-01."),
 ]  # fmt: skip
