@@ -46,10 +46,12 @@ def check_theme(snapshot: LoadedSnapshot, theme: str | None) -> None:
 
 def client_rows(snapshot: LoadedSnapshot, name: str, client_id: str) -> list[Row]:
     """The client's rows of an Arrow mart, as Python rows, cut out once per snapshot."""
+    return snapshot.memo(f"{name}:{client_id}", lambda s: cut_client_rows(s, name, client_id))
 
-    def build(s: LoadedSnapshot) -> list[Row]:
-        table = arrow_table(s, name)
-        rows: list[Row] = table.filter(pc.equal(table["client_id"], client_id)).to_pylist()
-        return rows
 
-    return snapshot.memo(f"{name}:{client_id}", build)
+def cut_client_rows(snapshot: LoadedSnapshot, name: str, client_id: str) -> list[Row]:
+    """The client's rows of an Arrow mart (not memoised: for use inside another memo, whose
+    lock is not re-entrant)."""
+    table = arrow_table(snapshot, name)
+    rows: list[Row] = table.filter(pc.equal(table["client_id"], client_id)).to_pylist()
+    return rows

@@ -18,7 +18,7 @@ from api.representation import csv_documentation, csv_header, respond
 from api.routes.benchmarks import PERIOD_PATTERN, check_choice
 from api.snapshot import LoadedSnapshot
 from api.theme_schemas import Comment, CommentPage
-from api.theme_tables import check_theme, client_rows
+from api.theme_tables import check_theme, cut_client_rows
 
 router = APIRouter(prefix="/clients", tags=["comments"])
 
@@ -35,7 +35,7 @@ def _newest_first(snapshot: LoadedSnapshot, client_id: str) -> list[Row]:
     def build(s: LoadedSnapshot) -> list[Row]:
         rows = [
             {**r, "themes": r["theme_codes"].split(",")}
-            for r in client_rows(s, VERBATIMS, client_id)
+            for r in cut_client_rows(s, VERBATIMS, client_id)
         ]
         rows.sort(key=lambda r: r["comment_id"])
         rows.sort(key=lambda r: r["responded_at"], reverse=True)
