@@ -22,11 +22,13 @@ from api.routes import (
     benchmarks,
     client_directory,
     clients,
+    comments,
     drivers,
     health,
     meta,
     quality,
     targets,
+    themes,
 )
 from api.schemas import Problem
 from api.snapshot import SnapshotStore
@@ -107,6 +109,8 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     v1.include_router(quality.router)
     v1.include_router(drivers.router)
     v1.include_router(targets.router)
+    v1.include_router(themes.router)
+    v1.include_router(comments.router)
     app.include_router(health.router)
     app.include_router(v1)
     install_docs(app)

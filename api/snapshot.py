@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cxbench.publish import MANIFEST, POINTER, current_build_id
@@ -33,6 +34,11 @@ GRAINS = ("month", "quarter", "year")
 T = TypeVar("T")
 ALL = "*"
 Row = dict[str, Any]
+# Published marts held as Arrow tables rather than Python rows: each has 10⁵+ rows on the demo,
+# which as dicts would double the snapshot's memory; routes filter them per question.
+ARROW_MARTS = frozenset(
+    {"fct_theme_benchmark_cells", "fct_client_comment_themes", "fct_comment_verbatims"}
+)
 
 
 def _read_rows(path: Path) -> list[Row]:
@@ -123,6 +129,7 @@ class LoadedSnapshot:
     touchpoints: list[Row]
     metrics: list[Row]
     tables: dict[str, list[Row]] = field(default_factory=dict)
+    arrow: dict[str, pa.Table] = field(default_factory=dict)
     periods: dict[str, list[str]] = field(default_factory=dict)
     responses: ResponseCache = field(default_factory=ResponseCache, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -132,7 +139,9 @@ class LoadedSnapshot:
     def load(cls, folder: Path) -> LoadedSnapshot:
         manifest = json.loads((folder / MANIFEST).read_text())
         # Every published mart, by name; routes build their own indexes with memo().
-        tables = {path.stem: _read_rows(path) for path in sorted(folder.glob("*.parquet"))}
+        paths = sorted(folder.glob("*.parquet"))
+        tables = {p.stem: _read_rows(p) for p in paths if p.stem not in ARROW_MARTS}
+        arrow = {p.stem: pq.read_table(p) for p in paths if p.stem in ARROW_MARTS}
         cells = sorted(tables["fct_benchmark_cells"], key=_cell_order)
         periods: dict[str, set[str]] = defaultdict(set)
         for cell in cells:
@@ -146,6 +155,7 @@ class LoadedSnapshot:
             touchpoints=tables["dim_touchpoints"],
             metrics=tables["dim_metrics"],
             tables=tables,
+            arrow=arrow,
             periods={g: sorted(periods.get(g, ())) for g in GRAINS},
         )
 

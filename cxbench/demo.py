@@ -32,6 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from cxbench.demo_comments import LANGUAGES, comment_table
+
 __all__ = ["DemoSummary", "generate_demo"]
 
 DEMO_SUBDIR = "demo"
@@ -232,79 +234,6 @@ _LANGUAGES: dict[str, tuple[tuple[str, float], ...]] = {
     "SE": (("sv", 0.65), ("en", 0.35)),
     "EE": (("et", 0.6), ("en", 0.4)),
 }
-_SENTIMENTS = ("negative", "neutral", "positive")
-_COMMENTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("fi", "positive"): (
-        "Palvelu oli nopeaa ja ystävällistä.",
-        "Kiitos, kaikki sujui hyvin!",
-        "Asiantunteva myyjä, osasi neuvoa juuri oikein.",
-        "Helppo ja selkeä sovellus; suosittelen kavereillekin.",
-        "Toimitus tuli päivän etuajassa. Kiitos!",
-        'Erittäin hyvä kokemus, "kuin olisi ollut kotonaan".',
-        "Henkilökunta oli ystävällistä ja palvelu sujuvaa.\nKiitos vielä kerran!",
-        "Nopea vastaus chatissa, ongelma ratkesi heti.",
-        "Hyvä hinta-laatusuhde, tulen uudestaan.",
-        "Selkeät ohjeet ja mukava palvelu.",
-    ),
-    ("fi", "neutral"): (
-        "Ihan ok, mutta jonotusaika voisi olla lyhyempi.",
-        "Perusasiat kunnossa; hinta vähän korkea.",
-        "Ei erityistä sanottavaa.",
-        "Sovellus toimii, mutta kirjautuminen on hidas.",
-        "Palvelu oli asiallista, ei mitään erityistä.",
-        "Lasku oli selkeä, mutta eräpäivä tuli yllätyksenä.",
-        "Aukioloajat voisivat olla pidemmät.",
-        "Verkkosivuilta oli vaikea löytää tietoa, muuten ok.",
-    ),
-    ("fi", "negative"): (
-        "Odotin jonossa 40 minuuttia; ei hyvä.",
-        "Kukaan ei vastannut sähköpostiini, vaikka lupasitte soittaa takaisin.",
-        'Lasku oli väärin jo toista kertaa, "järjestelmävirhe" ei ole selitys.',
-        "Paketti katosi, ja asiakaspalvelu pallotteli minua.\nTodella huonoa palvelua.",
-        "Sovellus kaatuu jatkuvasti; en pääse maksamaan laskua.",
-        "Hinnat nousivat ilman ilmoitusta.",
-        "Myyjä oli tyly, eikä osannut vastata kysymyksiin.",
-        "Jouduin soittamaan kolme kertaa samasta asiasta.",
-    ),
-    ("en", "positive"): (
-        "Great service, quick and friendly.",
-        "The app is easy to use, and support answered within minutes.",
-        "Smooth onboarding; everything was explained clearly.",
-        "Delivery arrived on time and well packed.",
-        'Staff went "above and beyond" to help me.',
-        "Very happy overall.\nWill recommend to friends.",
-    ),
-    ("en", "neutral"): (
-        "Okay overall, but the website is a bit confusing.",
-        "Fine, though prices could be lower.",
-        'Great app, but billing is confusing, "hidden" fees',
-        "Nothing special; did the job.",
-        "Took a while to get an answer, but it was correct.",
-    ),
-    ("en", "negative"): (
-        "Waited on hold for 35 minutes; nobody picked up.",
-        'Billing error again, and the "support" chat just closed on me.',
-        "Terrible experience.\nThe courier left the parcel outside in the rain.",
-        "Cancelled my order without telling me, very disappointed.",
-        "Had to explain my issue three times, to three different people.",
-    ),
-    ("sv", "positive"): ("Snabb och vänlig service, tack!", "Allt fungerade smidigt."),
-    ("sv", "neutral"): (
-        "Helt okej, men lite dyrt.",
-        "Svårt att hitta information på webben; annars bra.",
-    ),
-    ("sv", "negative"): (
-        "Väntade i telefonkö i 30 minuter, inte bra.",
-        'Fakturan var fel igen; "tekniskt fel" sades det.',
-    ),
-    ("et", "positive"): ("Teenindus oli kiire ja sõbralik.", "Kõik sujus hästi, aitäh!"),
-    ("et", "neutral"): ("Üldiselt okei, aga hinnad võiksid olla madalamad.",),
-    ("et", "negative"): (
-        "Ootasin telefonis 30 minutit; väga halb.",
-        'Arve oli jälle vale, "süsteemi viga".',
-    ),
-}
-_LANG_CODES = ("fi", "en", "sv", "et")
 _SURVEYS = (
     "Asiakaskokemus {year}", "Customer Pulse {year}", "Palautekysely", "Transactional survey v2",
     "Asiakastyytyväisyys {year}", "CX tracker",
@@ -792,22 +721,6 @@ def _round_preserving_sum(values: FloatArray) -> IntArray:
 # --- rows -----------------------------------------------------------------------------------
 
 
-def _comment_table() -> tuple[list[str], IntArray, IntArray]:
-    """All comment texts in one list, with start and size per (language, sentiment) group."""
-    texts: list[str] = []
-    starts, sizes = [], []
-    for lang in _LANG_CODES:
-        for sentiment in _SENTIMENTS:
-            group = _COMMENTS[(lang, sentiment)]
-            starts.append(len(texts))
-            sizes.append(len(group))
-            texts.extend(group)
-    return texts, np.array(starts, dtype=np.int64), np.array(sizes, dtype=np.int64)
-
-
-_COMMENT_TEXTS, _COMMENT_STARTS, _COMMENT_SIZES = _comment_table()
-
-
 @dataclass(frozen=True)
 class _AnswerStrings:
     """Every answer text a client can write, so rows only carry an integer code.
@@ -829,12 +742,13 @@ def _answer_strings(questions: Sequence[_Question]) -> _AnswerStrings:
     high = max(q.scale_max for q in scales)
     plain = [str(v) for v in range(low, high + 1)]
     halves = [f"{h / 2:.1f}".replace(".", ",") for h in range(2 * low, 2 * high + 1)]
-    comments = [json.dumps(text, ensure_ascii=False) for text in _COMMENT_TEXTS]
+    texts = list(comment_table().texts)
+    comments = [json.dumps(text, ensure_ascii=False) for text in texts]
     return _AnswerStrings(
         low,
         len(plain),
         len(plain) + len(halves),
-        pa.array(plain + halves + _COMMENT_TEXTS),
+        pa.array(plain + halves + texts),
         pa.array(plain + halves + comments),
     )
 
@@ -867,6 +781,8 @@ def _file_batches(
     decimal_comma = delivery.fmt == "csv_semicolon"
     strings = _answer_strings(client.questions)
     answer_texts = strings.json if as_json else strings.strings
+    comment_languages = np.array([LANGUAGES.index(lang) for lang in params.languages])
+    comment_touchpoints = comment_table().touchpoint_index(code for _, code in client.touchpoints)
 
     for start in range(0, n_resp, _CHUNK_RESPONSES):
         chunk = local[start : start + _CHUNK_RESPONSES]
@@ -897,7 +813,15 @@ def _file_batches(
             + rng.normal(0.0, _RESPONSE_SD, n)
             - _INCIDENT_DROP * (rng.random(n) < params.tp_incident[tp])
         )
-        codes, answered = _answers(client.questions, strings, latent, decimal_comma, language, rng)
+        codes, answered = _answers(
+            client.questions,
+            strings,
+            latent,
+            decimal_comma,
+            comment_languages[language],
+            comment_touchpoints[tp],
+            rng,
+        )
         for j, q in enumerate(client.questions):
             if q.touchpoint is not None:
                 answered[:, j] &= tp_codes[tp] == q.touchpoint
@@ -947,9 +871,13 @@ def _answers(
     latent: FloatArray,
     decimal_comma: bool,
     language: IntArray,
+    touchpoint: IntArray,
     rng: np.random.Generator,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """Answer codes (index into ``strings``) and whether each question was answered."""
+    """Answer codes (index into ``strings``) and whether each question was answered.
+
+    ``language`` indexes demo_comments.LANGUAGES and ``touchpoint`` is the comment table's
+    touchpoint_index: a comment's text follows its mood, language and touchpoint."""
     n, n_q = len(latent), len(questions)
     codes = np.zeros((n, n_q), dtype=np.int64)
     answered = np.zeros((n, n_q), dtype=bool)
@@ -960,9 +888,8 @@ def _answers(
             sentiment = np.digitize(mood, [6.0, 8.0])  # 0 negative, 1 neutral, 2 positive
             p = np.where(sentiment == 0, _P_COMMENT_NEGATIVE, _P_COMMENT)
             answered[:, j] = rng.random(n) < p
-            group = language * len(_SENTIMENTS) + sentiment
-            pick = np.floor(rng.random(n) * _COMMENT_SIZES[group]).astype(np.int64)
-            codes[:, j] = strings.comment_base + _COMMENT_STARTS[group] + pick
+            pick = comment_table().pick(language, sentiment, touchpoint, rng.random(n))
+            codes[:, j] = strings.comment_base + pick
             continue
         item = latent + q.offset + rng.normal(0.0, q.noise_sd, n)
         low, high = q.scale_min, q.scale_max

@@ -40,6 +40,12 @@ PUBLISHED_MARTS = (
     "fct_client_drivers",
     "fct_client_touchpoint_impacts",
     "fct_driver_benchmark_cells",
+    # Comment themes (issue #14). Verbatims carry only masked text: the raw comment stays in
+    # the warehouse (fct_answers).
+    "dim_comment_themes",
+    "fct_theme_benchmark_cells",
+    "fct_client_comment_themes",
+    "fct_comment_verbatims",
 )
 MARTS_SCHEMA = "main_marts"
 POINTER = "CURRENT"
