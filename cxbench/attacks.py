@@ -111,17 +111,13 @@ class AttackReport:
                 f"The attack suite found no leak in {self.cells_published:,} published cells "
                 f"({sum(self.families_checked.values()):,} families differenced)."
             )
-        parts = []
-        for family, reasons in self.counts().items():
-            total = sum(reasons.values())
-            parts.append(
-                f"{family} ({total:,}: " + ", ".join(f"{k} {v:,}" for k, v in reasons.items()) + ")"
-            )
+        per_family = ", ".join(
+            f"{family} {sum(reasons.values()):,}" for family, reasons in self.counts().items()
+        )
         first = self.leaks[0]
         return (
-            f"The attack suite found {len(self.leaks):,} leaks in what this build would publish — "
-            + "; ".join(parts)
-            + f" — e.g. {first.family} at {first.parent}: {first.detail}"
+            f"The attack suite found {len(self.leaks):,} leaks in what this build would publish "
+            f"({per_family}), e.g. {first.family} at {first.parent}: {first.detail}"
         )
 
     def to_dict(self, max_leaks: int = 50) -> dict[str, Any]:

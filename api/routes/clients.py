@@ -147,7 +147,8 @@ def _scorecard_item(row: Row, is_unit: bool) -> ScorecardItem:
 
 
 def _target_item(scorecard: Row, target: Row | None) -> TargetItem:
-    """One touchpoint's current value and, when its industry cell is published, its target."""
+    """One touchpoint's current value and, when its industry cell and the ambition's percentile
+    are published, its target; otherwise why not."""
     levers = None
     if target is not None and target["metric_code"] == "nps":
         levers = NpsLevers(**{name: target[name] for name in NpsLevers.model_fields})
@@ -157,6 +158,9 @@ def _target_item(scorecard: Row, target: Row | None) -> TargetItem:
         current=scorecard["value"],
         moe=scorecard["moe"],
         benchmark_suppressed_reason=scorecard["benchmark_suppressed_reason"],
+        target_withheld_reason=(
+            target["target_withheld_reason"] if target else scorecard["benchmark_suppressed_reason"]
+        ),
         target=target["target_value"] if target else None,
         gap=target["gap"] if target else None,
         is_met=target["is_met"] if target else None,
