@@ -7,6 +7,11 @@ months), the cells withheld for each family, and the answers those cells held. T
 a cell are recounted from ``int_client_metric_periods`` (the published mart withholds them).
 
     python bench/privacy_report.py warehouse/cxbench.duckdb [--json]
+    python bench/privacy_report.py NEW.duckdb --previous OLD.duckdb
+
+With ``--previous``, the known limit of §5.1 across snapshots: the cells published in both
+builds whose published n_responses or value changed, and how many of those changed by one
+client's answers only (the difference of the two snapshots is then that client's answers).
 """
 
 from __future__ import annotations
@@ -105,11 +110,79 @@ def measure(database: Path, min_client_responses: int = 30) -> dict[str, Any]:
         con.close()
 
 
+CONTRIBUTIONS_SQL = """
+select industry_code, touchpoint_code, period, metric_code, client_id, n, sum_x
+from {db}.main_intermediate.int_client_metric_periods where n >= {mcr}
+union all
+select '*', touchpoint_code, period, metric_code, client_id, n, sum_x
+from {db}.main_intermediate.int_client_metric_periods where n >= {mcr}
+"""
+
+
+def compare(new: Path, old: Path, min_client_responses: int = 30) -> dict[str, Any]:
+    """Published cells that change between two builds, and by how many clients' answers."""
+    con = duckdb.connect()
+    try:
+        con.execute("attach ? as new (read_only)", [str(new)])
+        con.execute("attach ? as old (read_only)", [str(old)])
+        keys = "industry_code, touchpoint_code, period, metric_code"
+        for db in ("new", "old"):
+            sql = CONTRIBUTIONS_SQL.format(db=db, mcr=int(min_client_responses))
+            con.execute(f"create temp table {db}_contrib as {sql}")
+        row = con.execute(
+            f"""
+            with both_published as (
+                select {keys}, n.n_responses as n_new, o.n_responses as n_old,
+                    n.value as v_new, o.value as v_old
+                from new.main_marts.fct_benchmark_cells as n
+                inner join old.main_marts.fct_benchmark_cells as o using ({keys})
+                where n.suppressed_reason is null and o.suppressed_reason is null
+            ),
+            changed as (
+                select * from both_published
+                where n_new <> n_old or abs(v_new - v_old) > 1e-9
+            ),
+            client_changes as (
+                select {keys}, client_id
+                from new_contrib full join old_contrib using ({keys}, client_id)
+                where new_contrib.n is distinct from old_contrib.n
+                    or abs(coalesce(new_contrib.sum_x, 0) - coalesce(old_contrib.sum_x, 0)) > 1e-9
+            ),
+            per_cell as (
+                select changed.{keys.replace(", ", ", changed.")},
+                    count(distinct client_changes.client_id) as clients_changed
+                from changed
+                left join client_changes using ({keys})
+                group by all
+            )
+            select
+                (select count(*) from both_published),
+                (select count(*) from changed),
+                count(*) filter (where clients_changed = 1),
+                count(*) filter (where clients_changed between 2 and 4)
+            from per_cell
+            """  # noqa: S608 - constants only
+        ).fetchone()
+    finally:
+        con.close()
+    both, changed, one, few = (int(v or 0) for v in (row or (0, 0, 0, 0)))
+    return {
+        "published_in_both": both,
+        "changed": changed,
+        "changed_by_one_client": one,
+        "changed_by_2_to_4_clients": few,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database", type=Path)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--previous", type=Path, help="the previous build's warehouse")
     args = parser.parse_args()
+    if args.previous:
+        print(json.dumps(compare(args.database, args.previous), indent=2))
+        return
     result = measure(args.database)
     if args.json:
         print(json.dumps(result, indent=2))

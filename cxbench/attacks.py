@@ -17,8 +17,10 @@ nothing else), and replays two attacks:
 - **Solving.** The published p10, p25, median, p75, p90 (linear interpolation) and mean of the
   client values are linear equations in the sorted contributor values. A value the equations
   fix without any single statistic stating it (with five contributors, p10 and p90 fix the
-  lowest and the highest client) is a leak; for 5–9 contributors the order of the values and
-  the metric's range are added as constraints and each value is minimised and maximised.
+  lowest and the highest client) is a leak; for fewer than 10 contributors the order of the
+  values and the metric's range are added as constraints and each value is minimised and
+  maximised. A fixed value that equals a published statistic or an end of the scale (ties:
+  every contributor at 0) is reported apart as a finding: the cell's own statistics say it.
 
 It also checks what it can reproduce: a published cell whose contributors it cannot recount
 (n_clients, n_responses) or that breaks the per-cell rule or the p10/p90 rule is reported, since
@@ -89,6 +91,7 @@ class AttackReport:
     families_checked: dict[str, int] = field(default_factory=dict)
     cells_published: int = 0
     cells_solved: int = 0  # cells run through the equation solver
+    findings: list[Leak] = field(default_factory=list)  # not leaks: ties, ends of the scale
 
     @property
     def ok(self) -> bool:
@@ -130,6 +133,8 @@ class AttackReport:
             "leaking_families": self.leaking_families(),
             "leaks": [asdict(leak) for leak in self.leaks[:max_leaks]],
             "leaks_total": len(self.leaks),
+            "findings_total": len(self.findings),
+            "findings": [asdict(finding) for finding in self.findings[:max_leaks]],
         }
 
 
@@ -189,9 +194,12 @@ def attack(
         leaks, checked = _difference(family, cells, contributions, rules)
         report.families_checked[family] = checked
         report.leaks.extend(leaks)
-    solved, checked_cells = _solve_order_statistics(cells, contributions, metric_ranges or {})
+    solved, findings, checked_cells = _solve_order_statistics(
+        cells, contributions, metric_ranges or {}
+    )
     report.cells_solved = checked_cells
     report.leaks.extend(solved)
+    report.findings.extend(findings)
     report.leaks.extend(_check_cells(cells, contributions, rules))
     return report
 
@@ -435,8 +443,10 @@ def fixed_by_equations(a: np.ndarray) -> np.ndarray:
     return np.abs(null).max(axis=0) < 1e-9
 
 
-def _range_of(i: int, a: np.ndarray, b: np.ndarray, bounds: tuple[float, float]) -> float:
-    """max − min of x_i given A x = b, x sorted and inside the metric's range."""
+def _bounds_of(
+    i: int, a: np.ndarray, b: np.ndarray, bounds: tuple[float | None, float | None]
+) -> tuple[float, float]:
+    """min and max of x_i given A x = b, x sorted and inside ``bounds`` (None: unbounded)."""
     n = a.shape[1]
     order = np.zeros((n - 1, n))
     for j in range(n - 1):
@@ -446,19 +456,27 @@ def _range_of(i: int, a: np.ndarray, b: np.ndarray, bounds: tuple[float, float])
     lo = linprog(c, A_ub=order, b_ub=np.zeros(n - 1), A_eq=a, b_eq=b, bounds=[bounds] * n)
     hi = linprog(-c, A_ub=order, b_ub=np.zeros(n - 1), A_eq=a, b_eq=b, bounds=[bounds] * n)
     if lo.status != 0 or hi.status != 0:
-        return float("inf")  # infeasible within tolerance: nothing can be concluded
-    return float(-hi.fun - lo.fun)
+        return -np.inf, np.inf  # unbounded or infeasible within tolerance: nothing follows
+    return float(lo.fun), float(-hi.fun)
 
 
 def _solve_order_statistics(
     cells: pd.DataFrame, contributions: pd.DataFrame, ranges: dict[str, tuple[float, float]]
-) -> tuple[list[Leak], int]:
-    """Contributor values the published quantiles and mean fix, cell by cell."""
+) -> tuple[list[Leak], list[Leak], int]:
+    """Contributor values the published quantiles and mean fix, cell by cell.
+
+    Returns the leaks, the findings and the cells checked. A fixed value is a leak when it is
+    a number no statistic states. A value equal to a published statistic (several contributors
+    sharing the median, so p25 = median = p75 pins the values between them) or to an end of
+    the scale (every contributor with a comment share of 0, which the cell's own value tells)
+    is a finding, not a leak: only withholding the cell itself would hide it (README, Privacy:
+    known limits).
+    """
     true_clients = contributions.groupby(CELL_KEYS).size().rename("true_clients").reset_index()
     quantile_cols = [name for name, _ in QUANTILES if name in cells.columns]
     shown = cells[cells["exposed"] & cells[[*quantile_cols, "mean"]].notna().any(axis=1)]
     shown = shown.merge(true_clients, on=CELL_KEYS, how="left")
-    leaks, checked = [], 0
+    leaks, findings, checked = [], [], 0
     for row in shown.to_dict("records"):
         n = int(row["true_clients"]) if pd.notna(row["true_clients"]) else 0
         if n < 2:
@@ -467,19 +485,26 @@ def _solve_order_statistics(
         published = {q: float(row[q]) for q in quantile_cols if pd.notna(row[q])}
         mean = float(row["mean"]) if pd.notna(row.get("mean")) else None
         a, b, direct = _equations(n, published, mean)
+        lo, hi = ranges.get(str(row["metric_code"]), (-np.inf, np.inf))
+        stated = np.array([*published.values(), *([mean] if mean is not None else []), lo, hi])
         fixed = fixed_by_equations(a)
-        solved = {i for i in range(n) if fixed[i]} - direct
-        how = "the published quantiles and mean"
-        if not solved and n < SOLVER_MAX_CLIENTS:
-            bounds = ranges.get(str(row["metric_code"]), (-1e9, 1e9))
-            free = [i for i in range(n) if not fixed[i] and i not in direct]
-            solved = {i for i in free if _range_of(i, a, b, bounds) < SOLVED}
-            how = "the published quantiles and mean, the values' order and the metric's range"
-        if solved:
-            where = "/".join(
-                str(row[k]) for k in ("industry_code", "touchpoint_code", "period", "metric_code")
-            )
-            whole = len(solved | direct) == n
+        solution = np.linalg.lstsq(a, b, rcond=None)[0]
+        values = {i: float(solution[i]) for i in range(n) if fixed[i] and i not in direct}
+        if n < SOLVER_MAX_CLIENTS:
+            for i in range(n):
+                if i in direct or i in values:
+                    continue
+                low, high = _bounds_of(i, a, b, (lo, hi))
+                if high - low < SOLVED:
+                    values[i] = low
+        if not values:
+            continue
+        new = [i for i, v in values.items() if np.abs(stated - v).min() > SOLVED]
+        where = "/".join(
+            str(row[k]) for k in ("industry_code", "touchpoint_code", "period", "metric_code")
+        )
+        if new:
+            whole = len(values) + len(direct) == n
             leaks.append(
                 Leak(
                     "order_statistics",
@@ -487,11 +512,23 @@ def _solve_order_statistics(
                     (),
                     n,
                     "all_values_solved" if whole else "values_solved",
-                    f"{how} fix {len(solved | direct)} of the {n} contributors' values "
-                    f"({len(solved)} stated by no single statistic)",
+                    f"the published quantiles and mean fix {len(values) + len(direct)} of the "
+                    f"{n} contributors' values, {len(new)} of them numbers no statistic states",
                 )
             )
-    return leaks, checked
+        else:
+            findings.append(
+                Leak(
+                    "order_statistics",
+                    where,
+                    (),
+                    n,
+                    "shared_or_scale_end_value",
+                    f"{len(values)} contributors' values follow from the statistics, each equal "
+                    "to a published statistic or an end of the scale (ties)",
+                )
+            )
+    return leaks, findings, checked
 
 
 # Entry points -------------------------------------------------------------------------------
