@@ -17,10 +17,11 @@ nothing else), and replays two attacks:
 - **Solving.** The published p10, p25, median, p75, p90 (linear interpolation) and mean of the
   client values are linear equations in the sorted contributor values. A value the equations
   fix without any single statistic stating it (with five contributors, p10 and p90 fix the
-  lowest and the highest client) is a leak; for fewer than 10 contributors the order of the
-  values and the metric's range are added as constraints and each value is minimised and
-  maximised. A fixed value that equals a published statistic or an end of the scale (ties:
-  every contributor at 0) is reported apart as a finding: the cell's own statistics say it.
+  lowest and the highest client) is a leak; for fewer than 10 contributors, or quantiles that
+  tie, the order of the values and the metric's range are added as constraints and each value
+  is minimised and maximised. A fixed value that equals a published statistic or an end of the
+  scale (ties: every contributor at 0) is reported apart as a finding: the cell's own
+  statistics say it.
 
 It also checks what it can reproduce: a published cell whose contributors it cannot recount
 (n_clients, n_responses) or that breaks the per-cell rule or the p10/p90 rule is reported, since
@@ -30,6 +31,7 @@ the attacks would otherwise reason about numbers the build did not really publis
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections import Counter
@@ -51,8 +53,9 @@ INTERMEDIATE_SCHEMA = "main_intermediate"
 MARTS_SCHEMA = "main_marts"
 # Values closer than this are the same number (float noise of sums and interpolation).
 SOLVED = 1e-7
-# The order-and-range solver runs for cells with fewer contributors than this; above it the
-# equations leave every value free by a wide margin (checked by the equality rank test).
+# The order-and-range solver runs for cells with fewer contributors than this, and for any cell
+# whose published quantiles tie (equal quantiles pin the values between them); otherwise the
+# equations alone decide (the equality rank test).
 SOLVER_MAX_CLIENTS = 10
 
 
@@ -490,7 +493,9 @@ def _solve_order_statistics(
         fixed = fixed_by_equations(a)
         solution = np.linalg.lstsq(a, b, rcond=None)[0]
         values = {i: float(solution[i]) for i in range(n) if fixed[i] and i not in direct}
-        if n < SOLVER_MAX_CLIENTS:
+        quantiles = sorted(published.values())
+        tied = any(abs(x - y) < SOLVED for x, y in itertools.pairwise(quantiles))
+        if n < SOLVER_MAX_CLIENTS or tied:
             for i in range(n):
                 if i in direct or i in values:
                     continue

@@ -80,6 +80,10 @@ judged as (
         cell_statistics.p75,
         cell_statistics.p90,
         cell_statistics.max_client_share,
+        coalesce({{ quantiles_tied(
+            'cell_statistics.p10', 'cell_statistics.p25', 'cell_statistics.median',
+            'cell_statistics.p75', 'cell_statistics.p90', 'cell_statistics.n_clients'
+        ) }}, false) as is_tied,
         {{ cell_suppressed_reason('cell_statistics.n_clients', 'cell_statistics.max_client_share') }}
             as suppressed_reason
     from all_cells
@@ -115,11 +119,15 @@ final as (
         case when decided.suppressed_reason is null then judged.n_responses end as n_responses,
         case when decided.suppressed_reason is null then judged.pooled_value end as value,
         case when decided.suppressed_reason is null then judged.mean_value end as mean,
-        {{ quantile_published('judged.p10', 'decided.suppressed_reason', 'judged.n_clients', is_tail=true) }} as p10,
-        {{ quantile_published('judged.p25', 'decided.suppressed_reason', 'judged.n_clients') }} as p25,
+        {{ quantile_published('judged.p10', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
+            as p10,
+        {{ quantile_published('judged.p25', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied') }}
+            as p25,
         {{ quantile_published('judged.median', 'decided.suppressed_reason', 'judged.n_clients') }} as median,
-        {{ quantile_published('judged.p75', 'decided.suppressed_reason', 'judged.n_clients') }} as p75,
-        {{ quantile_published('judged.p90', 'decided.suppressed_reason', 'judged.n_clients', is_tail=true) }} as p90,
+        {{ quantile_published('judged.p75', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied') }}
+            as p75,
+        {{ quantile_published('judged.p90', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
+            as p90,
         case
             when decided.suppressed_reason is null then {{ margin_of_error('judged.pooled_standard_error') }}
         end as moe,
