@@ -226,8 +226,9 @@ class TargetItem(BaseModel):
     )
     target_withheld_reason: str | None = Field(
         description="Why there is no target: the cell's suppressed_reason, or "
-        "too_few_clients_for_p90 when the cell is published but has fewer than 10 "
-        "contributors, so its p90 is withheld (DESIGN §5.1); null when there is a target.",
+        "too_few_clients_for_p90 (fewer than 10 contributors) or tied_quantiles (only the "
+        "median is published) when the cell is published but withholds that percentile "
+        "(DESIGN §5.1); null when there is a target.",
         examples=[None],
     )
     target: float | None = Field(examples=[51.13])

@@ -55,8 +55,12 @@ joined as (
         client_periods.variance as current_variance,
         cell_targets.target_value,
         case
-            when cell_targets.target_value is null
-                then 'too_few_clients_for_' || cell_targets.ambition
+            when cell_targets.target_value is not null then null
+            when
+                cell_targets.ambition = 'p90'
+                and cell_targets.n_clients < {{ var('min_clients_p10_p90', 10) }}
+                then 'too_few_clients_for_p90'
+            else 'tied_quantiles'
         end as target_withheld_reason
     from client_periods
     inner join cell_targets

@@ -221,8 +221,9 @@ def test_targets_per_touchpoint_with_nps_levers(
                 "dominant_client",
                 "complementary",
                 "too_few_clients_for_p90",
+                "tied_quantiles",
             }
-            if item["target_withheld_reason"] == "too_few_clients_for_p90":
+            if item["target_withheld_reason"] in {"too_few_clients_for_p90", "tied_quantiles"}:
                 assert item["benchmark_suppressed_reason"] is None
             else:
                 assert item["benchmark_suppressed_reason"] == item["target_withheld_reason"]

@@ -263,10 +263,22 @@ def benchmark_cells(
     )
     assert cells.loc[chosen, "suppressed_reason"].isna().all(), "complementary but failing §5"
     cells.loc[chosen, "suppressed_reason"] = "complementary"
+    quantiles_raw = cells[["p10", "p25", "median", "p75", "p90"]].astype(float)
     withheld = ["n_responses", "value", "mean", "p10", "p25", "median", "p75", "p90", "moe"]
     cells[withheld] = cells[withheld].astype(object).where(cells["suppressed_reason"].isna())
     few_for_tails = cells["n_clients"] < VARS["min_clients_p10_p90"]
     cells[["p10", "p90"]] = cells[["p10", "p90"]].where(~few_for_tails)
+    # Quantiles that tie pin the values between them: the cell shows its median only.
+    equal = {
+        pair: (quantiles_raw[pair[0]] - quantiles_raw[pair[1]]).abs() < EQUAL
+        for pair in (("p10", "p25"), ("p25", "median"), ("median", "p75"), ("p75", "p90"))
+    }
+    tied = (
+        equal[("p25", "median")]
+        | equal[("median", "p75")]
+        | (~few_for_tails & (equal[("p10", "p25")] | equal[("p75", "p90")]))
+    )
+    cells[["p10", "p25", "p75", "p90"]] = cells[["p10", "p25", "p75", "p90"]].where(~tied)
     return cells.drop(columns=["largest", "total"])
 
 
@@ -460,7 +472,11 @@ def test_targets_match_a_pandas_recomputation(recomputed: dict[str, pd.DataFrame
                         "metric_code": row.metric_code,
                         "ambition": ambition,
                         "target_value": None,
-                        "target_withheld_reason": f"too_few_clients_for_{ambition}",
+                        "target_withheld_reason": (
+                            "too_few_clients_for_p90"
+                            if ambition == "p90" and row.n_clients < VARS["min_clients_p10_p90"]
+                            else "tied_quantiles"
+                        ),
                         "gap": None,
                         "is_met": None,
                         "detractors_to_promoters_per_100": None,
