@@ -317,7 +317,7 @@ def _attack_gate(
     with _timed(record, "attack", report):
         rules = attacks.Rules.from_vars(_dbt_vars(settings))
         result = attacks.attack_snapshot(snapshot.path, settings.database, rules)
-    record.attack = result.to_dict()
+    record.attack = result.to_dict(max_leaks=500)
     report(result.sentence())
     if not result.ok:
         record.failed_gate = "attack"

@@ -150,7 +150,7 @@ def _target_item(scorecard: Row, target: Row | None) -> TargetItem:
     """One touchpoint's current value and, when its industry cell and the ambition's percentile
     are published, its target; otherwise why not."""
     levers = None
-    if target is not None and target["metric_code"] == "nps":
+    if target is not None and target["metric_code"] == "nps" and target["gap"] is not None:
         levers = NpsLevers(**{name: target[name] for name in NpsLevers.model_fields})
     return TargetItem(
         touchpoint=scorecard["touchpoint_code"],

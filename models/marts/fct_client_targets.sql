@@ -94,10 +94,10 @@ levers as (
         -- Each detractor turned promoter moves NPS by 200/n points, so the gap takes gap/2 of
         -- them per 100 answers; a passive turned promoter moves it by 100/n: gap per 100.
         case
-            when metric_code = 'nps' then case when gap > 1e-6 then gap / 2.0 else 0 end
+            when metric_code = 'nps' and gap is not null then case when gap > 1e-6 then gap / 2.0 else 0 end
         end as detractors_to_promoters_per_100,
         case
-            when metric_code = 'nps' then case when gap > 1e-6 then gap else 0 end
+            when metric_code = 'nps' and gap is not null then case when gap > 1e-6 then gap else 0 end
         end as passives_to_promoters_per_100,
         case
             when gap > 1e-6
