@@ -9,7 +9,8 @@ The purpose-built deliveries (~2,700 answers, two builds in all) hold every case
   '*' minus the published industries leaves insurance and banking: 9 clients, one holding 32 %.
 - CSAT at `billing`: six insurance clients with 30 answers a quarter, one with 20 in Q4: it
   contributes to 2025 but not to Q4, so 2025 minus its quarters leaves that client alone.
-- NPS at `web`: 5 contributors in January, 9 in February, 10 in March.
+- NPS at `web`: 5 contributors in January, 9 in February, 10 in March, each with its own NPS
+  (no two contributors tie, so the quantiles do not either).
 """
 
 from __future__ import annotations
@@ -78,9 +79,15 @@ def write_cases(landing: Path) -> Cases:
     nps, csat = _clients_with("nps"), _clients_with("csat")
     rows: list[dict[str, Any]] = []
 
-    def answers(client: tuple[str, str, int, int], touchpoint: str, day: str, count: int) -> None:
+    def answers(
+        client: tuple[str, str, int, int],
+        touchpoint: str,
+        day: str,
+        count: int,
+        scores: list[int] | None = None,
+    ) -> None:
         cid, question, low, high = client
-        for _ in range(count):
+        for k in range(count):
             rows.append(
                 {
                     "client_id": cid,
@@ -88,9 +95,14 @@ def write_cases(landing: Path) -> Cases:
                     "responded_at": f"{day}T10:00:00Z",
                     "touchpoint": touchpoint,
                     "question": question,
-                    "answer": rng.randint(low, high),
+                    "answer": scores[k] if scores else rng.randint(low, high),
                 }
             )
+
+    def distinct_nps(i: int, month: int) -> list[int]:
+        """40 answers whose NPS differs for every client: no tied quantiles at `web`."""
+        promoters, detractors = 8 + 2 * i + month, 2 + i % 3  # P − D: 6, 7, 8, 12, 13, …
+        return [10] * promoters + [3] * detractors + [8] * (40 - promoters - detractors)
 
     insurance = nps["insurance"][:3]
     banking = nps["banking"][:6]
@@ -105,13 +117,11 @@ def write_cases(landing: Path) -> Cases:
             answers(client, "billing", day, 20 if i == 0 and day.startswith("2025-11") else 30)
 
     telecom, grocery = nps["telecom"][:5], nps["grocery"][:5]
-    for month, clients in (
-        ("2025-01", telecom),
-        ("2025-02", telecom + grocery[:4]),
-        ("2025-03", telecom + grocery),
+    for m, (month, clients) in enumerate(
+        (("2025-01", telecom), ("2025-02", telecom + grocery[:4]), ("2025-03", telecom + grocery))
     ):
-        for client in clients:
-            answers(client, "web", f"{month}-10", 40)
+        for i, client in enumerate(clients):
+            answers(client, "web", f"{month}-10", 40, distinct_nps(i, m))
 
     landing.mkdir(parents=True, exist_ok=True)
     with (landing / "privacy_cases.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -247,6 +257,7 @@ def test_p10_and_p90_need_ten_contributors(case_build: CaseBuild) -> None:
         assert cell["n_clients"] == contributors
         assert cell["is_published"], cell
         assert cell["median"] is not None
+        assert cell["p25"] is not None and cell["p75"] is not None  # no ties by construction
         tails = (cell["p10"], cell["p90"])
         if contributors < 10:
             assert tails == (None, None)
