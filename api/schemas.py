@@ -93,7 +93,9 @@ class Meta(BaseModel):
 
 class BenchmarkCell(BaseModel):
     """One benchmark cell. Every statistic, n_clients included, is null when the cell is
-    suppressed (DESIGN §5); ``suppressed_reason`` then says why."""
+    suppressed; ``suppressed_reason`` then says why: too_few_clients or dominant_client (the
+    per-cell rule, DESIGN §5) or complementary (withheld so that no difference of published
+    cells singles out a client, §5.1). p10 and p90 are null below 10 contributors."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -129,13 +131,15 @@ class BenchmarkCell(BaseModel):
     n_responses: int | None
     value: float | None
     mean: float | None
-    p10: float | None
+    p10: float | None = Field(description="Null below 10 contributors (DESIGN §5.1).")
     p25: float | None
     median: float | None
     p75: float | None
-    p90: float | None
+    p90: float | None = Field(description="Null below 10 contributors (DESIGN §5.1).")
     moe: float | None
-    suppressed_reason: str | None
+    suppressed_reason: str | None = Field(
+        description="too_few_clients, dominant_client or complementary; null when published."
+    )
 
 
 class BenchmarkList(BaseModel):
@@ -148,14 +152,18 @@ class ScorecardBenchmark(BaseModel):
 
     industry: str = Field(examples=["banking"])
     n_clients: int | None = Field(description="Null when the cell is withheld.", examples=[9])
-    suppressed_reason: str | None = Field(examples=[None])
+    suppressed_reason: str | None = Field(
+        description="too_few_clients, dominant_client or complementary (DESIGN §5.1) when the "
+        "cell is withheld: then every figure below and the percentile rank are null.",
+        examples=[None],
+    )
     value: float | None = Field(description="Pooled value of the cell.", examples=[31.4])
     mean: float | None = Field(description="Mean of the client values.", examples=[29.8])
-    p10: float | None
+    p10: float | None = Field(description="Null below 10 contributors.")
     p25: float | None
     median: float | None
     p75: float | None
-    p90: float | None
+    p90: float | None = Field(description="Null below 10 contributors.")
 
 
 class UnitComparison(BaseModel):
@@ -231,7 +239,15 @@ class TargetItem(BaseModel):
     current: float = Field(examples=[21.3])
     moe: float | None = Field(examples=[12.07])
     benchmark_suppressed_reason: str | None = Field(
-        description="Why there is no target: the industry cell is withheld."
+        description="Why the industry cell is withheld (too_few_clients, dominant_client, "
+        "complementary); null when it is published."
+    )
+    target_withheld_reason: str | None = Field(
+        description="Why there is no target: the cell's suppressed_reason, or "
+        "too_few_clients_for_p90 (fewer than 10 contributors) or tied_quantiles (only the "
+        "median is published) when the cell is published but withholds that percentile "
+        "(DESIGN §5.1); null when there is a target.",
+        examples=[None],
     )
     target: float | None = Field(examples=[51.13])
     gap: float | None = Field(description="target − current.", examples=[29.83])

@@ -447,8 +447,13 @@ def compare_cells(published: Path | None, floor_cells: Path) -> dict[str, Any]:
         select
             count(*) filter (where p.period is null) as only_floor,
             count(*) filter (where f.period is null) as only_build,
-            count(*) filter (where p.period is not null and f.period is not null and (
+            count(*) filter (where p.period is not null and f.period is not null
+                and p.suppressed_reason is distinct from 'complementary' and (
                 p.suppressed_reason is distinct from f.suppressed_reason or {differs})) as differ,
+            -- The floor applies the per-cell rule only (DESIGN §5); complementary suppression
+            -- (§5.1) withholds some of its published cells, counted apart, not as differences.
+            count(*) filter (where p.suppressed_reason = 'complementary'
+                and f.suppressed_reason is null) as complementary,
             count(*) filter (where p.period is not null) as cells,
             count(*) filter (where p.suppressed_reason is null and p.period is not null)
                 as published
@@ -462,7 +467,9 @@ def compare_cells(published: Path | None, floor_cells: Path) -> dict[str, Any]:
         return {"match": False, "detail": str(exc).splitlines()[0]}
     finally:
         con.close()
-    only_floor, only_build, differ, cells, shown = (int(v) for v in row) if row else (0,) * 5
+    only_floor, only_build, differ, complementary, cells, shown = (
+        (int(v) for v in row) if row else (0,) * 6
+    )
     return {
         "match": only_floor == only_build == differ == 0 and cells > 0,
         "cells": cells,
@@ -470,6 +477,7 @@ def compare_cells(published: Path | None, floor_cells: Path) -> dict[str, Any]:
         "only_in_floor": only_floor,
         "only_in_build": only_build,
         "differing": differ,
+        "withheld_by_complementary_suppression": complementary,
     }
 
 

@@ -5,7 +5,9 @@ benchmark cells (DESIGN §4-§5) straight from the client deliveries: read every
 JSONL file, map labels and questions with the seeds, drop what the build would quarantine, keep
 the latest delivery of an answer, score, roll months up to quarters, years and the '*'
 touchpoint and industry, and apply the contributor and suppression rules. No staging tables,
-no tests, no audits, no lineage: just the cells, written to one Parquet file.
+no tests, no audits, no lineage: just the cells, written to one Parquet file. It applies the
+per-cell rule of §5 and the p10/p90 rule of §5.1, not complementary suppression: the harness
+counts the cells the build withholds as `complementary` apart instead of as differences.
 
 Run it in a fresh process so its memory and time are its own:
 
@@ -33,6 +35,7 @@ DEFAULT_VARS = {
     "min_client_responses": 30,
     "min_clients": 5,
     "max_client_share": 0.25,
+    "min_clients_p10_p90": 10,
     "future_tolerance_hours": 1,
 }
 KINDS = ("csv_comma", "csv_semicolon", "parquet", "jsonl")

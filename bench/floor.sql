@@ -395,11 +395,11 @@ select
     case when suppressed_reason is null then n_responses end as n_responses,
     case when suppressed_reason is null then pooled end as value,
     case when suppressed_reason is null then mean end as mean,
-    case when suppressed_reason is null then q[1] end as p10,
+    case when suppressed_reason is null and n_clients >= $min_clients_p10_p90 then q[1] end as p10,
     case when suppressed_reason is null then q[2] end as p25,
     case when suppressed_reason is null then q[3] end as median,
     case when suppressed_reason is null then q[4] end as p75,
-    case when suppressed_reason is null then q[5] end as p90,
+    case when suppressed_reason is null and n_clients >= $min_clients_p10_p90 then q[5] end as p90,
     case when suppressed_reason is null then 1.96 * se end as moe,
     case when suppressed_reason is null then share end as max_client_share
 from judged

@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from cxbench import audit, incremental, landing, publish
+from cxbench import attacks, audit, incremental, landing, publish
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
@@ -69,6 +69,7 @@ class BuildRecord:
     dbt: dict[str, Any] = field(default_factory=dict)
     audits: list[dict[str, Any]] = field(default_factory=list)
     reconciliation: dict[str, Any] = field(default_factory=dict)
+    attack: dict[str, Any] = field(default_factory=dict)
     published_build_id: str | None = None
     cleaned_up: list[str] = field(default_factory=list)
 
@@ -287,6 +288,7 @@ def _run_steps(
                 "vars": _dbt_vars(settings),
             },
         )
+        _attack_gate(settings, record, snapshot, report)
         pause_point("publish.switch")
         previous = publish.switch_current(settings.published, snapshot.build_id)
         record.status = "published"
@@ -301,6 +303,26 @@ def _run_steps(
             if pruned:
                 kept = settings.keep_snapshots
                 report(f"removed old snapshots (keeping {kept}): {', '.join(pruned)}")
+
+
+def _attack_gate(
+    settings: Settings, record: BuildRecord, snapshot: publish.Snapshot, report: Reporter
+) -> None:
+    """DESIGN §5.1's publish gate: replay the attacks on the snapshot as written, not yet live.
+
+    The attack suite reads the exported Parquet (what the API would serve) and the clients'
+    answer counts from the warehouse, independently of the dbt suppression; any leak removes the
+    snapshot and stops the build, so the last good snapshot stays live.
+    """
+    with _timed(record, "attack", report):
+        rules = attacks.Rules.from_vars(_dbt_vars(settings))
+        result = attacks.attack_snapshot(snapshot.path, settings.database, rules)
+    record.attack = result.to_dict(max_leaks=500)
+    report(result.sentence())
+    if not result.ok:
+        record.failed_gate = "attack"
+        publish.remove_snapshot(settings.published, snapshot.build_id)
+        raise GateFailed(f"{result.sentence()}; nothing was published.")
 
 
 def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
@@ -347,9 +369,9 @@ def _create_raw_view(database: Path, batch: list[Path]) -> None:
 
 
 def _publication_thresholds(settings: Settings) -> dict[str, Any]:
-    """min_clients and max_client_share as dbt_project.yml sets them, for the mart suite."""
+    """The publication thresholds as dbt_project.yml sets them, for the mart suites."""
     project_vars = _dbt_vars(settings)
-    return {k: project_vars[k] for k in ("min_clients", "max_client_share")}
+    return {k: project_vars[k] for k in ("min_clients", "max_client_share", "min_clients_p10_p90")}
 
 
 def _dbt_vars(settings: Settings) -> dict[str, Any]:

@@ -67,6 +67,18 @@ def render_status(settings: Settings, *, all_files: bool = False) -> str:
         for outcome in audit.get("outcomes", []):
             if not outcome.get("success"):
                 lines.append(f"    ✗ {outcome.get('expectation')}: {outcome.get('detail')}")
+    attack = last.get("attack") or {}
+    if attack:
+        if attack.get("ok"):
+            lines.append(
+                f"  gate attack: no leak in {attack.get('cells_published', 0):,} published cells"
+            )
+        else:
+            families = ", ".join(
+                f"{family} ({sum(reasons.values()):,})"
+                for family, reasons in attack.get("counts", {}).items()
+            )
+            lines.append(f"  gate attack FAILED: leaks in the families {families}")
     for failed in last.get("dbt", {}).get("failed", []):
         lines.append(f"  dbt {failed['status']}: {failed['node']} — {failed.get('message')}")
     if last.get("dbt", {}).get("full_refresh"):

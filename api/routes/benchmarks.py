@@ -1,7 +1,10 @@
 """Benchmark cells by metric, industry, touchpoint and period; readable by every role.
 
 Only published statistics leave the service: a suppressed cell keeps its coordinates and
-``suppressed_reason`` and nothing else, whatever the mart holds (DESIGN §5).
+``suppressed_reason`` and nothing else, whatever the mart holds (DESIGN §5). Which cells are
+published, and which percentiles, is decided once in the warehouse (§5.1: complementary
+suppression, p10/p90 from 10 contributors) and replayed by the attack suite before a snapshot
+goes live; this module shows that decision as it is.
 """
 
 from __future__ import annotations
@@ -136,8 +139,10 @@ async def list_benchmarks(
 ) -> Response:
     """The cells matching every filter given, all of them for no filter.
 
-    Every role may read benchmarks. A suppressed cell (too few clients, or one client dominant)
-    carries its coordinates and `suppressed_reason` only. Send `Accept: text/csv` for CSV.
+    Every role may read benchmarks. A suppressed cell (too few clients, one client dominant, or
+    complementary: withheld so that no difference of published cells singles out a client)
+    carries its coordinates and `suppressed_reason` only; p10 and p90 need 10 contributors.
+    Send `Accept: text/csv` for CSV.
     """
     check_filters(snapshot, metric, industry, touchpoint, period, grain)
 

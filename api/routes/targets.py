@@ -194,9 +194,10 @@ def _targets_index(snapshot: LoadedSnapshot) -> dict[tuple[str, str, str, str], 
 
 
 def _target_item(scorecard: Row, target: Row | None, is_nps: bool) -> TargetItem:
-    """One touchpoint's current value and, when its industry cell is published, its target."""
+    """One touchpoint's current value and, when its industry cell and the ambition's percentile
+    are published, its target; otherwise why not."""
     levers = None
-    if target is not None and is_nps:
+    if target is not None and is_nps and target["gap"] is not None:
         levers = NpsLevers(**{name: target[name] for name in NpsLevers.model_fields})
     return TargetItem(
         touchpoint=scorecard["touchpoint_code"],
@@ -204,6 +205,9 @@ def _target_item(scorecard: Row, target: Row | None, is_nps: bool) -> TargetItem
         current=scorecard["value"],
         moe=scorecard["moe"],
         benchmark_suppressed_reason=scorecard["benchmark_suppressed_reason"],
+        target_withheld_reason=(
+            target["target_withheld_reason"] if target else scorecard["benchmark_suppressed_reason"]
+        ),
         target=target["target_value"] if target else None,
         gap=target["gap"] if target else None,
         is_met=target["is_met"] if target else None,

@@ -18,7 +18,7 @@ comments as (
         responded_at,
         comment_text
     from scored
-    where metric_code = 'comment'
+    where metric_kind = 'comment_share'
 ),
 
 -- A response answers NPS once; min() keeps a second NPS question deterministic.
@@ -28,7 +28,7 @@ nps_answers as (
         response_id,
         min(score) as nps_score
     from scored
-    where metric_code = 'nps'
+    where metric_kind = 'nps'
     group by client_id, response_id
 ),
 

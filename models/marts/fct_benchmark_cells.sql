@@ -1,7 +1,7 @@
 -- Benchmark cells (industry × touchpoint × period × metric, with '*' roll-ups) over the
--- clients that contribute to each cell, and the publication rule of DESIGN §5: a cell is
--- published only with enough contributors and no dominant one; otherwise every statistic that
--- could reveal a single client is withheld and suppressed_reason says why.
+-- clients that contribute to each cell, and the publication rules of DESIGN §5 and §5.1: the
+-- per-cell rule, then complementary suppression over the families; a withheld cell keeps only
+-- its coordinates, n_clients and suppressed_reason.
 with
 
 client_periods as (
@@ -80,12 +80,12 @@ judged as (
         cell_statistics.p75,
         cell_statistics.p90,
         cell_statistics.max_client_share,
-        case
-            when coalesce(cell_statistics.n_clients, 0) < {{ var('min_clients') }}
-                then 'too_few_clients'
-            when cell_statistics.max_client_share > {{ var('max_client_share') }}
-                then 'dominant_client'
-        end as suppressed_reason
+        coalesce({{ quantiles_tied(
+            'cell_statistics.p10', 'cell_statistics.p25', 'cell_statistics.median',
+            'cell_statistics.p75', 'cell_statistics.p90', 'cell_statistics.n_clients'
+        ) }}, false) as is_tied,
+        {{ cell_suppressed_reason('cell_statistics.n_clients', 'cell_statistics.max_client_share') }}
+            as suppressed_reason
     from all_cells
     left join cell_statistics
         on
@@ -95,30 +95,50 @@ judged as (
             and all_cells.metric_code = cell_statistics.metric_code
 ),
 
+-- §5.1: no family's parent minus its published children may single out a client.
+decided as (
+    {{ complementary_suppression('judged', 'contributions', 'metric_code') }}
+),
+
 final as (
     select
-        {{ surrogate_key(['industry_code', 'touchpoint_code', 'period', 'metric_code']) }} as cell_id,
-        industry_code,
-        touchpoint_code,
-        period_grain,
-        period,
-        period_start,
-        metric_code,
-        n_clients,
-        suppressed_reason is null as is_published,
-        suppressed_reason,
+        {{ surrogate_key(['judged.industry_code', 'judged.touchpoint_code', 'judged.period', 'judged.metric_code']) }}
+            as cell_id,
+        judged.industry_code,
+        judged.touchpoint_code,
+        judged.period_grain,
+        judged.period,
+        judged.period_start,
+        judged.metric_code,
+        judged.n_clients,
+        decided.suppressed_reason is null as is_published,
+        decided.suppressed_reason,
+        decided.suppression_round,
+        decided.suppression_family,
         -- Withheld unless published: these could reveal one client's figures.
-        case when suppressed_reason is null then n_responses end as n_responses,
-        case when suppressed_reason is null then pooled_value end as value,
-        case when suppressed_reason is null then mean_value end as mean,
-        case when suppressed_reason is null then p10 end as p10,
-        case when suppressed_reason is null then p25 end as p25,
-        case when suppressed_reason is null then median end as median,
-        case when suppressed_reason is null then p75 end as p75,
-        case when suppressed_reason is null then p90 end as p90,
-        case when suppressed_reason is null then {{ margin_of_error('pooled_standard_error') }} end as moe,
-        case when suppressed_reason is null then max_client_share end as max_client_share
+        case when decided.suppressed_reason is null then judged.n_responses end as n_responses,
+        case when decided.suppressed_reason is null then judged.pooled_value end as value,
+        case when decided.suppressed_reason is null then judged.mean_value end as mean,
+        {{ quantile_published('judged.p10', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
+            as p10,
+        {{ quantile_published('judged.p25', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied') }}
+            as p25,
+        {{ quantile_published('judged.median', 'decided.suppressed_reason', 'judged.n_clients') }} as median,
+        {{ quantile_published('judged.p75', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied') }}
+            as p75,
+        {{ quantile_published('judged.p90', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
+            as p90,
+        case
+            when decided.suppressed_reason is null then {{ margin_of_error('judged.pooled_standard_error') }}
+        end as moe,
+        case when decided.suppressed_reason is null then judged.max_client_share end as max_client_share
     from judged
+    inner join decided
+        on
+            judged.industry_code = decided.industry_code
+            and judged.touchpoint_code = decided.touchpoint_code
+            and judged.period = decided.period
+            and judged.metric_code = decided.metric_code
 )
 
 select * from final

@@ -2,8 +2,9 @@
 -- industry cell is published, and each ambition (p50, p75 or p90 of that cell), the current
 -- value, the target, the gap and what closing it takes: for NPS the detractors (or passives)
 -- to turn into promoters per 100 answers, and for every metric the answers per period needed
--- to detect a change of the gap's size (two-sided 5% test, 80% power). The metric rules live
--- in the macros; the API only reads these rows.
+-- to detect a change of the gap's size (two-sided 5% test, 80% power). A percentile the cell
+-- withholds (p90 below min_clients_p10_p90 contributors, DESIGN §5.1) gives no target, and
+-- target_withheld_reason says why. The metric rules live in the macros; the API only reads these rows.
 with
 
 client_periods as (
@@ -35,7 +36,8 @@ cell_targets as (
             when 'p50' then cells.median
             when 'p75' then cells.p75
             when 'p90' then cells.p90
-        end as target_value
+        end as target_value,
+        cells.n_clients
     from cells
     cross join ambitions
 ),
@@ -56,7 +58,15 @@ joined as (
         client_periods.sum_x2,
         client_periods.value as current_value,
         client_periods.variance as current_variance,
-        cell_targets.target_value
+        cell_targets.target_value,
+        case
+            when cell_targets.target_value is not null then null
+            when
+                cell_targets.ambition = 'p90'
+                and cell_targets.n_clients < {{ var('min_clients_p10_p90', 10) }}
+                then 'too_few_clients_for_p90'
+            else 'tied_quantiles'
+        end as target_withheld_reason
     from client_periods
     inner join metrics
         on client_periods.metric_code = metrics.metric_code
@@ -91,10 +101,10 @@ levers as (
         -- Each detractor turned promoter moves NPS by 200/n points, so the gap takes gap/2 of
         -- them per 100 answers; a passive turned promoter moves it by 100/n: gap per 100.
         case
-            when metric_kind = 'nps' then case when gap > 1e-6 then gap / 2.0 else 0 end
+            when metric_kind = 'nps' and gap is not null then case when gap > 1e-6 then gap / 2.0 else 0 end
         end as detractors_to_promoters_per_100,
         case
-            when metric_kind = 'nps' then case when gap > 1e-6 then gap else 0 end
+            when metric_kind = 'nps' and gap is not null then case when gap > 1e-6 then gap else 0 end
         end as passives_to_promoters_per_100,
         case
             when gap > 1e-6
@@ -119,6 +129,7 @@ final as (
         n,
         current_value,
         target_value,
+        target_withheld_reason,
         gap,
         is_met,
         promoters_per_100,

@@ -95,13 +95,13 @@ final as (
         case when suppressed_reason is null then mean_importance end as mean_importance,
         -- With five contributors p10, p25, median, p75 and p90 would fix every value (§5.1).
         case
-            when suppressed_reason is null and n_clients >= {{ var('min_clients_for_p10_p90') }} then p10
+            when suppressed_reason is null and n_clients >= {{ var('min_clients_p10_p90') }} then p10
         end as p10,
         case when suppressed_reason is null then p25 end as p25,
         case when suppressed_reason is null then median end as median,
         case when suppressed_reason is null then p75 end as p75,
         case
-            when suppressed_reason is null and n_clients >= {{ var('min_clients_for_p10_p90') }} then p90
+            when suppressed_reason is null and n_clients >= {{ var('min_clients_p10_p90') }} then p90
         end as p90
     from judged
 )

@@ -103,14 +103,14 @@ final as (
         case when suppressed_reason is null then pooled_share end as value,
         case when suppressed_reason is null then mean_share end as mean,
         case
-            when suppressed_reason is null and n_clients >= {{ var('min_clients_outer_percentiles') }}
+            when suppressed_reason is null and n_clients >= {{ var('min_clients_p10_p90') }}
                 then p10
         end as p10,
         case when suppressed_reason is null then p25 end as p25,
         case when suppressed_reason is null then median end as median,
         case when suppressed_reason is null then p75 end as p75,
         case
-            when suppressed_reason is null and n_clients >= {{ var('min_clients_outer_percentiles') }}
+            when suppressed_reason is null and n_clients >= {{ var('min_clients_p10_p90') }}
                 then p90
         end as p90,
         case

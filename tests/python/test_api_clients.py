@@ -45,7 +45,8 @@ def mart(built: tuple[Settings, BuildRecord], name: str) -> list[dict[str, Any]]
 
 @pytest.fixture(scope="module")
 def ranked_row(built: tuple[Settings, BuildRecord]) -> dict[str, Any]:
-    """A client NPS row at touchpoint '*' with a published cell, a rank and a previous period."""
+    """A client NPS row at touchpoint '*' with a published cell (with a p90: 10 contributors
+    or more), a rank and a previous period."""
     rows = [
         r
         for r in mart(built, "fct_client_scorecards")
@@ -53,6 +54,7 @@ def ranked_row(built: tuple[Settings, BuildRecord]) -> dict[str, Any]:
         and r["touchpoint_code"] == "*"
         and r["percentile_rank"] is not None
         and r["change_z"] is not None
+        and r["benchmark_p90"] is not None
     ]
     assert rows, "the small demo must give some client a ranked NPS"
     return max(rows, key=lambda r: (r["period_grain"] == "quarter", r["n"]))
@@ -215,7 +217,19 @@ def test_targets_per_touchpoint_with_nps_levers(
     ) == (pytest.approx(100))
     for item in body["items"]:
         if item["target"] is None:
-            assert item["benchmark_suppressed_reason"] in {"too_few_clients", "dominant_client"}
+            assert item["target_withheld_reason"] in {
+                "too_few_clients",
+                "dominant_client",
+                "complementary",
+                "too_few_clients_for_p90",
+                "tied_quantiles",
+            }
+            if item["target_withheld_reason"] in {"too_few_clients_for_p90", "tied_quantiles"}:
+                assert item["benchmark_suppressed_reason"] is None
+            else:
+                assert item["benchmark_suppressed_reason"] == item["target_withheld_reason"]
+        else:
+            assert item["target_withheld_reason"] is None
 
 
 @pytest.mark.parametrize("path", ["scorecard", "targets?metric=bogus&period=1999&ambition=p99"])

@@ -19,26 +19,33 @@ RAW_SUITE = EXPECTATIONS / "raw_landing.json"
 CELLS = ("main_marts", "fct_benchmark_cells")
 LANDED = ("raw", "landed_answers")
 
-# Published nps/ces cells and one suppressed cell per reason; values hand-picked in range.
+# Published nps/ces/csat cells and one suppressed cell per reason; values hand-picked in range.
+# p10 and p90 only where 10 or more clients contribute (DESIGN §5.1).
 GOOD_CELLS = """
 create schema main_marts;
 create table main_marts.fct_benchmark_cells (
     cell_id varchar, industry_code varchar, touchpoint_code varchar, period_grain varchar,
     period varchar, metric_code varchar, n_clients integer, n_responses bigint,
     value double, mean double, p10 double, p25 double, median double, p75 double, p90 double,
-    moe double, max_client_share double, is_published boolean, suppressed_reason varchar
+    moe double, max_client_share double, is_published boolean, suppressed_reason varchar,
+    suppression_round integer, suppression_family varchar
 );
 insert into main_marts.fct_benchmark_cells values
     ('retail|web|2025-07|nps', 'retail', 'web', 'month', '2025-07', 'nps',
-     6, 600, 32.5, 30.1, -10, 12, 31, 45, 60, 4.2, 0.21, true, null),
+     6, 600, 32.5, 30.1, null, 12, 31, 45, null, 4.2, 0.21, true, null, null, null),
     ('retail|web|2025-Q3|ces', 'retail', 'web', 'quarter', '2025-Q3', 'ces',
-     5, 900, 5.4, 5.3, 4.1, 4.8, 5.4, 5.9, 6.3, 0.1, 0.25, true, null),
+     5, 900, 5.4, 5.3, null, 4.8, 5.4, 5.9, null, 0.1, 0.25, true, null, null, null),
     ('*|*|2025|csat', '*', '*', 'year', '2025', 'csat',
-     8, 4000, 81.0, 80.2, 61, 72, 81, 88, 93, 1.1, 0.19, true, null),
+     12, 4000, 81.0, 80.2, 61, 72, 81, 88, 93, 1.1, 0.19, true, null, null, null),
     ('bank|app|2025-07|nps', 'bank', 'app', 'month', '2025-07', 'nps',
-     3, 250, null, null, null, null, null, null, null, null, 0.4, false, 'too_few_clients'),
+     3, 250, null, null, null, null, null, null, null, null, 0.4, false, 'too_few_clients',
+     null, null),
     ('bank|web|2025-07|osat', 'bank', 'web', 'month', '2025-07', 'osat',
-     5, 700, null, null, null, null, null, null, null, null, 0.6, false, 'dominant_client');
+     5, 700, null, null, null, null, null, null, null, null, 0.6, false, 'dominant_client',
+     null, null),
+    ('grocery|web|2025|nps', 'grocery', 'web', 'year', '2025', 'nps',
+     7, 900, null, null, null, null, null, null, null, null, 0.2, false, 'complementary',
+     1, 'industry');
 -- The catalogue the range and metric checks read (a part of dim_metrics).
 create table main_marts.dim_metrics (
     metric_code varchar, value_min double, value_max double, is_benchmarked boolean
@@ -103,11 +110,15 @@ def test_good_benchmark_cells_pass_with_every_expectation_evaluated(cells_db: Pa
     assert len(result.outcomes) == len(json.loads(BENCHMARK_SUITE.read_text())["expectations"])
     details = {outcome.expectation: outcome.detail for outcome in result.outcomes}
     # Real numbers came back from DuckDB: the bug made these empty or errors.
-    assert details["expect_table_row_count_to_be_between"] == "observed 5"
-    assert details["expect_column_values_to_not_be_null(cell_id)"] == "0 unexpected of 5 rows"
+    assert details["expect_table_row_count_to_be_between"] == "observed 6"
+    assert details["expect_column_values_to_not_be_null(cell_id)"] == "0 unexpected of 6 rows"
     assert details["unexpected_rows_expectation(published_min_clients)"] == "0 unexpected rows"
     manifest = json.loads(json.dumps(result.to_dict()))
-    assert manifest["params"] == {"min_clients": 5, "max_client_share": 0.25}
+    assert manifest["params"] == {
+        "min_clients": 5,
+        "max_client_share": 0.25,
+        "min_clients_p10_p90": 10,
+    }
     assert manifest["success"] is True
 
 
@@ -123,7 +134,7 @@ def test_good_benchmark_cells_pass_with_every_expectation_evaluated(cells_db: Pa
             "unexpected_rows_expectation(published_no_dominant_client)",
         ),
         (
-            "update {t} set p90 = 7.1 where cell_id = 'bank|app|2025-07|nps'",
+            "update {t} set p25 = 7.1 where cell_id = 'bank|app|2025-07|nps'",
             "unexpected_rows_expectation(suppressed_cells_withhold_statistics)",
         ),
         (
@@ -139,8 +150,21 @@ def test_good_benchmark_cells_pass_with_every_expectation_evaluated(cells_db: Pa
             "unexpected_rows_expectation(values_within_metric_scale)",
         ),
         (
-            "update {t} set p10 = 0.5 where cell_id = 'retail|web|2025-Q3|ces'",
+            "update {t} set p25 = 0.5 where cell_id = 'retail|web|2025-Q3|ces'",
             "unexpected_rows_expectation(values_within_metric_scale)",
+        ),
+        (
+            "update {t} set p90 = 70 where cell_id = 'retail|web|2025-07|nps'",
+            "unexpected_rows_expectation(no_p10_p90_below_min_clients_p10_p90)",
+        ),
+        (
+            "update {t} set suppression_family = null where cell_id = 'grocery|web|2025|nps'",
+            "unexpected_rows_expectation(complementary_cells_say_round_and_family)",
+        ),
+        (
+            "update {t} set suppressed_reason = 'secret', suppression_round = null, "
+            "suppression_family = null where cell_id = 'grocery|web|2025|nps'",
+            "expect_column_values_to_be_in_set(suppressed_reason)",
         ),
         (
             "update {t} set p25 = 35 where cell_id = 'retail|web|2025-07|nps'",
@@ -191,7 +215,11 @@ def test_privacy_thresholds_come_from_params(cells_db: Path) -> None:
         "unexpected_rows_expectation(published_min_clients)",
         "unexpected_rows_expectation(published_no_dominant_client)",
     ]
-    assert stricter.to_dict()["params"] == {"min_clients": 6, "max_client_share": 0.24}
+    assert stricter.to_dict()["params"] == {
+        "min_clients": 6,
+        "max_client_share": 0.24,
+        "min_clients_p10_p90": 10,
+    }
 
 
 @pytest.mark.parametrize(

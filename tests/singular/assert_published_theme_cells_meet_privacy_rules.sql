@@ -1,5 +1,5 @@
 -- A published theme benchmark cell has at least min_clients contributors, none holding more
--- than max_client_share of its comments, and p10/p90 only with min_clients_outer_percentiles
+-- than max_client_share of its comments, and p10/p90 only with min_clients_p10_p90
 -- contributors (DESIGN §5, §5.1); a withheld cell shows no statistic.
 with
 
@@ -16,7 +16,7 @@ final as (
             and (
                 n_clients < {{ var('min_clients') }}
                 or max_client_share > {{ var('max_client_share') }}
-                or (n_clients < {{ var('min_clients_outer_percentiles') }} and (p10 is not null or p90 is not null))
+                or (n_clients < {{ var('min_clients_p10_p90') }} and (p10 is not null or p90 is not null))
             )
         )
         or (

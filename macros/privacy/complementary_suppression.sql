@@ -1,0 +1,356 @@
+{#- Complementary suppression (DESIGN §5.1) for any benchmark of the cell shape
+    industry × touchpoint × period × measure, '*' roll-ups included.
+
+    cells: one row per cell with the cell keys (industry_code, touchpoint_code, period_grain,
+      period, <measure>), n_responses (all its contributors' answers, published or not) and
+      suppressed_reason after the per-cell rule (cell_suppressed_reason).
+    contributions: one row per client × cell it contributes to (its own industry's cell and the
+      '*' cell) with the cell keys, client_id and n (its answers there).
+
+    Families: '*' industry and its industries; '*' touchpoint and its touchpoints; a year and
+    its quarters; a quarter and its months. Per client, the remainder of a family with a
+    published parent is its answers in the parent minus its answers in the published children;
+    a non-empty remainder must have min_clients clients, none above max_client_share of it.
+    A failing family withholds, by var('complementary_strategy'):
+      siblings (default): the set of published children with the fewest answers (then the fewest
+        cells) among "the k smallest" and "one child alone" that makes the remainder pass;
+      parent: its parent.
+    Each round judges every family against the previous round's decision; rounds are unrolled
+    (var complementary_suppression_rounds) and one more is run as a check, so a cell withheld in
+    it carries suppression_round = rounds + 1, which the models' tests reject: a bound too small
+    fails the build instead of publishing an unfinished decision. Ties break on the cell key, so
+    the decision is deterministic. var('complementary_suppression') false keeps the per-cell rule
+    only (kept to test the publish gate).
+
+    Returns the cells' keys with suppressed_reason (now also 'complementary'),
+    suppression_round (the round that withheld the cell; NULL otherwise) and suppression_family
+    (industry, touchpoint, year_quarters or quarter_months: the family it was withheld for). -#}
+{% macro complementary_suppression(cells, contributions, measure='metric_code') -%}
+    {%- set rounds = var('complementary_suppression_rounds', 3) | int -%}
+    {%- set enabled = var('complementary_suppression', true) -%}
+    {%- set strategy = var('complementary_strategy', 'siblings') -%}
+    {#- `exceptions` is dbt's; sqlfluff's templater, which lints the models, has none. -#}
+    {%- if strategy not in ['siblings', 'parent'] and exceptions is defined -%}
+        {{ exceptions.raise_compiler_error("complementary_strategy must be siblings or parent, not " ~ strategy) }}
+    {%- endif -%}
+    {%- set cell_key = "concat_ws('|', industry_code, touchpoint_code, period, cast(" ~ measure ~ " as varchar))" -%}
+    {%- set quarter_of_month = "left(period, 4) || '-Q' || cast((cast(right(period, 2) as integer) + 2) // 3 as varchar)" -%}
+    {%- set families = [
+        {'name': 'industry', 'key': "concat_ws('|', touchpoint_code, period, cast(" ~ measure ~ " as varchar))",
+         'parent': "industry_code = '*'", 'member': 'true'},
+        {'name': 'touchpoint', 'key': "concat_ws('|', industry_code, period, cast(" ~ measure ~ " as varchar))",
+         'parent': "touchpoint_code = '*'", 'member': 'true'},
+        {'name': 'year_quarters', 'key': "concat_ws('|', industry_code, touchpoint_code, left(period, 4), cast(" ~ measure ~ " as varchar))",
+         'parent': "period_grain = 'year'", 'member': "period_grain in ('year', 'quarter')"},
+        {'name': 'quarter_months', 'key': "concat_ws('|', industry_code, touchpoint_code, case when period_grain = 'quarter' then period else " ~ quarter_of_month ~ " end, cast(" ~ measure ~ " as varchar))",
+         'parent': "period_grain = 'quarter'", 'member': "period_grain in ('quarter', 'month')"},
+    ] -%}
+    with cell_base as (
+        select
+            industry_code,
+            touchpoint_code,
+            period_grain,
+            period,
+            {{ measure }},
+            {{ cell_key }} as cell_key,
+            n_responses,
+            suppressed_reason
+        from {{ cells }}
+    ),
+
+    contribution_base as (
+        select
+            {{ cell_key }} as cell_key,
+            client_id,
+            n
+        from {{ contributions }}
+    ),
+
+    -- Every cell in each family it belongs to, as parent or child.
+    cell_families as (
+        {% for family in families -%}
+            select
+                '{{ family.name }}|' || {{ family.key }} as family_key,
+                cell_key,
+                {{ family.parent }} as is_parent,
+                n_responses
+            from cell_base
+            where {{ family.member }}
+            {% if not loop.last %}union all{% endif %}
+        {% endfor -%}
+    ),
+
+    client_families as (
+        select
+            cell_families.family_key,
+            cell_families.cell_key,
+            cell_families.is_parent,
+            contribution_base.client_id,
+            contribution_base.n
+        from cell_families
+        inner join contribution_base
+            on cell_families.cell_key = contribution_base.cell_key
+    ),
+
+    round_0 as (
+        select
+            cell_key,
+            suppressed_reason,
+            cast(null as integer) as suppression_round,
+            cast(null as varchar) as suppression_family
+        from cell_base
+    ),
+
+    {% set last = namespace(name='round_0') -%}
+    {%- if enabled -%}
+    {%- for r in range(1, rounds + 2) %}
+    published_{{ r }} as (
+        select cell_key from {{ last.name }}
+        where suppressed_reason is null
+    ),
+
+    live_families_{{ r }} as (
+        select
+            cell_families.family_key,
+            cell_families.cell_key as parent_key
+        from cell_families
+        inner join published_{{ r }}
+            on cell_families.cell_key = published_{{ r }}.cell_key
+        where cell_families.is_parent
+    ),
+
+    -- Per client: its answers in the parent minus those in the published children.
+    remainders_{{ r }} as (
+        select
+            client_families.family_key,
+            client_families.client_id,
+            sum(
+                case
+                    when client_families.is_parent then client_families.n
+                    when published_{{ r }}.cell_key is not null then -client_families.n
+                    else 0
+                end
+            ) as remainder_n
+        from client_families
+        inner join live_families_{{ r }}
+            on client_families.family_key = live_families_{{ r }}.family_key
+        left join published_{{ r }}
+            on client_families.cell_key = published_{{ r }}.cell_key
+        group by client_families.family_key, client_families.client_id
+    ),
+
+    failing_{{ r }} as (
+        select family_key
+        from remainders_{{ r }}
+        where remainder_n > 0
+        group by family_key
+        having
+            count(*) < {{ var('min_clients') }}
+            or max(remainder_n) > {{ var('max_client_share') }} * sum(remainder_n)
+    ),
+
+    {% if strategy == 'parent' -%}
+    withheld_{{ r }} as (
+        select
+            live_families_{{ r }}.parent_key as cell_key,
+            live_families_{{ r }}.family_key
+        from live_families_{{ r }}
+        inner join failing_{{ r }}
+            on live_families_{{ r }}.family_key = failing_{{ r }}.family_key
+    ),
+    {%- else -%}
+    -- The published children of each failing family, smallest first.
+    siblings_{{ r }} as (
+        select
+            cell_families.family_key,
+            cell_families.cell_key,
+            cell_families.n_responses,
+            row_number() over (
+                partition by cell_families.family_key
+                order by cell_families.n_responses, cell_families.cell_key
+            ) as sibling_rank
+        from cell_families
+        inner join failing_{{ r }}
+            on cell_families.family_key = failing_{{ r }}.family_key
+        inner join published_{{ r }}
+            on cell_families.cell_key = published_{{ r }}.cell_key
+        where not cell_families.is_parent
+    ),
+
+    -- Candidate sets to withhold: the k smallest children, and each child alone.
+    options_{{ r }} as (
+        select
+            upto.family_key,
+            'smallest' as option_kind,
+            upto.sibling_rank as option_rank,
+            member.cell_key,
+            member.n_responses
+        from siblings_{{ r }} as upto
+        inner join siblings_{{ r }} as member
+            on
+                upto.family_key = member.family_key
+                and member.sibling_rank <= upto.sibling_rank
+        union all
+        select
+            family_key,
+            'alone' as option_kind,
+            sibling_rank as option_rank,
+            cell_key,
+            n_responses
+        from siblings_{{ r }}
+    ),
+
+    option_costs_{{ r }} as (
+        select
+            family_key,
+            option_kind,
+            option_rank,
+            sum(n_responses) as answers_lost,
+            count(*) as cells_lost
+        from options_{{ r }}
+        group by family_key, option_kind, option_rank
+    ),
+
+    -- Per option and client: the family's remainder plus what the option's cells add back.
+    option_clients_{{ r }} as (
+        select
+            family_key,
+            option_kind,
+            option_rank,
+            client_id,
+            sum(n) as remainder_n
+        from (
+            select
+                option_costs_{{ r }}.family_key,
+                option_costs_{{ r }}.option_kind,
+                option_costs_{{ r }}.option_rank,
+                remainders_{{ r }}.client_id,
+                remainders_{{ r }}.remainder_n as n
+            from option_costs_{{ r }}
+            inner join remainders_{{ r }}
+                on option_costs_{{ r }}.family_key = remainders_{{ r }}.family_key
+            where remainders_{{ r }}.remainder_n > 0
+            union all
+            select
+                options_{{ r }}.family_key,
+                options_{{ r }}.option_kind,
+                options_{{ r }}.option_rank,
+                client_families.client_id,
+                client_families.n
+            from options_{{ r }}
+            inner join client_families
+                on
+                    options_{{ r }}.family_key = client_families.family_key
+                    and options_{{ r }}.cell_key = client_families.cell_key
+        ) as added
+        group by family_key, option_kind, option_rank, client_id
+    ),
+
+    passing_options_{{ r }} as (
+        select
+            family_key,
+            option_kind,
+            option_rank
+        from option_clients_{{ r }}
+        group by family_key, option_kind, option_rank
+        having
+            count(*) >= {{ var('min_clients') }}
+            and max(remainder_n) <= {{ var('max_client_share') }} * sum(remainder_n)
+    ),
+
+    chosen_{{ r }} as (
+        select
+            option_costs_{{ r }}.family_key,
+            option_costs_{{ r }}.option_kind,
+            option_costs_{{ r }}.option_rank
+        from option_costs_{{ r }}
+        inner join passing_options_{{ r }}
+            on
+                option_costs_{{ r }}.family_key = passing_options_{{ r }}.family_key
+                and option_costs_{{ r }}.option_kind = passing_options_{{ r }}.option_kind
+                and option_costs_{{ r }}.option_rank = passing_options_{{ r }}.option_rank
+        qualify row_number() over (
+            partition by option_costs_{{ r }}.family_key
+            order by
+                option_costs_{{ r }}.answers_lost,
+                option_costs_{{ r }}.cells_lost,
+                option_costs_{{ r }}.option_kind,
+                option_costs_{{ r }}.option_rank
+        ) = 1
+    ),
+
+    -- A failing family no option repairs withholds its parent. (Withholding every child
+    -- leaves the parent's own answers, which passed the per-cell rule, so this is a guard.)
+    withheld_{{ r }} as (
+        select
+            options_{{ r }}.cell_key,
+            options_{{ r }}.family_key
+        from options_{{ r }}
+        inner join chosen_{{ r }}
+            on
+                options_{{ r }}.family_key = chosen_{{ r }}.family_key
+                and options_{{ r }}.option_kind = chosen_{{ r }}.option_kind
+                and options_{{ r }}.option_rank = chosen_{{ r }}.option_rank
+        union all
+        select
+            live_families_{{ r }}.parent_key as cell_key,
+            live_families_{{ r }}.family_key
+        from live_families_{{ r }}
+        inner join failing_{{ r }}
+            on live_families_{{ r }}.family_key = failing_{{ r }}.family_key
+        left join chosen_{{ r }}
+            on failing_{{ r }}.family_key = chosen_{{ r }}.family_key
+        where chosen_{{ r }}.family_key is null
+    ),
+    {%- endif %}
+
+    round_{{ r }} as (
+        select
+            previous.cell_key,
+            case
+                when previous.suppressed_reason is null and withheld.cell_key is not null
+                    then 'complementary'
+                else previous.suppressed_reason
+            end as suppressed_reason,
+            case
+                when previous.suppressed_reason is null and withheld.cell_key is not null
+                    then {{ r }}
+                else previous.suppression_round
+            end as suppression_round,
+            case
+                when previous.suppressed_reason is null and withheld.cell_key is not null
+                    then withheld.family
+                else previous.suppression_family
+            end as suppression_family
+        from {{ last.name }} as previous
+        left join (
+            -- A cell two families withhold in one round is credited to the first by name.
+            select
+                cell_key,
+                min(split_part(family_key, '|', 1)) as family
+            from withheld_{{ r }}
+            group by cell_key
+        ) as withheld
+            on previous.cell_key = withheld.cell_key
+    ),
+    {%- set last.name = 'round_' ~ r %}
+    {% endfor -%}
+    {%- endif %}
+
+    decided as (
+        select
+            cell_base.industry_code,
+            cell_base.touchpoint_code,
+            cell_base.period_grain,
+            cell_base.period,
+            cell_base.{{ measure }},
+            {{ last.name }}.suppressed_reason,
+            {{ last.name }}.suppression_round,
+            {{ last.name }}.suppression_family
+        from cell_base
+        inner join {{ last.name }}
+            on cell_base.cell_key = {{ last.name }}.cell_key
+    )
+
+    select * from decided
+{%- endmacro %}
