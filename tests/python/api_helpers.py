@@ -10,11 +10,15 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 import httpx
+import pyarrow.parquet as pq
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.testclient import TestClient
 
 from api.deps import enforce_client_scope
 from api.main import create_app, v1_router
+from cxbench.build import BuildRecord
+from cxbench.keys import create_key
 from cxbench.settings import Settings
 from cxbench.targets.store import SQLiteTargetStore
 
@@ -28,6 +32,20 @@ PATH_DEFAULTS = {"touchpoint": "*", "metric": "nps"}
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def key(client: TestClient, role: str, *client_ids: str) -> dict[str, str]:
+    """Headers with a new key of ``role`` in the served app's key store."""
+    return auth(create_key(client.app.state.keys.path, role, list(client_ids)))
+
+
+def mart(built: tuple[Settings, BuildRecord], name: str) -> list[dict[str, Any]]:
+    """A published mart of the shared test build, as the API's snapshot holds it."""
+    settings, record = built
+    rows: list[dict[str, Any]] = pq.read_table(
+        settings.published / record.build_id / f"{name}.parquet"
+    ).to_pylist()
+    return rows
 
 
 def make_app(settings: Settings, keys_file: Any, *extra_v1: APIRouter) -> FastAPI:

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.pages import CONTENT_SECURITY_POLICY
 from cxbench.build import BuildRecord
-from cxbench.keys import create_key
 from cxbench.settings import PROJECT_DIR, Settings
+from tests.python.api_helpers import key
 
 STATIC = PROJECT_DIR / "api" / "static" / "app"
 
@@ -42,11 +42,6 @@ def served(built: tuple[Settings, BuildRecord], warehouse: Path) -> Iterator[Tes
     own = Settings(home=settings.home, landing_dir=settings.landing, warehouse_dir=warehouse)
     with TestClient(create_app(own)) as test_client:
         yield test_client
-
-
-def key(client: TestClient, role: str, *client_ids: str) -> dict[str, str]:
-    raw = create_key(client.app.state.keys.path, role, list(client_ids))
-    return {"Authorization": f"Bearer {raw}"}
 
 
 def client_ids(built: tuple[Settings, BuildRecord]) -> list[str]:

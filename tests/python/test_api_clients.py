@@ -4,43 +4,14 @@ scoping (403 before anything else, 404 only for keys that could see the client),
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from cxbench.build import BuildRecord
-from cxbench.keys import create_key
 from cxbench.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def served(built: tuple[Settings, BuildRecord]) -> Iterator[TestClient]:
-    """One app for the module: loading the snapshot is what a new app costs (~2 s)."""
-    with TestClient(create_app(built[0])) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def client(served: TestClient, tmp_path) -> TestClient:
-    served.app.state.keys.path = tmp_path / "keys.json"  # each test its own key store
-    return served
-
-
-def key(client: TestClient, role: str, *client_ids: str) -> dict[str, str]:
-    raw = create_key(client.app.state.keys.path, role, list(client_ids))
-    return {"Authorization": f"Bearer {raw}"}
-
-
-def mart(built: tuple[Settings, BuildRecord], name: str) -> list[dict[str, Any]]:
-    settings, record = built
-    rows: list[dict[str, Any]] = pq.read_table(
-        settings.published / record.build_id / f"{name}.parquet"
-    ).to_pylist()
-    return rows
+from tests.python.api_helpers import key, mart
 
 
 @pytest.fixture(scope="module")

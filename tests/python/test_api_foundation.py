@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key, revoke_key
 from cxbench.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def served(built: tuple[Settings, BuildRecord]) -> Iterator[TestClient]:
-    """One app for the module: loading the snapshot is what a new app costs (~2 s)."""
-    with TestClient(create_app(built[0])) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def client(served: TestClient, tmp_path) -> TestClient:
-    # Each test gets its own key store, so keys never leak between tests.
-    served.app.state.keys.path = tmp_path / "keys.json"
-    return served
 
 
 @pytest.fixture

@@ -8,14 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.settings import Settings
@@ -25,12 +23,6 @@ P10_P90_MIN = 10
 STATISTICS = ("n_responses", "value", "mean", "p10", "p25", "median", "p75", "p90", "moe")
 QUANTILES = ("p10", "p25", "median", "p75", "p90")
 CellKey = tuple[str, str, str, str]
-
-
-@pytest.fixture(scope="module")
-def served(built: tuple[Settings, BuildRecord]) -> Iterator[TestClient]:
-    with TestClient(create_app(built[0])) as test_client:
-        yield test_client
 
 
 @pytest.fixture(scope="module")

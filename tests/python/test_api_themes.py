@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -19,38 +17,12 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from cxbench.build import BuildRecord
 from cxbench.demo_comments import comment_table, personal_data
-from cxbench.keys import create_key
 from cxbench.settings import Settings
+from tests.python.api_helpers import key, mart
 
 MASK_TAGS = ("[email]", "[phone]", "[personal id]", "[iban]", "[card]")
-
-
-@pytest.fixture(scope="module")
-def served(built: tuple[Settings, BuildRecord]) -> Iterator[TestClient]:
-    with TestClient(create_app(built[0])) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def client(served: TestClient, tmp_path) -> TestClient:
-    served.app.state.keys.path = tmp_path / "keys.json"
-    return served
-
-
-def key(client: TestClient, role: str, *client_ids: str) -> dict[str, str]:
-    raw = create_key(client.app.state.keys.path, role, list(client_ids))
-    return {"Authorization": f"Bearer {raw}"}
-
-
-def mart(built: tuple[Settings, BuildRecord], name: str) -> list[dict[str, Any]]:
-    settings, record = built
-    rows: list[dict[str, Any]] = pq.read_table(
-        settings.published / record.build_id / f"{name}.parquet"
-    ).to_pylist()
-    return rows
 
 
 def _squeeze(text: str) -> str:
