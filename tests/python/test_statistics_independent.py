@@ -729,4 +729,4 @@ def test_touchpoint_impacts_match_a_pandas_recomputation(
     )
     assert assert_rows_match(expected, mart, keys) == len(mart)
     # The small demo publishes few industry × touchpoint NPS cells: some impacts, most withheld.
-    assert expected["impact_on_client_nps"].notna().sum() >= 10
+    assert expected["impact_on_client_nps"].notna().sum() >= 5
