@@ -35,10 +35,33 @@ class Problem(BaseModel):
     )
 
 
+class LastBuild(BaseModel):
+    build_id: str = Field(examples=["20261123T180000Z-1a2b3c"])
+    status: str = Field(
+        examples=["published"], description="running, published, failed, interrupted"
+    )
+    failed_gate: str | None = Field(default=None, examples=[None])
+    finished_at: str | None = Field(default=None, examples=["2026-11-23T18:00:41+00:00"])
+
+
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
     build_id: str | None = Field(examples=["20261123T180000Z-1a2b3c"])
     published_at: str | None = Field(examples=["2026-11-23T18:00:41+00:00"])
+    newest_answer_at: str | None = Field(
+        default=None,
+        description="The newest accepted answer's responded_at in the live snapshot (UTC).",
+        examples=["2026-11-23T17:58:02+00:00"],
+    )
+    snapshot_age_seconds: float | None = Field(
+        default=None,
+        description="Seconds since the live snapshot was published.",
+        examples=[42.0],
+    )
+    last_build: LastBuild | None = Field(
+        default=None,
+        description="The last build attempted, published or not (a failed gate shows here).",
+    )
 
 
 class Industry(BaseModel):
@@ -67,6 +90,12 @@ class Periods(BaseModel):
 
 class Meta(BaseModel):
     build_id: str = Field(examples=["20261123T180000Z-1a2b3c"])
+    published_at: str | None = Field(default=None, examples=["2026-11-23T18:00:41+00:00"])
+    newest_answer_at: str | None = Field(
+        default=None,
+        description="The newest accepted answer's responded_at in this build (UTC).",
+        examples=["2026-11-23T17:58:02+00:00"],
+    )
     industries: list[Industry]
     touchpoints: list[Touchpoint]
     metrics: list[Metric]
@@ -319,3 +348,35 @@ class DataQuality(BaseModel):
     quarantine: list[QuarantineReason] = Field(description="Rows by reason, most first.")
     reconciliation: Reconciliation | None
     freshness: Freshness
+
+
+class IngestRow(BaseModel):
+    row: int = Field(description="1-based position of the row in the body.", examples=[1])
+    status: str = Field(
+        description="accepted, quarantined, or stored (no build has saved its checks yet).",
+        examples=["accepted"],
+    )
+    reason_code: str | None = Field(
+        description="Why the build will quarantine the row (its int_answers_checked code).",
+        examples=[None],
+    )
+
+
+class IngestReceipt(BaseModel):
+    client_id: str = Field(examples=["acme"])
+    delivery: str = Field(
+        description="The delivery file under landing/api/<client_id>/.",
+        examples=["20261201T223000123456Z-1a2b3c4d.jsonl"],
+    )
+    rows_received: int = Field(examples=[100])
+    rows_accepted: int = Field(examples=[98])
+    rows_quarantined: int = Field(examples=[2])
+    checked: bool = Field(
+        description="True when each row was checked with the last build's compiled dbt checks.",
+        examples=[True],
+    )
+    replayed: bool = Field(
+        description="True when this Idempotency-Key was seen before: nothing new was stored.",
+        examples=[False],
+    )
+    rows: list[IngestRow]

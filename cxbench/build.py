@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from cxbench import audit, incremental, landing, publish
+from cxbench import audit, incremental, ingest, landing, publish
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
@@ -257,6 +257,7 @@ def _run_steps(
             failed = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
             raise GateFailed(f"dbt build failed ({failed}); nothing was published.")
         incremental.remember_project(settings, fingerprint)
+        ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
 
     with _timed(record, "audit_marts", report):
         for table, suite in MARTS_SUITES:
@@ -285,6 +286,7 @@ def _run_steps(
                 "audits": record.audits,
                 "dbt": record.dbt,
                 "vars": _dbt_vars(settings),
+                "newest_answer_at": record.reconciliation.get("newest_answer_at"),
             },
         )
         pause_point("publish.switch")
@@ -387,6 +389,7 @@ def _reconciliation(database: Path) -> dict[str, Any]:
             "select reason_code, count(*) from main_marts.fct_quarantined_rows "
             "group by reason_code order by 2 desc"
         ).fetchall()
+        newest = con.execute("select max(responded_at) from main_marts.fct_answers").fetchone()
     finally:
         con.close()
     files = [
@@ -414,4 +417,5 @@ def _reconciliation(database: Path) -> dict[str, Any]:
         "rows_quarantined": sum(f["rows_quarantined"] for f in files),
         "rows_superseded": sum(f["rows_superseded"] for f in files),
         "quarantine_reasons": {code: count for code, count in reasons},
+        "newest_answer_at": newest[0].isoformat() if newest and newest[0] else None,
     }

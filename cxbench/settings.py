@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = "2GB"
     duckdb_threads: int = 2
     keep_snapshots: int = 5
+    # POST /v1/clients/{client_id}/answers: the largest body taken (413 beyond).
+    ingest_max_bytes: int = 20_000_000
+    # `cxbench status` warns about a client whose last delivery is older than this.
+    stale_client_days: int = 35
 
     @property
     def project_dir(self) -> Path:
