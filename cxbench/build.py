@@ -382,7 +382,8 @@ def _reconciliation(database: Path) -> dict[str, Any]:
     try:
         rows = con.execute(
             "select source_file, file_status, file_reason_code, rows_landed, rows_accepted, "
-            "rows_quarantined, rows_superseded from main_marts.fct_file_reconciliation "
+            "rows_quarantined, rows_superseded, rows_in_quarantined_file "
+            "from main_marts.fct_file_reconciliation "
             "order by load_id"
         ).fetchall()
         reasons = con.execute(
@@ -390,6 +391,16 @@ def _reconciliation(database: Path) -> dict[str, Any]:
             "group by reason_code order by 2 desc"
         ).fetchall()
         newest = con.execute("select max(responded_at) from main_marts.fct_answers").fetchone()
+        # Each registered client's last delivery (a client that silently stopped sending).
+        deliveries = con.execute(
+            "select clients.client_id, max(load_log.loaded_at), count(classified.load_id) "
+            "from main_reference.clients as clients "
+            "left join main_intermediate.int_answers_classified as classified "
+            "on classified.client_id = clients.client_id "
+            "left join main_staging.stg_landing__load_log as load_log "
+            "on load_log.load_id = classified.load_id "
+            "group by clients.client_id order by clients.client_id"
+        ).fetchall()
     finally:
         con.close()
     files = [
@@ -403,6 +414,7 @@ def _reconciliation(database: Path) -> dict[str, Any]:
                     "rows_accepted",
                     "rows_quarantined",
                     "rows_superseded",
+                    "rows_in_quarantined_file",
                 ),
                 row,
                 strict=True,
@@ -416,6 +428,11 @@ def _reconciliation(database: Path) -> dict[str, Any]:
         "rows_accepted": sum(f["rows_accepted"] for f in files),
         "rows_quarantined": sum(f["rows_quarantined"] for f in files),
         "rows_superseded": sum(f["rows_superseded"] for f in files),
+        "rows_in_quarantined_files": sum(f["rows_in_quarantined_file"] or 0 for f in files),
         "quarantine_reasons": {code: count for code, count in reasons},
         "newest_answer_at": newest[0].isoformat() if newest and newest[0] else None,
+        "client_deliveries": [
+            {"client_id": c, "last_delivery_at": at.isoformat() if at else None, "rows": n}
+            for c, at, n in deliveries
+        ],
     }

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cxbench.dbt_runner import dies_with_parent
 from cxbench.files import write_atomically
 from cxbench.landing import discover
 from cxbench.settings import Settings
@@ -112,8 +113,9 @@ class BackgroundBuilder:
             return False
         started = datetime.now(UTC).isoformat()
         self.report("new deliveries: building")
+        # The build dies with the server (it is crash-safe; the next attempt redoes it).
         completed = subprocess.run(
-            build_command(),
+            dies_with_parent(build_command()),
             env=settings_environment(self.settings),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
