@@ -17,7 +17,7 @@ from api.deps import V1_GUARDS, KeyCache
 from api.fastpath import ReplayMiddleware
 from api.pages import install_pages
 from api.problems import install_problem_handlers, problem_responses
-from api.routes import answers, benchmarks, client_directory, clients, health, meta, quality
+from api.routes import alerts, answers, benchmarks, client_directory, clients, health, meta, quality
 from api.schemas import Problem
 from api.snapshot import SnapshotStore
 from cxbench.settings import Settings, get_settings
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     v1.include_router(clients.router)
     v1.include_router(quality.router)
     v1.include_router(answers.router)
+    v1.include_router(alerts.router)
     app.include_router(health.router)
     app.include_router(v1)
     install_docs(app)

@@ -380,3 +380,27 @@ class IngestReceipt(BaseModel):
         examples=[False],
     )
     rows: list[IngestRow]
+
+
+class AlertItem(BaseModel):
+    """A significant drop in the client's latest month (fct_client_alerts)."""
+
+    touchpoint: str = Field(examples=["customer_service"])
+    metric: str = Field(examples=["nps"])
+    period: str = Field(examples=["2026-11"])
+    comparison: str = Field(
+        description="previous_month or rolling_baseline", examples=["previous_month"]
+    )
+    n: int = Field(examples=[212])
+    value: float = Field(examples=[11.3])
+    reference_period: str | None = Field(examples=["2026-10"])
+    reference_n: int | None = Field(examples=[198])
+    reference_value: float | None = Field(examples=[32.8])
+    change: float | None = Field(examples=[-21.5])
+    change_z: float | None = Field(examples=[-3.9])
+
+
+class Alerts(BaseModel):
+    build_id: str
+    client_id: str
+    items: list[AlertItem]

@@ -37,6 +37,7 @@ PUBLISHED_MARTS = (
     "fct_client_scorecards",
     "fct_unit_scorecards",
     "fct_client_targets",
+    "fct_client_alerts",
 )
 MARTS_SCHEMA = "main_marts"
 POINTER = "CURRENT"

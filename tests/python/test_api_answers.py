@@ -249,11 +249,33 @@ def test_the_same_idempotency_key_is_stored_once(served: Served) -> None:
     assert changed.status_code == 409
 
 
+def plant_drop_and_noise(served: Served) -> None:
+    """c003 (sales): NPS 75 in 2026-10, then −75 in 2026-11 — a drop. c004
+    (sales): the same mix of 80 answers (NPS 30) in both months — noise, not a drop."""
+    admin = served.keys["admin"]
+    mix = ["10"] * 40 + ["8"] * 24 + ["3"] * 16
+    plants = [
+        ("c003", "Sales meeting", "LikelihoodToRecommend", "2026-10", ["10"] * 60 + ["7"] * 20),
+        ("c003", "Sales meeting", "LikelihoodToRecommend", "2026-11", ["0"] * 60 + ["7"] * 20),
+        ("c004", "Tarjous", "suositus", "2026-10", mix),
+        ("c004", "Tarjous", "suositus", "2026-11", mix[::-1]),
+    ]
+    for client, label, question, month, answers in plants:
+        lines = [
+            f"{client},plant-{month}-{i},{month}-{1 + i % 28:02d}T09:00:00Z,"
+            f"{label},{question},{a}\n"
+            for i, a in enumerate(answers)
+        ]
+        response = served.post(admin, HEADER + "".join(lines), client=client)
+        assert response.status_code == 202 and response.json()["rows_accepted"] == 80
+
+
 def test_a_delivery_answered_then_killed_is_built_later(served: Served) -> None:
     """SIGKILL right after a 202; a server restarted with --build-every builds it (and the
     idempotent post above once) into the scorecard."""
     before_oct, before_sep = nps_n(served, "2026-10"), nps_n(served, "2026-09")
     live = httpx.get(served.url("/health"), timeout=10).json()["build_id"]
+    plant_drop_and_noise(served)
     posted = rows_csv("2026-09", "api-kill", ["10", "9", "3", "8", "0"])
     response = served.post(served.keys["ingest"], posted, **{"Idempotency-Key": "kill-1"})
     assert response.status_code == 202 and response.json()["rows_accepted"] == 5
@@ -278,6 +300,23 @@ def test_a_delivery_answered_then_killed_is_built_later(served: Served) -> None:
     meta = served.get(served.keys["admin"], "/v1/meta").json()
     assert meta["newest_answer_at"] == health["newest_answer_at"]
 
+    # The planted drop is an alert, against the previous month and the rolling baseline; the
+    # planted noise (the same mix of answers in both months) is not.
+    admin = served.keys["admin"]
+    drops = served.get(admin, "/v1/clients/c003/alerts?metric=nps").json()["items"]
+    found = {(a["touchpoint"], a["comparison"]) for a in drops if a["period"] == "2026-11"}
+    assert {("sales", "previous_month"), ("sales", "rolling_baseline")} <= found, drops
+    assert all(a["change"] < 0 and a["change_z"] < -3.29 for a in drops)
+    assert served.get(admin, "/v1/clients/c004/alerts?metric=nps").json()["items"] == []
+    csv_answer = httpx.get(
+        served.url("/v1/clients/c003/alerts"),
+        headers={"Authorization": f"Bearer {admin}", "Accept": "text/csv"},
+        timeout=30,
+    )
+    assert csv_answer.status_code == 200 and "change_z" in csv_answer.text.splitlines()[0]
+    assert served.get(served.keys["client"], "/v1/clients/c003/alerts").status_code == 403
+    assert served.get(served.keys["ingest"], f"/v1/clients/{CLIENT}/alerts").status_code == 403
+
 
 def test_the_builder_does_not_build_without_new_deliveries(served: Served) -> None:
     state_file = served.settings.warehouse / "ingest" / "builder.json"
@@ -294,3 +333,27 @@ def test_the_cli_makes_ingest_keys_for_one_client(tmp_path: Path) -> None:
     with pytest.raises(CxbenchError):
         create_key(tmp_path / "k.json", "ingest", [])
     assert create_key(tmp_path / "k.json", "ingest", [CLIENT]).startswith("cxb_")
+
+
+def test_health_shows_a_failed_build_while_the_live_snapshot_stays(
+    built: tuple[Settings, BuildRecord], tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    settings = make_settings(tmp_path)
+    settings.warehouse.mkdir(parents=True)
+    (settings.warehouse / "published").symlink_to(built[0].published)
+    failed = {
+        "build_id": "20261201T000000Z-f00d00",
+        "status": "failed",
+        "failed_gate": "audit_marts",
+    }
+    (settings.warehouse / "last_build.json").write_text(json.dumps(failed))
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/health").json()
+    assert health["status"] == "ok" and health["build_id"] == built[1].build_id
+    assert health["last_build"]["status"] == "failed"
+    assert health["last_build"]["failed_gate"] == "audit_marts"
+    assert health["newest_answer_at"] is not None and health["snapshot_age_seconds"] >= 0

@@ -1,0 +1,147 @@
+-- Significant drops in a client's latest month, per touchpoint (and '*') × metric: against the
+-- previous month and against a rolling baseline of the months before it, two-sided z tests at
+-- var('alert_z') with the standard-error macros. One row per alert; see the doc block.
+with
+
+client_periods as (
+    select * from {{ ref('int_client_metric_periods') }}
+),
+
+-- Months with enough answers for a stable standard error; comment shares are not scores.
+client_months as (
+    select *
+    from client_periods
+    where
+        period_grain = 'month'
+        and metric_code != 'comment'
+        and n >= {{ var('min_client_responses') }}
+),
+
+-- Each client's latest month with any answer: a series that stopped before it is not tested.
+latest_months as (
+    select
+        client_id,
+        max(period_start) as period_start
+    from client_periods
+    where period_grain = 'month'
+    group by client_id
+),
+
+current_months as (
+    select client_months.*
+    from client_months
+    inner join latest_months
+        on
+            client_months.client_id = latest_months.client_id
+            and client_months.period_start = latest_months.period_start
+),
+
+previous_months as (
+    select
+        current_months.client_id,
+        current_months.touchpoint_code,
+        current_months.metric_code,
+        previous.period as reference_period,
+        previous.n as reference_n,
+        previous.value as reference_value,
+        previous.standard_error as reference_standard_error
+    from current_months
+    inner join client_months as previous
+        on
+            current_months.client_id = previous.client_id
+            and current_months.touchpoint_code = previous.touchpoint_code
+            and current_months.metric_code = previous.metric_code
+            and previous.period_start = current_months.period_start - interval 1 month
+),
+
+-- The pooled answers of the baseline months before the current one (additive sums).
+baseline_sums as (
+    select
+        current_months.client_id,
+        current_months.touchpoint_code,
+        current_months.metric_code,
+        current_months.statistic_kind,
+        min(baseline.period) || '…' || max(baseline.period) as reference_period,
+        cast(sum(baseline.n) as bigint) as reference_n,
+        sum(baseline.sum_x) as sum_x,
+        sum(baseline.sum_x2) as sum_x2
+    from current_months
+    inner join client_months as baseline
+        on
+            current_months.client_id = baseline.client_id
+            and current_months.touchpoint_code = baseline.touchpoint_code
+            and current_months.metric_code = baseline.metric_code
+            and current_months.period_start > baseline.period_start
+            and current_months.period_start - to_months({{ var('alert_baseline_months') }})
+            <= baseline.period_start
+    group by
+        current_months.client_id,
+        current_months.touchpoint_code,
+        current_months.metric_code,
+        current_months.statistic_kind
+),
+
+baselines as (
+    select
+        client_id,
+        touchpoint_code,
+        metric_code,
+        reference_period,
+        reference_n,
+        sum_x / reference_n as reference_value,
+        {{ standard_error('statistic_kind', 'reference_n', 'sum_x', 'sum_x2') }}
+            as reference_standard_error
+    from baseline_sums
+),
+
+reference_values as (
+    select
+        'previous_month' as comparison,
+        *
+    from previous_months
+    union all by name
+    select
+        'rolling_baseline' as comparison,
+        *
+    from baselines
+),
+
+compared as (
+    select
+        current_months.client_id,
+        current_months.industry_code,
+        current_months.touchpoint_code,
+        current_months.metric_code,
+        current_months.period,
+        reference_rows.comparison,
+        current_months.n,
+        current_months.value,
+        current_months.standard_error,
+        reference_rows.reference_period,
+        reference_rows.reference_n,
+        reference_rows.reference_value,
+        reference_rows.reference_standard_error,
+        current_months.value - reference_rows.reference_value as change,  -- noqa: RF04
+        {{ difference_z(
+            'current_months.value', 'current_months.standard_error',
+            'reference_rows.reference_value', 'reference_rows.reference_standard_error'
+        ) }} as change_z
+    from current_months
+    inner join reference_values as reference_rows
+        on
+            current_months.client_id = reference_rows.client_id
+            and current_months.touchpoint_code = reference_rows.touchpoint_code
+            and current_months.metric_code = reference_rows.metric_code
+),
+
+final as (
+    select
+        {{ surrogate_key(['client_id', 'touchpoint_code', 'metric_code', 'period', 'comparison']) }}
+            as alert_id,
+        *
+    from compared
+    -- Two-sided test; only the drop side is an alert (every metric here is higher = better).
+    where abs(change_z) > {{ var('alert_z') }} and change_z < 0
+)
+
+select * from final
