@@ -16,6 +16,7 @@ import argparse
 import csv
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -38,6 +39,8 @@ from cxbench.keys import create_key  # noqa: E402
 from cxbench.settings import Settings  # noqa: E402
 
 MONTH = "2026-11"
+# Response ids differ between runs: a re-run posting the same ids would supersede, not add.
+RUN = secrets.token_hex(3)
 
 
 def free_port() -> int:
@@ -63,7 +66,8 @@ def client_questions(seeds: Path, count: int) -> list[tuple[str, str, str]]:
 def body(client: str, question: str, label: str, tag: str, answers: int) -> str:
     lines = ["client_id,response_id,responded_at,touchpoint,question,answer"]
     lines += [
-        f"{client},bench-{tag}-{i},{MONTH}-{1 + i % 28:02d}T12:00:00Z,{label},{question},{i % 11}"
+        f"{client},bench-{RUN}-{tag}-{i},{MONTH}-{1 + i % 28:02d}T12:00:00Z,"
+        f"{label},{question},{i % 11}"
         for i in range(answers)
     ]
     return "\n".join(lines) + "\n"
