@@ -10,7 +10,8 @@ delivery arrives; its record is ``last_build.json`` as for any build, which ``/h
 
 The signature of the landing folder at the last attempt is kept in
 ``<warehouse>/ingest/builder.json``, so a server restarted (or killed and restarted) builds the
-deliveries that arrived while it was down.
+deliveries that arrived while it was down. With ``CXB_ALERT_WEBHOOK_URL`` set, each check also
+posts the live snapshot's new alerts there (``cxbench.webhook``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from cxbench.dbt_runner import dies_with_parent
 from cxbench.files import write_atomically
 from cxbench.landing import discover
 from cxbench.settings import Settings
+from cxbench.webhook import AlertNotifier
 
 STATE_FILE = "builder.json"
 
@@ -89,6 +91,11 @@ class BackgroundBuilder:
         self.every = every_seconds
         self.report = report
         self._stop = threading.Event()
+        self.notifier = (
+            AlertNotifier(settings, settings.alert_webhook_url, report=report)
+            if settings.alert_webhook_url
+            else None
+        )
         self._thread = threading.Thread(target=self._run, name="cxbench-builder", daemon=True)
 
     def start(self) -> None:
@@ -107,6 +114,8 @@ class BackgroundBuilder:
 
     def tick(self) -> bool:
         """Build once if the landing folder changed since the last attempt; True if it did."""
+        if self.notifier is not None:
+            self.notifier.check()  # alerts of a snapshot published by any build
         signature = landing_signature(self.settings.landing)
         state = read_state(self.settings) or {}
         if state.get("signature") == signature:
@@ -132,4 +141,6 @@ class BackgroundBuilder:
             },
         )
         self.report(f"background build finished (exit {completed.returncode})")
+        if self.notifier is not None:
+            self.notifier.check()
         return True

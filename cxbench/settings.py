@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     ingest_max_bytes: int = 20_000_000
     # `cxbench status` warns about a client whose last delivery is older than this.
     stale_client_days: int = 35
+    # `serve --build-every` POSTs new alerts here as JSON (retried with back-off); unset: none.
+    alert_webhook_url: str | None = None
 
     @property
     def project_dir(self) -> Path:

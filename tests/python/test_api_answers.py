@@ -249,6 +249,41 @@ def test_the_same_idempotency_key_is_stored_once(served: Served) -> None:
     assert changed.status_code == 409
 
 
+class WebhookReceiver:
+    """A receiver on 127.0.0.1 that refuses the first POST (503) and takes the next ones."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        receiver = self
+        self.refused = 0
+        self.accepted: list[dict[str, Any]] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.refused == 0:
+                    receiver.refused += 1
+                    self.send_response(503)
+                else:
+                    receiver.accepted.append(json.loads(body))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def plant_drop_and_noise(served: Served) -> None:
     """c003 (sales): NPS 75 in 2026-10, then −75 in 2026-11 — a drop. c004
     (sales): the same mix of 80 answers (NPS 30) in both months — noise, not a drop."""
@@ -272,7 +307,8 @@ def plant_drop_and_noise(served: Served) -> None:
 
 def test_a_delivery_answered_then_killed_is_built_later(served: Served) -> None:
     """SIGKILL right after a 202; a server restarted with --build-every builds it (and the
-    idempotent post above once) into the scorecard."""
+    idempotent post above once) into the scorecard; the planted drop becomes an alert, served
+    and posted to the webhook; the planted noise does not."""
     before_oct, before_sep = nps_n(served, "2026-10"), nps_n(served, "2026-09")
     live = httpx.get(served.url("/health"), timeout=10).json()["build_id"]
     plant_drop_and_noise(served)
@@ -282,6 +318,8 @@ def test_a_delivery_answered_then_killed_is_built_later(served: Served) -> None:
     served.server.send_signal(signal.SIGKILL)
     served.server.wait(timeout=30)
 
+    receiver = WebhookReceiver()
+    served.env["CXB_ALERT_WEBHOOK_URL"] = receiver.url
     served.start("--build-every", "1")
     deadline = time.monotonic() + BUILD_TIMEOUT
     health: dict[str, Any] = {}
@@ -316,6 +354,18 @@ def test_a_delivery_answered_then_killed_is_built_later(served: Served) -> None:
     assert csv_answer.status_code == 200 and "change_z" in csv_answer.text.splitlines()[0]
     assert served.get(served.keys["client"], "/v1/clients/c003/alerts").status_code == 403
     assert served.get(served.keys["ingest"], f"/v1/clients/{CLIENT}/alerts").status_code == 403
+
+    # The webhook: refused once (503), retried after a back-off, then received the new alerts.
+    deadline = time.monotonic() + 60
+    while not receiver.accepted and time.monotonic() < deadline:
+        time.sleep(0.5)
+    receiver.close()
+    assert receiver.refused == 1 and len(receiver.accepted) == 1, receiver.accepted
+    posted_alerts = receiver.accepted[0]["alerts"]
+    assert {("c003", "sales", "previous_month")} <= {
+        (a["client_id"], a["touchpoint_code"], a["comparison"]) for a in posted_alerts
+    }
+    assert not [a for a in posted_alerts if a["client_id"] == "c004" and a["metric_code"] == "nps"]
 
 
 def test_the_builder_does_not_build_without_new_deliveries(served: Served) -> None:
