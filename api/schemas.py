@@ -389,7 +389,7 @@ class AlertItem(BaseModel):
     metric: str = Field(examples=["nps"])
     period: str = Field(examples=["2026-11"])
     comparison: str = Field(
-        description="previous_month or rolling_baseline", examples=["previous_month"]
+        description="previous_month, rolling_baseline or cusum", examples=["previous_month"]
     )
     n: int = Field(examples=[212])
     value: float = Field(examples=[11.3])
@@ -397,7 +397,13 @@ class AlertItem(BaseModel):
     reference_n: int | None = Field(examples=[198])
     reference_value: float | None = Field(examples=[32.8])
     change: float | None = Field(examples=[-21.5])
-    change_z: float | None = Field(examples=[-3.9])
+    change_z: float | None = Field(
+        description="z of the drop (previous_month, rolling_baseline); null for cusum.",
+        examples=[-3.9],
+    )
+    cusum_statistic: float | None = Field(
+        description="The lower CUSUM in standard errors (cusum only).", examples=[None]
+    )
 
 
 class Alerts(BaseModel):

@@ -23,10 +23,14 @@ router = APIRouter(prefix="/clients", tags=["alerts"])
 CLIENT_ALERTS = "fct_client_alerts"
 
 
+def _alert_order(row: dict[str, Any]) -> tuple[str, str, str]:
+    return (row["touchpoint_code"], row["metric_code"], row["comparison"])
+
+
 def _by_client(snapshot: LoadedSnapshot) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     rows = snapshot.tables.get(CLIENT_ALERTS, [])
-    for row in sorted(rows, key=lambda r: (r["change_z"], r["touchpoint_code"], r["metric_code"])):
+    for row in sorted(rows, key=_alert_order):
         grouped[row["client_id"]].append(row)
     return dict(grouped)
 
@@ -44,7 +48,7 @@ async def get_alerts(
     snapshot: Snapshot,
     metric: Annotated[str | None, Query(description="nps, csat, ces, osat, cx_index")] = None,
 ) -> Response:
-    """Strongest drop first; empty when nothing fell significantly. `Accept: text/csv` too."""
+    """By touchpoint and metric; empty when nothing fell significantly. CSV with `Accept`."""
     check_choice("metric", metric, snapshot.metric_codes)
 
     def build() -> Alerts:
@@ -62,6 +66,7 @@ async def get_alerts(
                 reference_value=r["reference_value"],
                 change=r["change"],
                 change_z=r["change_z"],
+                cusum_statistic=r["cusum_statistic"],
             )
             for r in rows
             if metric is None or r["metric_code"] == metric

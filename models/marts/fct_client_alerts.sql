@@ -1,6 +1,7 @@
 -- Significant drops in a client's latest month, per touchpoint (and '*') × metric: against the
 -- previous month and against a rolling baseline of the months before it, two-sided z tests at
--- var('alert_z') with the standard-error macros. One row per alert; see the doc block.
+-- var('alert_z') with the standard-error macros, and a lower CUSUM for slow slides from the
+-- series' first months. One row per alert; see the doc block.
 with
 
 client_periods as (
@@ -134,14 +135,135 @@ compared as (
             and current_months.metric_code = reference_rows.metric_code
 ),
 
+-- Two-sided test; only the drop side is an alert (every metric here is higher = better).
+z_alerts as (
+    select
+        *,
+        cast(null as double) as cusum_statistic
+    from compared
+    where abs(change_z) > {{ var('alert_z') }} and change_z < 0
+),
+
+-- Slow slides: each series' first alert_cusum_reference_months months (with enough answers)
+-- set its in-control level; every later month adds (level − value) / se − k, and the lower
+-- CUSUM S = C − min(0, min C so far) (Page's recursion in closed form) alerts above h.
+series_months as (
+    select
+        *,
+        row_number() over (
+            partition by client_id, touchpoint_code, metric_code order by period_start
+        ) as month_number
+    from client_months
+),
+
+cusum_references as (
+    select
+        client_id,
+        touchpoint_code,
+        metric_code,
+        min(period) || '…' || max(period) as reference_period,
+        cast(sum(n) as bigint) as reference_n,
+        sum(sum_x) / sum(n) as reference_value
+    from series_months
+    where month_number <= {{ var('alert_cusum_reference_months') }}
+    group by client_id, touchpoint_code, metric_code
+    having count(*) = {{ var('alert_cusum_reference_months') }}
+),
+
+cusum_steps as (
+    select
+        series_months.*,
+        cusum_references.reference_period,
+        cusum_references.reference_n,
+        cusum_references.reference_value,
+        (cusum_references.reference_value - series_months.value) / series_months.standard_error
+        - {{ var('alert_cusum_k') }} as step
+    from series_months
+    inner join cusum_references
+        on
+            series_months.client_id = cusum_references.client_id
+            and series_months.touchpoint_code = cusum_references.touchpoint_code
+            and series_months.metric_code = cusum_references.metric_code
+    where
+        series_months.month_number > {{ var('alert_cusum_reference_months') }}
+        and series_months.standard_error > 0
+),
+
+cusum_sums as (
+    select
+        *,
+        sum(step) over (
+            partition by client_id, touchpoint_code, metric_code
+            order by period_start rows between unbounded preceding and current row
+        ) as cumulative
+    from cusum_steps
+),
+
+cusum_statistics as (
+    select
+        *,
+        cumulative - least(0, min(cumulative) over (
+            partition by client_id, touchpoint_code, metric_code
+            order by period_start rows between unbounded preceding and current row
+        )) as cusum_statistic
+    from cusum_sums
+),
+
+cusum_alerts as (
+    select
+        cusum_statistics.client_id,
+        cusum_statistics.industry_code,
+        cusum_statistics.touchpoint_code,
+        cusum_statistics.metric_code,
+        cusum_statistics.period,
+        'cusum' as comparison,
+        cusum_statistics.n,
+        cusum_statistics.value,
+        cusum_statistics.standard_error,
+        cusum_statistics.reference_period,
+        cusum_statistics.reference_n,
+        cusum_statistics.reference_value,
+        cast(null as double) as reference_standard_error,
+        cusum_statistics.value - cusum_statistics.reference_value as change,  -- noqa: RF04
+        cast(null as double) as change_z,
+        cusum_statistics.cusum_statistic
+    from cusum_statistics
+    inner join current_months
+        on
+            cusum_statistics.client_id = current_months.client_id
+            and cusum_statistics.touchpoint_code = current_months.touchpoint_code
+            and cusum_statistics.metric_code = current_months.metric_code
+            and cusum_statistics.period_start = current_months.period_start
+    where cusum_statistics.cusum_statistic > {{ var('alert_cusum_h') }}
+),
+
+all_alerts as (
+    select * from z_alerts
+    union all by name
+    select * from cusum_alerts
+),
+
 final as (
     select
         {{ surrogate_key(['client_id', 'touchpoint_code', 'metric_code', 'period', 'comparison']) }}
             as alert_id,
-        *
-    from compared
-    -- Two-sided test; only the drop side is an alert (every metric here is higher = better).
-    where abs(change_z) > {{ var('alert_z') }} and change_z < 0
+        client_id,
+        industry_code,
+        touchpoint_code,
+        metric_code,
+        period,
+        comparison,
+        n,
+        value,
+        standard_error,
+        reference_period,
+        reference_n,
+        reference_value,
+        reference_standard_error,
+        change,  -- noqa: RF04
+        change_z,
+        cusum_statistic
+    from all_alerts
 )
 
 select * from final
