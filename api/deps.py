@@ -4,9 +4,11 @@ Every ``/v1`` route runs ``V1_GUARDS`` before its own parameters, in this order:
 
 1. ``authenticate``: 401 without a valid key in the ``Authorization`` header (never a query
    parameter or a cookie);
-2. ``enforce_client_scope``: for a route with a ``{client_id}`` path parameter, 403 when the key
-   may not see that client — the same answer whether or not the client exists — and 404 for an
-   unknown client only to a key that could see it (an admin). A route cannot forget it;
+2. ``enforce_client_scope``: 403 for an ``ingest`` key on any route not marked with
+   ``accepts_ingest_keys`` (such a key posts answers and reads nothing); for a route with a
+   ``{client_id}`` path parameter, 403 when the key may not see that client — the same answer
+   whether or not the client exists — and 404 for an unknown client only to a key that could
+   see it (an admin). A route cannot forget it;
 3. ``reject_unknown_query``: 400 for a query parameter the route does not take, or one given
    twice, so a typo (``metrc=nps``) never silently widens an answer.
 
@@ -143,7 +145,36 @@ async def require_admin(principal: Principal) -> AuthenticatedKey:
 AdminKey = Annotated[AuthenticatedKey, Depends(require_admin)]
 
 
+INGEST_MARK = "_cxb_accepts_ingest_keys"
+INGEST_ONLY = "An ingest key may only post answers for its own client."
+EndpointT = typing.TypeVar("EndpointT", bound=typing.Callable[..., Any])
+
+
+def accepts_ingest_keys(endpoint: EndpointT) -> EndpointT:
+    """Mark a route an ``ingest`` key may call (its client scope is still checked)."""
+    setattr(endpoint, INGEST_MARK, True)
+    return endpoint
+
+
+WRITER_ROLES = frozenset({"admin", "consultant", "ingest"})
+WRITERS_ONLY = "Posting answers needs an ingest, consultant or admin API key."
+
+
+async def require_answer_writer(principal: Principal) -> AuthenticatedKey:
+    """403 for a ``client`` key: it reads its scorecard but does not deliver answers."""
+    if principal.role not in WRITER_ROLES:
+        raise Problem(403, WRITERS_ONLY)
+    return principal
+
+
+AnswerWriter = Annotated[AuthenticatedKey, Depends(require_answer_writer)]
+
+
 async def enforce_client_scope(request: Request, principal: Principal, snapshot: Snapshot) -> None:
+    if principal.role == "ingest":
+        endpoint = getattr(request.scope.get("route"), "endpoint", None)
+        if not getattr(endpoint, INGEST_MARK, False):
+            raise Problem(403, INGEST_ONLY)
     client_id = request.path_params.get("client_id")
     if client_id is None:
         return

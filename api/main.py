@@ -19,6 +19,8 @@ from api.fastpath import ReplayMiddleware
 from api.pages import install_pages
 from api.problems import install_problem_handlers, problem_responses
 from api.routes import (
+    alerts,
+    answers,
     benchmarks,
     client_directory,
     clients,
@@ -111,6 +113,8 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     v1.include_router(targets.router)
     v1.include_router(themes.router)
     v1.include_router(comments.router)
+    v1.include_router(answers.router)
+    v1.include_router(alerts.router)
     app.include_router(health.router)
     app.include_router(v1)
     install_docs(app)

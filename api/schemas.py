@@ -37,10 +37,33 @@ class Problem(BaseModel):
     )
 
 
+class LastBuild(BaseModel):
+    build_id: str = Field(examples=["20261123T180000Z-1a2b3c"])
+    status: str = Field(
+        examples=["published"], description="running, published, failed, interrupted"
+    )
+    failed_gate: str | None = Field(default=None, examples=[None])
+    finished_at: str | None = Field(default=None, examples=["2026-11-23T18:00:41+00:00"])
+
+
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
     build_id: str | None = Field(examples=["20261123T180000Z-1a2b3c"])
     published_at: str | None = Field(examples=["2026-11-23T18:00:41+00:00"])
+    newest_answer_at: str | None = Field(
+        default=None,
+        description="The newest accepted answer's responded_at in the live snapshot (UTC).",
+        examples=["2026-11-23T17:58:02+00:00"],
+    )
+    snapshot_age_seconds: float | None = Field(
+        default=None,
+        description="Seconds since the live snapshot was published.",
+        examples=[42.0],
+    )
+    last_build: LastBuild | None = Field(
+        default=None,
+        description="The last build attempted, published or not (a failed gate shows here).",
+    )
 
 
 class Industry(BaseModel):
@@ -85,6 +108,12 @@ class Periods(BaseModel):
 
 class Meta(BaseModel):
     build_id: str = Field(examples=["20261123T180000Z-1a2b3c"])
+    published_at: str | None = Field(default=None, examples=["2026-11-23T18:00:41+00:00"])
+    newest_answer_at: str | None = Field(
+        default=None,
+        description="The newest accepted answer's responded_at in this build (UTC).",
+        examples=["2026-11-23T17:58:02+00:00"],
+    )
     industries: list[Industry]
     touchpoints: list[Touchpoint]
     metrics: list[Metric]
@@ -416,3 +445,65 @@ class Drivers(BaseModel):
     industry: str
     items: list[DriverItem]
     touchpoint_impacts: list[TouchpointImpact]
+
+
+class IngestRow(BaseModel):
+    row: int = Field(description="1-based position of the row in the body.", examples=[1])
+    status: str = Field(
+        description="accepted, quarantined, or stored (no build has saved its checks yet).",
+        examples=["accepted"],
+    )
+    reason_code: str | None = Field(
+        description="Why the build will quarantine the row (its int_answers_checked code).",
+        examples=[None],
+    )
+
+
+class IngestReceipt(BaseModel):
+    client_id: str = Field(examples=["acme"])
+    delivery: str = Field(
+        description="The delivery file under landing/api/<client_id>/.",
+        examples=["20261201T223000123456Z-1a2b3c4d.jsonl"],
+    )
+    rows_received: int = Field(examples=[100])
+    rows_accepted: int = Field(examples=[98])
+    rows_quarantined: int = Field(examples=[2])
+    checked: bool = Field(
+        description="True when each row was checked with the last build's compiled dbt checks.",
+        examples=[True],
+    )
+    replayed: bool = Field(
+        description="True when this Idempotency-Key was seen before: nothing new was stored.",
+        examples=[False],
+    )
+    rows: list[IngestRow]
+
+
+class AlertItem(BaseModel):
+    """A significant drop in the client's latest month (fct_client_alerts)."""
+
+    touchpoint: str = Field(examples=["customer_service"])
+    metric: str = Field(examples=["nps"])
+    period: str = Field(examples=["2026-11"])
+    comparison: str = Field(
+        description="previous_month, rolling_baseline or cusum", examples=["previous_month"]
+    )
+    n: int = Field(examples=[212])
+    value: float = Field(examples=[11.3])
+    reference_period: str | None = Field(examples=["2026-10"])
+    reference_n: int | None = Field(examples=[198])
+    reference_value: float | None = Field(examples=[32.8])
+    change: float | None = Field(examples=[-21.5])
+    change_z: float | None = Field(
+        description="z of the drop (previous_month, rolling_baseline); null for cusum.",
+        examples=[-3.9],
+    )
+    cusum_statistic: float | None = Field(
+        description="The lower CUSUM in standard errors (cusum only).", examples=[None]
+    )
+
+
+class Alerts(BaseModel):
+    build_id: str
+    client_id: str
+    items: list[AlertItem]

@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from cxbench import attacks, audit, incremental, landing, publish
+from cxbench import attacks, audit, incremental, ingest, landing, publish
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
@@ -258,6 +258,7 @@ def _run_steps(
             failed = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
             raise GateFailed(f"dbt build failed ({failed}); nothing was published.")
         incremental.remember_project(settings, fingerprint)
+        ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
 
     with _timed(record, "audit_marts", report):
         for table, suite in MARTS_SUITES:
@@ -286,6 +287,7 @@ def _run_steps(
                 "audits": record.audits,
                 "dbt": record.dbt,
                 "vars": _dbt_vars(settings),
+                "newest_answer_at": record.reconciliation.get("newest_answer_at"),
             },
         )
         _attack_gate(settings, record, snapshot, report)
@@ -402,12 +404,24 @@ def _reconciliation(database: Path) -> dict[str, Any]:
     try:
         rows = con.execute(
             "select source_file, file_status, file_reason_code, rows_landed, rows_accepted, "
-            "rows_quarantined, rows_superseded from main_marts.fct_file_reconciliation "
+            "rows_quarantined, rows_superseded, rows_in_quarantined_file "
+            "from main_marts.fct_file_reconciliation "
             "order by load_id"
         ).fetchall()
         reasons = con.execute(
             "select reason_code, count(*) from main_marts.fct_quarantined_rows "
             "group by reason_code order by 2 desc"
+        ).fetchall()
+        newest = con.execute("select max(responded_at) from main_marts.fct_answers").fetchone()
+        # Each registered client's last delivery (a client that silently stopped sending).
+        deliveries = con.execute(
+            "select clients.client_id, max(load_log.loaded_at), count(classified.load_id) "
+            "from main_reference.clients as clients "
+            "left join main_intermediate.int_answers_classified as classified "
+            "on classified.client_id = clients.client_id "
+            "left join main_staging.stg_landing__load_log as load_log "
+            "on load_log.load_id = classified.load_id "
+            "group by clients.client_id order by clients.client_id"
         ).fetchall()
     finally:
         con.close()
@@ -422,6 +436,7 @@ def _reconciliation(database: Path) -> dict[str, Any]:
                     "rows_accepted",
                     "rows_quarantined",
                     "rows_superseded",
+                    "rows_in_quarantined_file",
                 ),
                 row,
                 strict=True,
@@ -435,5 +450,11 @@ def _reconciliation(database: Path) -> dict[str, Any]:
         "rows_accepted": sum(f["rows_accepted"] for f in files),
         "rows_quarantined": sum(f["rows_quarantined"] for f in files),
         "rows_superseded": sum(f["rows_superseded"] for f in files),
+        "rows_in_quarantined_files": sum(f["rows_in_quarantined_file"] or 0 for f in files),
         "quarantine_reasons": {code: count for code, count in reasons},
+        "newest_answer_at": newest[0].isoformat() if newest and newest[0] else None,
+        "client_deliveries": [
+            {"client_id": c, "last_delivery_at": at.isoformat() if at else None, "rows": n}
+            for c, at, n in deliveries
+        ],
     }

@@ -82,6 +82,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from cxbench.targets.store import open_target_store
 
     open_target_store(settings.targets_url, settings.targets_database)  # a bad URL: one sentence
+    if args.build_every is not None:
+        from cxbench.builder import BackgroundBuilder
+
+        if args.build_every <= 0:
+            raise CxbenchError("--build-every needs a positive number of seconds.")
+        BackgroundBuilder(settings, args.build_every, report=_report).start()
     uvicorn.run(
         "api.main:create_served_app",
         factory=True,
@@ -161,12 +167,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--build-every",
+        type=float,
+        metavar="SECONDS",
+        help="also build in the background when new deliveries have landed, checking this often",
+    )
     serve.set_defaults(func=cmd_serve)
 
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="print a new API key once")
-    create.add_argument("--role", required=True, choices=("admin", "consultant", "client"))
+    create.add_argument(
+        "--role", required=True, choices=("admin", "consultant", "client", "ingest")
+    )
     create.add_argument("--client-id", action="append", help="a client the key may see")
     create.add_argument("--label", help="who or what the key is for")
     keys_sub.add_parser("list", help="list keys (ids, roles, scopes; never the keys)")

@@ -19,7 +19,8 @@ from pathlib import Path
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, fsync_dir
 
-ROLES = ("admin", "consultant", "client")
+# ``ingest``: a client's back-end system; it may only post answers for its one client.
+ROLES = ("admin", "consultant", "client", "ingest")
 PREFIX = "cxb"
 FILE_MODE = 0o600
 # Compared against when the key id is unknown, so that case takes as long as a wrong secret.
@@ -87,8 +88,8 @@ def create_key(
     client_ids = tuple(dict.fromkeys(client_ids))
     if role == "admin" and client_ids:
         raise CxbenchError("An admin key sees every client; do not name clients with --client-id.")
-    if role == "client" and len(client_ids) != 1:
-        raise CxbenchError("A client key needs exactly one --client-id.")
+    if role in ("client", "ingest") and len(client_ids) != 1:
+        raise CxbenchError(f"A {role} key needs exactly one --client-id.")
     if role == "consultant" and not client_ids:
         raise CxbenchError("A consultant key needs at least one --client-id.")
     if known_clients is not None:

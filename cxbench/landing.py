@@ -58,7 +58,7 @@ FILE_REASONS = {
 LOG_SCHEMA = (
     "load_id bigint, source_file varchar, file_size bigint, content_hash varchar, "
     "source_format varchar, rows_landed bigint, rows_rejected bigint, status varchar, "
-    "reason_code varchar, reason_detail varchar, loaded_at timestamp"
+    "reason_code varchar, reason_detail varchar, loaded_at timestamp, rows_in_file bigint"
 )
 REJECTS_SCHEMA = "source_line bigint, raw_line varchar, error_type varchar, error_message varchar"
 # DuckDB reads a path holding one of these as a glob pattern, which could match other files.
@@ -92,6 +92,9 @@ class LoadRecord:
     reason_code: str | None
     reason_detail: str | None
     loaded_at: datetime
+    # A file quarantined whole: the rows it held, where they can be counted (non-blank lines
+    # less a CSV header; a Parquet footer's row count), so what a client sent reconciles.
+    rows_in_file: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,9 @@ def write_load_log(landed_dir: Path, records: Iterable[LoadRecord]) -> None:
         con.execute(f"create table load_log ({LOG_SCHEMA})")
         rows = [tuple(asdict(r).values()) for r in records]
         if rows:
-            con.executemany("insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            con.executemany(
+                "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
         con.execute(
             "copy (select * from load_log order by load_id) to ? (format parquet)", [str(tmp)]
         )
@@ -212,6 +217,8 @@ def land(
     orphans by the next run, so its files are landed again.
     """
     log = read_load_log(landed_dir)
+    if log and not _log_is_current(landed_dir):
+        write_load_log(landed_dir, log)  # a log from before rows_in_file: same rows, new column
     remove_orphans(landed_dir, {r.load_id for r in log})
     latest = {r.source_file: r.content_hash for r in log}  # the log is in load_id order
     next_id = max((r.load_id for r in log), default=0) + 1
@@ -244,7 +251,7 @@ def land(
                         loaded_at=now(),
                     )
                     if problem is not None:
-                        record = _quarantined(record, problem)
+                        record = _quarantined(record, problem, None)
                     else:
                         record = _land_one(con, path, record, landed_dir, Path(scratch))
                     new_records.append(record)
@@ -276,7 +283,7 @@ def _describe(path: Path) -> tuple[int, str, FileQuarantined | None]:
         return 0, "", FileQuarantined("unreadable", f"the file cannot be opened: {exc.strerror}")
 
 
-def _quarantined(record: LoadRecord, problem: FileQuarantined) -> LoadRecord:
+def _quarantined(record: LoadRecord, problem: FileQuarantined, path: Path | None) -> LoadRecord:
     return replace(
         record,
         status="quarantined",
@@ -284,7 +291,46 @@ def _quarantined(record: LoadRecord, problem: FileQuarantined) -> LoadRecord:
         reason_detail=problem.detail,
         rows_landed=0,
         rows_rejected=0,
+        rows_in_file=None if path is None else count_rows_in_file(path, record.source_format),
     )
+
+
+def count_rows_in_file(path: Path, source_format: str) -> int | None:
+    """The rows a file quarantined whole held, where countable, else None.
+
+    CSV and JSONL: non-blank physical lines, less the header for CSV — bytes, so it works for
+    a file that is not UTF-8 or is cut short (a quoted comment spanning lines counts each
+    line: an upper bound then). Parquet: the footer's row count, None without a footer.
+    """
+    try:
+        if source_format == "parquet":
+            con = duckdb.connect()
+            try:
+                row = con.execute(
+                    "select sum(num_rows) from parquet_file_metadata(?)", [str(path)]
+                ).fetchone()
+            finally:
+                con.close()
+            return int(row[0]) if row and row[0] is not None else None
+        lines = 0
+        with path.open("rb") as handle:
+            for line in handle:
+                if line.strip().removeprefix(b"\xef\xbb\xbf").strip():
+                    lines += 1
+    except (OSError, duckdb.Error):
+        return None
+    return max(lines - 1, 0) if source_format == "csv" else lines
+
+
+def _log_is_current(landed_dir: Path) -> bool:
+    con = duckdb.connect()
+    try:
+        columns = con.execute(
+            "select name from parquet_schema(?)", [str(landed_dir / LOAD_LOG)]
+        ).fetchall()
+    finally:
+        con.close()
+    return ("rows_in_file",) in columns
 
 
 def _land_one(
@@ -304,12 +350,12 @@ def _land_one(
         _write_landed(con, record, landed_dir, landed, rejected)
     except FileQuarantined as exc:
         _discard_landed(landed_dir, record.load_id)
-        return _quarantined(record, exc)
+        return _quarantined(record, exc, path)
     except (duckdb.Error, OSError) as exc:
         _discard_landed(landed_dir, record.load_id)
         reason = _error_reason(exc)
         detail = FILE_REASONS[reason] if reason == "not_utf8" else _first_line(str(exc))
-        return _quarantined(record, FileQuarantined(reason, detail))
+        return _quarantined(record, FileQuarantined(reason, detail), path)
     return replace(record, rows_landed=landed, rows_rejected=rejected)
 
 

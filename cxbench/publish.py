@@ -46,6 +46,7 @@ PUBLISHED_MARTS = (
     "fct_theme_benchmark_cells",
     "fct_client_comment_themes",
     "fct_comment_verbatims",
+    "fct_client_alerts",
 )
 MARTS_SCHEMA = "main_marts"
 POINTER = "CURRENT"

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     keep_snapshots: int = 5
     # Agreed targets (cxbench/targets/store.py): unset = warehouse/targets.sqlite3.
     targets_url: str | None = None
+    # POST /v1/clients/{client_id}/answers: the largest body taken (413 beyond).
+    ingest_max_bytes: int = 20_000_000
+    # `cxbench status` warns about a client whose last delivery is older than this.
+    stale_client_days: int = 35
+    # `serve --build-every` POSTs new alerts here as JSON (retried with back-off); unset: none.
+    alert_webhook_url: str | None = None
 
     @property
     def project_dir(self) -> Path:

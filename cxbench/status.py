@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from cxbench.build import LAST_BUILD
@@ -96,7 +97,33 @@ def render_status(settings: Settings, *, all_files: bool = False) -> str:
     rec = last.get("reconciliation", {})
     if rec:
         lines.extend(_reconciliation_lines(rec, all_files=all_files))
+        lines.extend(_freshness_lines(rec, settings.stale_client_days))
     return "\n".join(lines)
+
+
+def _freshness_lines(rec: dict[str, Any], stale_days: int) -> list[str]:
+    """The newest answer, and each client's days since its last delivery (a client that
+    silently stopped sending is named once it passes ``CXB_STALE_CLIENT_DAYS``)."""
+    lines = []
+    if rec.get("newest_answer_at"):
+        lines.append(f"Newest answer: {rec['newest_answer_at']}")
+    clients = rec.get("client_deliveries")
+    if not clients:
+        return lines
+    now = datetime.now(UTC)
+    stale = []
+    for client in clients:
+        at = client.get("last_delivery_at")
+        days = (now - datetime.fromisoformat(at).replace(tzinfo=UTC)).days if at else None
+        if days is None or days > stale_days:
+            stale.append(f"{client['client_id']} ({'never' if days is None else f'{days} d'})")
+    lines.append(
+        f"Client deliveries: {len(clients) - len(stale)} of {len(clients)} clients delivered "
+        f"within {stale_days} days (CXB_STALE_CLIENT_DAYS)"
+    )
+    if stale:
+        lines.append(f"  WARNING: no delivery for over {stale_days} days: " + ", ".join(stale))
+    return lines
 
 
 def _reconciliation_lines(rec: dict[str, Any], *, all_files: bool) -> list[str]:
@@ -112,9 +139,21 @@ def _reconciliation_lines(rec: dict[str, Any], *, all_files: bool) -> list[str]:
         lines.append("Quarantine by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.items()))
     file_reasons = Counter(f["file_reason_code"] for f in files if f.get("file_reason_code"))
     if file_reasons:
+        whole = [f for f in files if f.get("file_reason_code")]
+        uncounted = sum(1 for f in whole if f.get("rows_in_quarantined_file") is None)
+        held = sum(f.get("rows_in_quarantined_file") or 0 for f in whole)
         lines.append(
             "Files quarantined as a whole: "
             + ", ".join(f"{k} {v:,}" for k, v in file_reasons.most_common())
+        )
+    if file_reasons and any("rows_in_quarantined_file" in f for f in files):
+        lines.append(
+            f"  they held {held:,} rows"
+            + (f" ({uncounted:,} files could not be counted)" if uncounted else "")
+        )
+        lines.append(
+            f"Rows sent: {rec['rows_landed'] + held:,} = {rec['rows_landed']:,} landed + "
+            f"{held:,} in files quarantined as a whole"
         )
     shown = files if all_files else [f for f in files if _needs_a_look(f)]
     if not shown:
@@ -127,7 +166,13 @@ def _reconciliation_lines(rec: dict[str, Any], *, all_files: bool) -> list[str]:
     )
     limit = len(shown) if all_files else MAX_FILES_SHOWN
     for f in shown[:limit]:
-        flag = f" [file quarantined: {f['file_reason_code']}]" if f.get("file_reason_code") else ""
+        flag = ""
+        if f.get("file_reason_code"):
+            held = f.get("rows_in_quarantined_file")
+            count = f" (held {held:,} rows)" if held is not None else ""
+            if "rows_in_quarantined_file" in f and held is None:
+                count = " (rows not countable)"
+            flag = f" [file quarantined: {f['file_reason_code']}]{count}"
         lines.append(
             f"  {f['source_file']}: {f['rows_landed']:,} = {f['rows_accepted']:,} + "
             f"{f['rows_quarantined']:,} + {f['rows_superseded']:,}{flag}"

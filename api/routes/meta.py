@@ -22,6 +22,8 @@ async def get_meta(request: Request, snapshot: Snapshot) -> Response:
     def build() -> Meta:
         return Meta(
             build_id=snapshot.build_id,
+            published_at=snapshot.published_at,
+            newest_answer_at=snapshot.manifest.get("newest_answer_at"),
             industries=[
                 Industry(**{k: i[k] for k in Industry.model_fields}) for i in snapshot.industries
             ],

@@ -47,7 +47,10 @@ final as (
         coalesce(row_counts.rows_accepted, 0) as rows_accepted,
         coalesce(row_counts.rows_quarantined, 0) + coalesce(malformed_counts.rows_malformed, 0)
             as rows_quarantined,
-        coalesce(row_counts.rows_superseded, 0) as rows_superseded
+        coalesce(row_counts.rows_superseded, 0) as rows_superseded,
+        case
+            when load_log.file_status = 'quarantined' then load_log.rows_in_file
+        end as rows_in_quarantined_file
     from load_log
     left join row_counts
         on load_log.load_id = row_counts.load_id

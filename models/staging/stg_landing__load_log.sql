@@ -17,7 +17,8 @@ final as (
         status as file_status,
         reason_code,
         reason_detail,
-        loaded_at
+        loaded_at,
+        rows_in_file
     from load_log
 )
 

@@ -253,6 +253,55 @@ def test_a_broken_file_is_quarantined_and_the_others_still_land(
     assert logged == {name: reason, "good.csv": None}
 
 
+# The rows each broken file held, as landing counts them for the reconciliation: non-blank
+# lines less a CSV header, a Parquet footer's row count, None without a footer.
+ROWS_HELD = {
+    "empty.csv": 0,
+    "blank.jsonl": 0,
+    "header_only.csv": 0,
+    "no_rows.parquet": 0,
+    "missing.csv": 1,
+    "missing.jsonl": 1,
+    "duplicate.csv": 1,
+    "latin1_header.csv": 0,
+    "latin1_body.csv": 1,
+    "latin1.jsonl": 1,
+    "cut.csv": 2,
+    "open_quote.csv": 2,
+    "cut.jsonl": 2,
+    "cut.parquet": None,
+    "text.parquet": None,
+    "csv_in_disguise.jsonl": 2,
+    "wrong_delimiter.csv": 1,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_FILES))
+def test_a_file_quarantined_whole_says_how_many_rows_it_held(tmp_path: Path, name: str) -> None:
+    report = land_files(tmp_path, {name: BROKEN_FILES[name][0]})
+    assert by_file(report)[name].rows_in_file == ROWS_HELD[name]
+    logged = landing.read_load_log(tmp_path / "landed")
+    assert [r.rows_in_file for r in logged] == [ROWS_HELD[name]]
+
+
+def test_a_load_log_from_before_rows_in_file_is_migrated(tmp_path: Path) -> None:
+    land_files(tmp_path, {"good.csv": (HEADER + ROW).encode()})
+    log = tmp_path / "landed" / landing.LOAD_LOG
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "copy (select * exclude (rows_in_file) from read_parquet(?)) to ? (format parquet)",
+            [str(log), str(log) + ".old"],
+        )
+    finally:
+        con.close()
+    Path(str(log) + ".old").replace(log)
+    assert not landing._log_is_current(tmp_path / "landed")
+    report = land_files(tmp_path, {"empty.csv": b""})
+    assert landing._log_is_current(tmp_path / "landed")
+    assert [r.rows_in_file for r in report.previous + report.new_files] == [None, 0]
+
+
 def test_an_unopenable_file_is_quarantined_not_fatal(tmp_path: Path) -> None:
     size, digest, problem = landing._describe(tmp_path / "vanished.csv")
     assert (size, digest) == (0, "")

@@ -4,6 +4,7 @@ for the files that need a look (at most MAX_FILES_SHOWN), every file with --file
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,34 @@ def test_status_files_flag() -> None:
     parser = build_parser()
     assert parser.parse_args(["status", "--files"]).files is True
     assert parser.parse_args(["status"]).files is False
+
+
+def test_status_counts_rows_of_whole_file_quarantines_and_names_silent_clients(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path)
+    files = [file_row(1), file_row(2, reason="truncated"), file_row(3, reason="cut.parquet")]
+    files[1]["rows_in_quarantined_file"] = 41
+    files[2]["rows_in_quarantined_file"] = None
+    write_last_build(settings.warehouse, files)
+    record = json.loads((settings.warehouse / LAST_BUILD).read_text())
+    now = datetime.now(UTC)
+    record["reconciliation"]["newest_answer_at"] = "2026-11-30T10:00:00+00:00"
+    record["reconciliation"]["client_deliveries"] = [
+        {"client_id": "c001", "last_delivery_at": (now - timedelta(days=2)).isoformat(), "rows": 5},
+        {
+            "client_id": "c002",
+            "last_delivery_at": (now - timedelta(days=60)).isoformat(),
+            "rows": 9,
+        },
+        {"client_id": "c003", "last_delivery_at": None, "rows": 0},
+    ]
+    (settings.warehouse / LAST_BUILD).write_text(json.dumps(record))
+
+    text = render_status(settings)
+    assert "  they held 41 rows (1 files could not be counted)" in text
+    assert "Rows sent: 141 = 100 landed + 41 in files quarantined as a whole" in text
+    assert "[file quarantined: truncated] (held 41 rows)" in text
+    assert "Newest answer: 2026-11-30T10:00:00+00:00" in text
+    assert "1 of 3 clients delivered within 35 days" in text
+    assert "WARNING: no delivery for over 35 days: c002 (60 d), c003 (never)" in text

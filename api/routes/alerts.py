@@ -1,0 +1,82 @@
+"""A client's drop alerts (DESIGN §7 v2), from the published ``fct_client_alerts``.
+
+The detector lives in dbt (z tests with the standard-error macros); this module only selects
+the client's rows. The ``/v1`` guards have checked the key's client scope before it runs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import Response
+
+from api.deps import Snapshot
+from api.representation import csv_documentation, csv_header, respond
+from api.routes.benchmarks import check_choice
+from api.schemas import AlertItem, Alerts
+from api.snapshot import LoadedSnapshot
+
+router = APIRouter(prefix="/clients", tags=["alerts"])
+
+CLIENT_ALERTS = "fct_client_alerts"
+
+
+def _alert_order(row: dict[str, Any]) -> tuple[str, str, str]:
+    return (row["touchpoint_code"], row["metric_code"], row["comparison"])
+
+
+def _by_client(snapshot: LoadedSnapshot) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    rows = snapshot.tables.get(CLIENT_ALERTS, [])
+    for row in sorted(rows, key=_alert_order):
+        grouped[row["client_id"]].append(row)
+    return dict(grouped)
+
+
+@router.get(
+    "/{client_id}/alerts",
+    operation_id="get_client_alerts",
+    summary="Significant drops in the client's latest month, per touchpoint and metric",
+    response_model=Alerts,
+    responses=csv_documentation(csv_header(Alerts)),
+)
+async def get_alerts(
+    request: Request,
+    client_id: Annotated[str, Path(description="A client id, e.g. c011")],
+    snapshot: Snapshot,
+    metric: Annotated[str | None, Query(description="nps, csat, ces, osat, cx_index")] = None,
+) -> Response:
+    """By touchpoint and metric; empty when nothing fell significantly. CSV with `Accept`."""
+    check_choice("metric", metric, snapshot.metric_codes)
+
+    def build() -> Alerts:
+        rows = snapshot.memo(CLIENT_ALERTS, _by_client).get(client_id, [])
+        items = [
+            AlertItem(
+                touchpoint=r["touchpoint_code"],
+                metric=r["metric_code"],
+                period=r["period"],
+                comparison=r["comparison"],
+                n=r["n"],
+                value=r["value"],
+                reference_period=r["reference_period"],
+                reference_n=r["reference_n"],
+                reference_value=r["reference_value"],
+                change=r["change"],
+                change_z=r["change_z"],
+                cusum_statistic=r["cusum_statistic"],
+            )
+            for r in rows
+            if metric is None or r["metric_code"] == metric
+        ]
+        return Alerts(build_id=snapshot.build_id, client_id=client_id, items=items)
+
+    return await respond(
+        request,
+        snapshot,
+        ("alerts", client_id, metric),
+        build,
+        filename=f"alerts-{client_id}-{snapshot.build_id}",
+    )

@@ -1,0 +1,201 @@
+"""Ingest bench (issue 18): post → visible latency and ingest throughput. Not part of make test.
+
+On a demo warehouse of ``--answers`` answers (1M for the issue's figure), it serves the API with
+``cxbench serve --build-every 1``, then makes ``--posts`` posts of ``--per-post`` NPS answers,
+one every ``--interval`` seconds, each for its own client, and measures for each the time
+from sending the post to the first moment its answers are in the client's scorecard (polled
+every 0.5 s). Then one post of ``--big`` answers measures ingest throughput (time to the 202,
+which includes the fsync and the per-row check).
+
+    .venv/bin/python bench/ingest_bench.py --answers 1000000 --root /tmp/ingest-bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from cxbench.build import run_build  # noqa: E402
+from cxbench.demo import generate_demo  # noqa: E402
+from cxbench.keys import create_key  # noqa: E402
+from cxbench.settings import Settings  # noqa: E402
+
+MONTH = "2026-11"
+# Response ids differ between runs: a re-run posting the same ids would supersede, not add.
+RUN = secrets.token_hex(3)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def client_questions(seeds: Path, count: int) -> list[tuple[str, str, str]]:
+    """(client, NPS question, a touchpoint label) for the first ``count`` clients."""
+    nps = {}
+    for row in csv.DictReader((seeds / "question_map.csv").open()):
+        if row["metric_code"] == "nps":
+            nps.setdefault(row["client_id"], row["question"])
+    labels = {}
+    for row in csv.DictReader((seeds / "touchpoint_map.csv").open()):
+        labels.setdefault(row["client_id"], row["touchpoint_label"])
+    clients = sorted(c for c in nps if c in labels)[:count]
+    return [(c, nps[c], labels[c]) for c in clients]
+
+
+def body(client: str, question: str, label: str, tag: str, answers: int) -> str:
+    lines = ["client_id,response_id,responded_at,touchpoint,question,answer"]
+    lines += [
+        f"{client},bench-{RUN}-{tag}-{i},{MONTH}-{1 + i % 28:02d}T12:00:00Z,"
+        f"{label},{question},{i % 11}"
+        for i in range(answers)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def scorecard_n(http: httpx.Client, admin: str, client: str) -> int:
+    response = http.get(
+        f"/v1/clients/{client}/scorecard",
+        params={"metric": "nps", "period": MONTH, "touchpoint": "*"},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
+    if response.status_code != 200:
+        return 0
+    return sum(i["n"] for i in response.json()["items"] if i["unit"] is None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=96)
+    parser.add_argument("--posts", type=int, default=20)
+    parser.add_argument("--per-post", type=int, default=100)
+    parser.add_argument("--interval", type=float, default=5.0)
+    parser.add_argument("--big", type=int, default=10_000)
+    parser.add_argument("--timeout", type=float, default=900.0)
+    default_root = Path(tempfile.gettempdir()) / "cxbench-ingest-bench"
+    parser.add_argument("--root", type=Path, default=default_root)
+    parser.add_argument("--reuse", action="store_true", help="keep an existing built root")
+    args = parser.parse_args()
+
+    settings = Settings(
+        home=args.root, landing_dir=args.root / "landing", warehouse_dir=args.root / "warehouse"
+    )
+    if not (args.reuse and (settings.published / "CURRENT").exists()):
+        shutil.rmtree(args.root, ignore_errors=True)
+        generate_demo(
+            settings.landing, settings.seeds_dir, clients=args.clients, answers=args.answers, seed=5
+        )
+        started = time.perf_counter()
+        run_build(settings)
+        print(f"initial build: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    admin = create_key(settings.keys_file, "admin", label="ingest bench")
+    targets = client_questions(settings.seeds_dir, args.posts + 1)
+    ingest_keys = {c: create_key(settings.keys_file, "ingest", [c]) for c, _, _ in targets}
+    env = {
+        **os.environ,
+        "CXB_HOME": str(settings.home),
+        "CXB_LANDING_DIR": str(settings.landing),
+        "CXB_WAREHOUSE_DIR": str(settings.warehouse),
+    }
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cxbench.cli", "serve", "--port", str(port), "--build-every", "1"],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    results: dict[str, Any] = {"answers_in_warehouse": args.answers}
+    try:
+        http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                http.get("/health")
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the server did not start") from None
+                time.sleep(0.2)
+        pending: dict[str, tuple[float, int]] = {}
+        latencies: list[float] = []
+        next_post = time.monotonic()
+        posted = 0
+        end = time.monotonic() + args.timeout
+        while (posted < args.posts or pending) and time.monotonic() < end:
+            if posted < args.posts and time.monotonic() >= next_post:
+                client, question, label = targets[posted]
+                before = scorecard_n(http, admin, client)
+                sent = time.monotonic()
+                response = http.post(
+                    f"/v1/clients/{client}/answers",
+                    content=body(client, question, label, f"p{posted}", args.per_post),
+                    headers={
+                        "Authorization": f"Bearer {ingest_keys[client]}",
+                        "Content-Type": "text/csv",
+                    },
+                )
+                response.raise_for_status()
+                pending[client] = (sent, before + response.json()["rows_accepted"])
+                posted += 1
+                next_post += args.interval
+            for client, (sent, wanted) in list(pending.items()):
+                if scorecard_n(http, admin, client) >= wanted:
+                    latencies.append(time.monotonic() - sent)
+                    del pending[client]
+            time.sleep(0.5)
+        latencies.sort()
+        results["posts_visible"] = len(latencies)
+        results["posts_not_visible_in_time"] = len(pending)
+        if latencies:
+            results["post_to_visible_p50_s"] = round(statistics.median(latencies), 1)
+            results["post_to_visible_p95_s"] = round(
+                latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1
+            )
+            results["post_to_visible_max_s"] = round(latencies[-1], 1)
+        print(json.dumps(results), file=sys.stderr, flush=True)
+        client, question, label = targets[args.posts]
+        big = body(client, question, label, "big", args.big)
+        started = time.perf_counter()
+        response = http.post(
+            f"/v1/clients/{client}/answers",
+            content=big,
+            headers={"Authorization": f"Bearer {ingest_keys[client]}", "Content-Type": "text/csv"},
+        )
+        elapsed = time.perf_counter() - started
+        response.raise_for_status()
+        results["big_post_answers"] = args.big
+        results["big_post_seconds"] = round(elapsed, 2)
+        results["ingest_answers_per_second"] = round(args.big / elapsed)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
