@@ -78,7 +78,13 @@ def env_for(monkeypatch: pytest.MonkeyPatch) -> object:
 
 # Modules that run real builds for minutes start first, so the two pytest processes finish
 # together instead of one waiting for the other's last long module.
-LONG_MODULES = ("test_wap.py", "test_ingestion.py", "test_metric_catalogue.py")
+LONG_MODULES = (
+    "test_wap.py",
+    "test_ingestion.py",
+    "test_privacy.py",
+    "test_metric_catalogue.py",
+    "test_api_answers.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
