@@ -601,7 +601,7 @@ def test_withheld_cells_show_no_number_in_the_page_or_what_it_fetched(
     show(tab, "trends?metric=nps&grain=quarter")
     for url, body in tab.answers.items():
         assert _withheld_numbers(body) == [], url
-        if url.startswith("/v1/clients/") and "/targets" in url:
+        if url.startswith("/v1/clients/") and url.split("?")[0].endswith("/targets"):
             for item in body["items"]:
                 if item["benchmark_suppressed_reason"] is not None:
                     assert item["target"] is None and item["gap"] is None
@@ -631,6 +631,9 @@ def test_the_pages_handle_what_disclosure_control_will_withhold(
 
     tab = open_tab(browser, served, create_key(served.keys, "admin", []))
     tab.page.route("**/v1/benchmarks?*", alter)
+    # Signing in drew the grid unaltered and the tab keeps answers: start it afresh.
+    tab.page.reload()
+    tab.page.wait_for_selector("main[data-page]")
     show(tab, f"benchmarks?metric=nps&grain=year&period={choice['bench_period']}")
     page = tab.page
     no_tails = altered["no_tails"]

@@ -98,11 +98,33 @@ function matrix(items) {
     }
     group.append(svg("circle", { class: "driver-point", cx, cy, r: 6, fill: COLOURS.client, stroke: "#fff", "stroke-width": 1.5 },
       svg("title", {}, label)));
-    // A label to the right of the point, nudged down until it clears the labels already placed.
-    let ly = cy + 4;
-    for (let guard = 0; guard < 20 && labels.some((l) => Math.abs(l.y - ly) < 12 && Math.abs(l.x - cx) < 150); guard++) ly += 12;
-    labels.push({ x: cx, y: ly });
-    group.append(svg("text", { class: "driver-label", x: cx + 9, y: ly }, `${item.rank}. ${driverName(item)}`));
+    // A label beside its point: right, else left, else nudged down until it clears the points
+    // and the labels already placed (boxes estimated from the text length).
+    const text = `${item.rank}. ${driverName(item)}`;
+    const width = text.length * 6.4;
+    const clear = (box) => !labels.some((l) => box.x < l.x + l.w && l.x < box.x + box.w && box.y - 11 < l.y && l.y - 11 < box.y)
+      && !shown.some((o) => {
+        const ox = x(o.performance);
+        const top = y(o.importance_ci_high ?? o.importance) - 6;
+        const bottom = y(o.importance_ci_low ?? o.importance) + 6;
+        return ox > box.x - 4 && ox < box.x + box.w + 4 && top < box.y + 3 && bottom > box.y - 12;
+      })
+      && box.x > M.left && box.x + box.w < W - 4;
+    let box = null;
+    for (let step = 0; step < 16 && !box; step++) {
+      for (const dy of step === 0 ? [4] : [4 + step * 12, 4 - step * 12]) {
+        const right = { x: cx + 9, y: cy + dy, w: width, anchor: "start" };
+        const left = { x: cx - 9 - width, y: cy + dy, w: width, anchor: "end" };
+        box = [right, left].find(clear) || null;
+        if (box) break;
+      }
+    }
+    box = box || { x: cx + 9, y: cy + 4, w: width, anchor: "start" };
+    labels.push(box);
+    if (Math.abs(box.y - 4 - cy) > 8) {
+      group.append(svg("line", { class: "leader", x1: cx, y1: cy, x2: box.anchor === "start" ? box.x - 2 : box.x + box.w + 2, y2: box.y - 4, stroke: "#9aa3ad" }));
+    }
+    group.append(svg("text", { class: "driver-label", x: box.anchor === "start" ? box.x : box.x + box.w, y: box.y, "text-anchor": box.anchor }, text));
     chart.append(group);
   }
   return h("figure", { class: "chart" }, chart, h("figcaption", {}, t("matrixCaption", { i: num(meanI, 2), p: num(meanP) })));
@@ -168,7 +190,7 @@ function impactList(ctx, impacts) {
     }, svg("title", {}, `${tp}: ${signed(v, 2)}`)),
     svg("text", { class: "bar-value", x: Math.max(x(0), x(v)) + 6, y: y + ROW / 2 + 1 }, signed(v, 2)));
   });
-  return [h("figure", { class: "chart" }, chart),
+  return [values.length ? h("figure", { class: "chart" }, chart) : null,
     h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": t("impactsTitle") },
       h("table", { class: "data", id: "impacts-table" },
         h("caption", {}, t("impactsTitle")),

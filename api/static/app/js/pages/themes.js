@@ -36,7 +36,7 @@ export async function render(ctx) {
   const tp = p.touchpoint === "*" ? t("allTouchpoints") : touchpointName(ctx.meta, p.touchpoint);
   const max = Math.max(10, ...items.flatMap((i) => [i.detractors.share, i.promoters.share,
     i.benchmark.share_detractors, i.benchmark.share_promoters].filter((v) => v !== null)));
-  const x = (v) => 8 + (v / max) * (W - 16);
+  const x = (v) => 8 + (v / max) * (W - 34);
   return h("section", { class: "page themes" },
     pageHeader(t("themesTitle"), t("themesIntro", { client, touchpoint: tp, period: periodLabel(p.period) })),
     toolbar(clientSelect(ctx, p), grainSelect(ctx, p), periodSelect(ctx, p), touchpointSelect(ctx, p),
