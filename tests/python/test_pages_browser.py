@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.error import HTTPError
 from urllib.parse import urlsplit
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 import pyarrow.parquet as pq
 import pytest
@@ -269,7 +270,7 @@ def test_sign_in_and_every_page_renders_with_its_charts(
 ) -> None:
     tab = open_tab(browser, served, create_key(served.keys, "admin", []))
     page = tab.page
-    assert page.locator("nav a[data-page]").count() == 6  # an admin sees Data quality too
+    assert page.locator("nav a[data-page]").count() == 8  # an admin sees Data quality too
     times = {}
 
     times["benchmarks"] = show(
@@ -357,6 +358,189 @@ def test_sign_in_and_every_page_renders_with_its_charts(
     page.close()
 
 
+@pytest.fixture(scope="module")
+def driven(served: Served) -> tuple[str, str]:
+    """The client and year with the most drivers that have an importance, over all touchpoints
+    (consumer clients are asked few driver questions; business clients the CX-index ones)."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in mart(served, "fct_client_drivers"):
+        if row["touchpoint_code"] == "*" and row["period_grain"] == "year":
+            key = (row["client_id"], row["period"])
+            counts[key] = counts.get(key, 0) + (row["importance"] is not None)
+    return max(counts, key=lambda k: (counts[k], k))
+
+
+def _agree(served: Served, key: str, client: str, touchpoint: str, body: dict[str, Any]) -> None:
+    """An agreed target, written the way a consultant would: PUT through the served API."""
+    request = Request(  # noqa: S310 (loopback)
+        f"{served.base}/v1/clients/{client}/targets/{touchpoint}/nps",
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urlopen(request, timeout=10) as answer:  # noqa: S310 (loopback)
+            assert answer.status in (200, 201)
+    except HTTPError as error:
+        raise AssertionError(error.read().decode()) from error
+
+
+def test_drivers_themes_and_agreed_targets_draw_what_the_api_answered(
+    browser: Any, served: Served, choice: dict[str, str], driven: tuple[str, str]
+) -> None:
+    client, period = choice["client"], choice["period"]
+    b2b, b2b_year = driven
+    key = create_key(served.keys, "admin", [])
+    dates = {"baseline_period": f"{period}-Q1", "due_period": f"{int(period) + 1}-Q4"}
+    _agree(served, key, client, "*", {"target_value": 60, **dates, "note": "stretch"})
+    _agree(served, key, client, "billing", {"target_value": -100, **dates})
+    tab = open_tab(browser, served, key)
+    page = tab.page
+    count = lambda selector: page.locator(selector).count()  # noqa: E731
+    times = {}
+
+    # Drivers: one point per driver with an importance, one industry mark per published
+    # median, one table row per driver, one bar per touchpoint impact with a number.
+    times["drivers"] = show(tab, f"drivers?client={b2b}&grain=year&period={b2b_year}&touchpoint=*")
+    drivers = fetched(tab, f"/v1/clients/{b2b}/drivers")
+    rated = [d for d in drivers["items"] if d["importance"] is not None]
+    assert len(rated) >= 3, "the demo must give the client some drivers"
+    assert count("#drivers-chart circle.driver-point") == len(rated)
+    assert count("#drivers-chart line.ci") == sum(d["importance_ci_low"] is not None for d in rated)
+    assert count("#drivers-chart path.industry-point") == sum(
+        d["industry_median_importance"] is not None for d in rated
+    )
+    assert count("#drivers-chart text.driver-label") == len(rated)
+    assert count("#drivers-table tbody tr") == len(drivers["items"])
+    ranks = page.locator("#drivers-table tbody tr td:first-child").all_inner_texts()
+    assert ranks == [str(d["rank"]) for d in drivers["items"]]
+    impacts = drivers["touchpoint_impacts"]
+    assert impacts
+    assert count("#impacts-chart rect.impact") == sum(
+        i["impact_on_client_nps"] is not None for i in impacts
+    )
+    shown = page.locator("#impacts-table tbody th").all_inner_texts()
+    assert len(shown) == len(impacts)
+    screenshot(tab, "drivers")
+
+    # Themes: one bar pair per theme, a star per significant lift, an industry tick per
+    # published share; a withheld share shows the word and no number.
+    times["themes"] = show(tab, f"themes?client={client}&grain=year&period={period}&touchpoint=*")
+    themes = fetched(tab, f"/v1/clients/{client}/themes")["items"]
+    assert themes and all(i["touchpoint"] == "*" and i["period"] == period for i in themes)
+    assert count("#themes-table tbody tr") == len(themes)
+    assert count("#themes-table rect.bar.detractors") == sum(
+        i["detractors"]["share"] is not None for i in themes
+    )
+    assert count("#themes-table rect.bar.promoters") == sum(
+        i["promoters"]["share"] is not None for i in themes
+    )
+    assert count("#themes-table text.lift-mark") == sum(bool(i["lift_significant"]) for i in themes)
+    published_ticks = sum(
+        i["benchmark"][f"share_{g}"] is not None
+        for i in themes
+        for g in ("detractors", "promoters")
+    )
+    assert count("#themes-table line.industry-tick") == published_ticks
+    withheld = page.locator("#themes-table td.withheld.industry")
+    assert withheld.count() == 2 * len(themes) - published_ticks
+    assert all(not re.search(r"\d", text) for text in withheld.all_inner_texts())
+    # The verbatims: the client's own, as served, newest first; paging and the group filter.
+    comments = fetched(tab, f"/v1/clients/{client}/comments")
+    assert comments["total"] > 10 and len(comments["items"]) == 10
+    texts = page.locator("#comments li.comment blockquote").all_inner_texts()
+    assert texts == [c["text"] for c in comments["items"]]
+    stamps = [c["responded_at"] for c in comments["items"]]
+    assert stamps == sorted(stamps, reverse=True)
+    screenshot(tab, "themes")
+    page.evaluate("document.getElementById('main').removeAttribute('data-page')")
+    page.click("#comments-next")
+    page.wait_for_selector("main[data-page='themes']")
+    assert "offset=10" in page.evaluate("location.hash")
+    second = page.locator("#comments li.comment").first.get_attribute("data-comment")
+    assert second == fetched(tab, f"/v1/clients/{client}/comments")["items"][0]["comment_id"]
+    assert second not in {c["comment_id"] for c in comments["items"]}
+    page.evaluate("document.getElementById('main').removeAttribute('data-page')")
+    page.select_option("#sel-group", "detractor")
+    page.wait_for_selector("main[data-page='themes']")
+    groups = page.locator("#comments .group").all_inner_texts()
+    assert groups and all(g.startswith("Detractor") for g in groups)
+    assert "offset" not in page.evaluate("location.hash")  # a new filter starts at the newest
+
+    # Agreed targets: one row per agreed target, with the status the progress route gives.
+    times["targets"] = show(
+        tab, f"targets?client={client}&metric=nps&grain=year&period={period}&ambition=p75"
+    )
+    agreed = fetched(tab, f"/v1/clients/{client}/targets")["agreed"]
+    assert {a["touchpoint"] for a in agreed} == {"*", "billing"}
+    rows = page.locator("#agreed-table tbody tr")
+    assert rows.count() == len(agreed)
+    labels = {
+        "on_track": "On track",
+        "at_risk": "At risk",
+        "off_track": "Off track",
+        "insufficient_data": "Insufficient data",
+    }
+    for target in agreed:
+        progress = fetched(tab, f"/v1/clients/{client}/targets/{target['touchpoint']}/nps/progress")
+        row = page.locator(f"#agreed-table tr[data-touchpoint='{target['touchpoint']}']")
+        assert row.get_attribute("data-status") == progress["status"]
+        assert labels[progress["status"]] in row.locator(".status-badge").inner_text()
+        if progress["latest"] is not None:
+            value = f"{progress['latest']['value']:.1f}"
+            assert value in row.inner_text()
+    screenshot(tab, "targets-agreed")
+    print("render ms:", times)  # shown with -s
+
+    # Finnish labels on the new pages.
+    show(tab, f"drivers?client={b2b}&grain=year&period={b2b_year}&touchpoint=*")
+    page.click("#lang")
+    page.wait_for_selector("h1:has-text('NPS:n keskeiset ajurit')")
+    screenshot(tab, "drivers-fi")
+    page.click("#lang")
+    page.close()
+
+
+def test_a_withheld_industry_importance_draws_nothing_and_shows_no_number(
+    browser: Any, served: Served, driven: tuple[str, str]
+) -> None:
+    """The real drivers answer with one published industry median withheld on its way to the
+    page: that driver keeps its point and whisker but loses its industry mark and number."""
+    altered: dict[str, Any] = {}
+
+    def alter(route: Any) -> None:
+        answer = route.fetch()
+        body = answer.json()
+        item = next(i for i in body["items"] if i["industry_median_importance"] is not None)
+        for name in (
+            "industry_median_importance",
+            "industry_p25_importance",
+            "industry_p75_importance",
+        ):
+            item[name] = None
+        item["industry_suppressed_reason"] = "too_few_clients"
+        altered["item"] = item
+        altered["published"] = sum(
+            i["industry_median_importance"] is not None and i["importance"] is not None
+            for i in body["items"]
+        )
+        route.fulfill(response=answer, json=body)
+
+    tab = open_tab(browser, served, create_key(served.keys, "admin", []))
+    tab.page.route("**/drivers?*", alter)
+    show(tab, f"drivers?client={driven[0]}&grain=year&period={driven[1]}&touchpoint=*")
+    page = tab.page
+    item = altered["item"]
+    assert page.locator("#drivers-chart path.industry-point").count() == altered["published"]
+    mark = page.locator(f"#drivers-chart g[data-driver='{item['driver']}']")
+    assert mark.locator("circle.driver-point").count() == 1
+    assert mark.locator("path.industry-point").count() == 0
+    cell = page.locator(f"#drivers-table tr[data-driver='{item['driver']}'] td.industry")
+    assert "Withheld" in cell.inner_text() and "too few clients" in cell.inner_text()
+    assert not re.search(r"\d", cell.inner_text())
+    page.close()
+
+
 def test_a_client_key_cannot_reach_another_clients_pages(
     browser: Any, served: Served, choice: dict[str, str]
 ) -> None:
@@ -367,7 +551,7 @@ def test_a_client_key_cannot_reach_another_clients_pages(
     show(tab, f"scorecard?metric=nps&grain=year&period={choice['period']}")
     assert page.locator("#sel-client").count() == 0  # one client: no picker
     assert fetched(tab, f"/v1/clients/{own}/scorecard")["client_id"] == own
-    for route in ("scorecard", "trends", "targets", "units"):
+    for route in ("scorecard", "trends", "targets", "units", "drivers", "themes"):
         show(tab, f"{route}?client={other}&period={choice['period']}")
         problem = page.locator("#problem")
         assert problem.is_visible()
@@ -417,7 +601,7 @@ def test_withheld_cells_show_no_number_in_the_page_or_what_it_fetched(
     show(tab, "trends?metric=nps&grain=quarter")
     for url, body in tab.answers.items():
         assert _withheld_numbers(body) == [], url
-        if url.startswith("/v1/clients/") and "/targets" in url:
+        if url.startswith("/v1/clients/") and url.split("?")[0].endswith("/targets"):
             for item in body["items"]:
                 if item["benchmark_suppressed_reason"] is not None:
                     assert item["target"] is None and item["gap"] is None
@@ -447,6 +631,9 @@ def test_the_pages_handle_what_disclosure_control_will_withhold(
 
     tab = open_tab(browser, served, create_key(served.keys, "admin", []))
     tab.page.route("**/v1/benchmarks?*", alter)
+    # Signing in drew the grid unaltered and the tab keeps answers: start it afresh.
+    tab.page.reload()
+    tab.page.wait_for_selector("main[data-page]")
     show(tab, f"benchmarks?metric=nps&grain=year&period={choice['bench_period']}")
     page = tab.page
     no_tails = altered["no_tails"]

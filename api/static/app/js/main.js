@@ -5,9 +5,11 @@ import { ApiError, clearCache, forgetKey, get, getKey, setKey } from "./api.js";
 import { h } from "./dom.js";
 import { lang, roleName, setLang, t } from "./i18n.js";
 import * as benchmarks from "./pages/benchmarks.js";
+import * as drivers from "./pages/drivers.js";
 import * as quality from "./pages/quality.js";
 import * as scorecard from "./pages/scorecard.js";
 import * as targets from "./pages/targets.js";
+import * as themes from "./pages/themes.js";
 import * as trends from "./pages/trends.js";
 import * as units from "./pages/units.js";
 
@@ -16,6 +18,8 @@ const PAGES = {
   scorecard: { module: scorecard, nav: "navScorecard", client: true },
   trends: { module: trends, nav: "navTrends", client: true },
   targets: { module: targets, nav: "navTargets", client: true },
+  drivers: { module: drivers, nav: "navDrivers", client: true },
+  themes: { module: themes, nav: "navThemes", client: true },
   units: { module: units, nav: "navUnits", client: true },
   quality: { module: quality, nav: "navQuality", admin: true },
 };

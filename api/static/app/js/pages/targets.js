@@ -21,6 +21,9 @@ export async function render(ctx) {
     metric: p.metric, period: p.period, ambition: p.ambition,
   });
   const items = answer.items;
+  const base = `clients/${encodeURIComponent(p.client)}/targets`;
+  const progress = await Promise.all((answer.agreed || []).map((a) =>
+    get(`${base}/${encodeURIComponent(a.touchpoint)}/${encodeURIComponent(a.metric)}/progress`)));
   const x = scale(items.flatMap((i) => [i.current - (i.moe || 0), i.current + (i.moe || 0), i.target]), 16, W - 16, { clampTo: metricRange(ctx.meta, p.metric) });
   const metric = metricName(ctx.meta, p.metric);
   const client = clientLabel(ctx, p.client);
@@ -43,7 +46,49 @@ export async function render(ctx) {
             h("th", { scope: "col", class: "num" }, t("target")),
             h("th", { scope: "col", class: "num" }, t("gap")),
             h("th", { scope: "col" }, t("takes")))),
-          h("tbody", {}, items.map((item) => row(ctx, item, x))))));
+          h("tbody", {}, items.map((item) => row(ctx, item, x))))),
+    h("h2", { id: "agreed" }, t("agreedTitle")),
+    h("p", { class: "intro" }, t("agreedIntro", { metric })),
+    agreedTable(ctx, progress, metric));
+}
+
+const STATUS_MARK = { on_track: "✓", at_risk: "!", off_track: "✗", insufficient_data: "?" };
+
+/** The agreed targets (read-only here: they are written through the API or the CLI). */
+function agreedTable(ctx, progress, metric) {
+  if (progress.length === 0) return h("p", { class: "notice", id: "no-agreed" }, t("noAgreed", { metric }));
+  const value = (v) => (v === null ? "–" : h("span", {}, `${num(v.value)} `, h("span", { class: "sub-inline" }, `${periodLabel(v.period)}, n ${num(v.n, 0)}`)));
+  return h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": t("agreedTitle") },
+    h("table", { class: "data", id: "agreed-table" },
+      h("caption", {}, t("agreedTitle")),
+      h("thead", {}, h("tr", {},
+        h("th", { scope: "col" }, t("touchpoint")),
+        h("th", { scope: "col" }, t("progressStatus")),
+        h("th", { scope: "col", class: "num" }, t("target")),
+        h("th", { scope: "col", class: "num" }, t("due")),
+        h("th", { scope: "col", class: "num" }, t("baseline")),
+        h("th", { scope: "col", class: "num" }, t("latestValue")),
+        h("th", { scope: "col", class: "num" }, t("gapLeft")),
+        h("th", { scope: "col", class: "num" }, t("covered")),
+        h("th", { scope: "col", class: "num" }, t("changeShort")),
+        h("th", { scope: "col", class: "num" }, t("projection")))),
+      h("tbody", {}, progress.map((pr) => h("tr", { "data-touchpoint": pr.touchpoint, "data-status": pr.status },
+        h("th", { scope: "row" }, touchpointName(ctx.meta, pr.touchpoint),
+          pr.target.note ? h("span", { class: "sub" }, pr.target.note) : null),
+        h("td", {}, h("span", { class: `status-badge ${pr.status}` }, `${STATUS_MARK[pr.status] || ""} ${t(`st_${pr.status}`)}`),
+          h("span", { class: "sub", lang: "en" }, pr.status_reason)),
+        h("td", { class: "num strong" }, num(pr.target.target_value),
+          pr.target.basis !== "custom" ? h("span", { class: "sub" }, pr.target.basis) : null),
+        h("td", { class: "num" }, periodLabel(pr.target.due_period)),
+        h("td", { class: "num" }, value(pr.baseline)),
+        h("td", { class: "num" }, pr.latest === null ? "–" : [value(pr.latest),
+          pr.latest.moe === null ? null : h("span", { class: "sub" }, `± ${num(pr.latest.moe)}`)]),
+        h("td", { class: "num" }, pr.is_met ? `✓ ${t("met")}` : signed(pr.gap_left)),
+        h("td", { class: "num" }, pr.share_covered === null ? "–" : `${num(pr.share_covered * 100, 0)} %`),
+        h("td", { class: `num${pr.change_significant ? " significant" : ""}` }, signed(pr.change),
+          pr.change_significant === null ? null : h("span", { class: "sub" }, pr.change_significant ? t("significant") : t("notSignificant"))),
+        h("td", { class: "num" }, pr.projection === null ? "–" : [num(pr.projection.value),
+          h("span", { class: "sub" }, `${num(pr.projection.low)} … ${num(pr.projection.high)}`)]))))));
 }
 
 function row(ctx, item, x) {
