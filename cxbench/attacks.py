@@ -698,6 +698,28 @@ def _read_contributions(con: duckdb.DuckDBPyConnection, benchmark: Benchmark) ->
     return _normalise(con.execute(benchmark.contributions_sql).df(), benchmark)
 
 
+def attack_benchmark(
+    benchmark: Benchmark,
+    cells: pd.DataFrame,
+    database: Path,
+    rules: Rules,
+    metric_ranges: dict[str, tuple[float, float]] | None = None,
+) -> AttackReport:
+    """The attacks on one benchmark mart's cells (as published, the mart's own columns)."""
+    normalised = _normalise(cells, benchmark)
+    if benchmark.name == "metric":
+        return attack(normalised, read_client_counts(database), rules, metric_ranges)
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        contributions = _read_contributions(con, benchmark)
+    finally:
+        con.close()
+    assert benchmark.value_range is not None
+    ranges = dict.fromkeys(normalised["metric_code"].unique(), benchmark.value_range)
+    families = FAMILIES + ((SPLIT_FAMILY,) if benchmark.split else ())
+    return attack(normalised, None, rules, ranges, contributions, families)
+
+
 def _attack_all(
     marts: dict[str, pd.DataFrame],
     database: Path,
@@ -707,22 +729,11 @@ def _attack_all(
     """The attacks on every benchmark mart in ``marts`` (name -> cells as published)."""
     report = AttackReport()
     for benchmark in BENCHMARKS:
-        if benchmark.mart not in marts:
-            continue
-        cells = _normalise(marts[benchmark.mart], benchmark)
-        if benchmark.name == "metric":
-            part = attack(cells, read_client_counts(database), rules, metric_ranges)
-        else:
-            con = duckdb.connect(str(database), read_only=True)
-            try:
-                contributions = _read_contributions(con, benchmark)
-            finally:
-                con.close()
-            assert benchmark.value_range is not None
-            ranges = dict.fromkeys(cells["metric_code"].unique(), benchmark.value_range)
-            families = FAMILIES + ((SPLIT_FAMILY,) if benchmark.split else ())
-            part = attack(cells, None, rules, ranges, contributions, families)
-        report.merge(benchmark.name, part)
+        if benchmark.mart in marts:
+            part = attack_benchmark(
+                benchmark, marts[benchmark.mart], database, rules, metric_ranges
+            )
+            report.merge(benchmark.name, part)
     return report
 
 

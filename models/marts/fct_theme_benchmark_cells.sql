@@ -117,13 +117,17 @@ contribution_counts as (
 -- its detractor, passive and promoter cells are a family too ('all' also holds the comments
 -- of respondents without an NPS answer, which no group cell publishes).
 decided as (
-    {{ complementary_suppression('judged_cells', 'contribution_counts', ['theme_code', 'nps_group'], 'nps_group', 'all') }}
+    {{ complementary_suppression(
+        'judged_cells', 'contribution_counts', ['theme_code', 'nps_group'], 'nps_group', 'all'
+    ) }}
 ),
 
 final as (
     select
-        {{ surrogate_key(['judged.industry_code', 'judged.touchpoint_code', 'judged.period', 'judged.theme_code', 'judged.nps_group']) }}
-            as theme_cell_id,
+        {{ surrogate_key([
+            'judged.industry_code', 'judged.touchpoint_code', 'judged.period',
+            'judged.theme_code', 'judged.nps_group'
+        ]) }} as theme_cell_id,
         judged.industry_code,
         judged.touchpoint_code,
         judged.period_grain,
