@@ -18,10 +18,18 @@ nothing else), and replays two attacks:
   client values are linear equations in the sorted contributor values. A value the equations
   fix without any single statistic stating it (with five contributors, p10 and p90 fix the
   lowest and the highest client) is a leak; for fewer than 10 contributors, or quantiles that
-  tie, the order of the values and the metric's range are added as constraints and each value
-  is minimised and maximised. A fixed value that equals a published statistic or an end of the
-  scale (ties: every contributor at 0) is reported apart as a finding: the cell's own
-  statistics say it.
+  tie (a quantile at an end of the scale ties with that end), the order of the values and the
+  metric's range are added as constraints and each value is minimised and maximised. A fixed
+  value that equals a published statistic or an end of the scale (ties: every contributor at
+  0) is reported apart as a finding: the cell's own statistics say it.
+
+The same attacks run on every benchmark mart of the cell shape (``BENCHMARKS``): the metric
+cells, the driver-importance cells (n = paired responses, values are importances in [-1, 1])
+and the comment-theme cells (n = comments, values are shares in %; the cell key holds the NPS
+group, and ``all`` with its detractor, passive and promoter cells is one more family,
+``nps_group``). Their contributions are read as the build wrote them (each client × cell it
+contributes to, '*' included) and their measure key is written ``driver:<code>`` or
+``theme:<code>|<group>`` where a leak names a cell.
 
 It also checks what it can reproduce: a published cell whose contributors it cannot recount
 (n_clients, n_responses) or that breaks the per-cell rule or the p10/p90 rule is reported, since
@@ -49,6 +57,8 @@ CELL_KEYS = ["industry_code", "touchpoint_code", "period_grain", "period", "metr
 STATISTICS = ["n_responses", "value", "mean", "p10", "p25", "median", "p75", "p90", "moe"]
 QUANTILES = (("p10", 0.10), ("p25", 0.25), ("median", 0.50), ("p75", 0.75), ("p90", 0.90))
 FAMILIES = ("industry", "touchpoint", "year_quarters", "quarter_months")
+# The NPS-group family of the theme cells: 'all' minus its published groups.
+SPLIT_FAMILY = "nps_group"
 INTERMEDIATE_SCHEMA = "main_intermediate"
 MARTS_SCHEMA = "main_marts"
 # Values closer than this are the same number (float noise of sums and interpolation).
@@ -95,6 +105,23 @@ class AttackReport:
     cells_published: int = 0
     cells_solved: int = 0  # cells run through the equation solver
     findings: list[Leak] = field(default_factory=list)  # not leaks: ties, ends of the scale
+    benchmarks: dict[str, dict[str, Any]] = field(default_factory=dict)  # per mart: counts
+
+    def merge(self, name: str, other: AttackReport) -> None:
+        """Add ``other`` (the attacks on one benchmark mart) to this report."""
+        self.leaks.extend(other.leaks)
+        self.findings.extend(other.findings)
+        self.cells_published += other.cells_published
+        self.cells_solved += other.cells_solved
+        for family, checked in other.families_checked.items():
+            self.families_checked[family] = self.families_checked.get(family, 0) + checked
+        self.benchmarks[name] = {
+            "cells_published": other.cells_published,
+            "families_checked": other.families_checked,
+            "leaks_total": len(other.leaks),
+            "counts": other.counts(),
+            "findings_total": len(other.findings),
+        }
 
     @property
     def ok(self) -> bool:
@@ -138,7 +165,73 @@ class AttackReport:
             "leaks_total": len(self.leaks),
             "findings_total": len(self.findings),
             "findings": [asdict(finding) for finding in self.findings[:max_leaks]],
+            "benchmarks": self.benchmarks,
         }
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A benchmark mart of the cell shape and how its cells and contributions map onto the
+    metric cells' columns (``metric_code`` = the measure key, ``n_responses``, ``mean``)."""
+
+    name: str
+    mart: str
+    measure: tuple[str, ...]
+    renames: dict[str, str]  # mart column -> the attack's column
+    contributions_sql: str  # client_id, cell keys of the mart, n, sum_x, value ('*' included)
+    value_range: tuple[float, float] | None = None  # None: per metric, from dim_metrics
+    split: str | None = None  # a measure column whose value 'all' is the sum of the others
+
+
+BENCHMARKS = (
+    Benchmark("metric", "fct_benchmark_cells", ("metric_code",), {}, ""),
+    Benchmark(
+        "driver",
+        "fct_driver_benchmark_cells",
+        ("driver_code",),
+        {"n_pairs": "n_responses", "mean_importance": "mean"},
+        "select client_id, industry_code, touchpoint_code, period_grain, period, driver_code, "
+        "n, n * value as sum_x, value from main_intermediate.int_driver_contributions",
+        (-1.0, 1.0),
+    ),
+    Benchmark(
+        "theme",
+        "fct_theme_benchmark_cells",
+        ("theme_code", "nps_group"),
+        {"n_comments": "n_responses"},
+        "select client_id, industry_code, touchpoint_code, period_grain, period, theme_code, "
+        "nps_group, n_comments as n, 100.0 * n_theme_comments as sum_x, theme_share as value "
+        "from main_intermediate.int_theme_benchmark_contributions",
+        (0.0, 100.0),
+        "nps_group",
+    ),
+)
+
+
+def _normalise(frame: pd.DataFrame, benchmark: Benchmark) -> pd.DataFrame:
+    """Cells or contributions of ``benchmark`` with the metric cells' column names: the measure
+    key as ``metric_code`` (prefixed with the benchmark), its parts without the split as
+    ``measure_base`` and the split value as ``split``."""
+    out = frame.rename(columns=benchmark.renames).copy()
+    if benchmark.name == "metric":
+        out["measure_base"] = out["metric_code"]
+        out["split"] = None
+        return out
+    base = [m for m in benchmark.measure if m != benchmark.split]
+    key = out[base[0]].astype(str)
+    for column in base[1:]:
+        key = key + "|" + out[column].astype(str)
+    out["measure_base"] = benchmark.name + ":" + key
+    if benchmark.split:
+        out["split"] = out[benchmark.split].astype(str)
+        out["metric_code"] = out["measure_base"] + "|" + out["split"]
+    else:
+        out["split"] = None
+        out["metric_code"] = out["measure_base"]
+    for column in ("value", "mean", "n_responses", "n_clients"):
+        if column not in out.columns:
+            out[column] = np.nan
+    return out
 
 
 # Loading what a build publishes -------------------------------------------------------------
@@ -183,17 +276,24 @@ def read_client_counts(database: Path) -> pd.DataFrame:
 
 def attack(
     cells: pd.DataFrame,
-    client_counts: pd.DataFrame,
+    client_counts: pd.DataFrame | None,
     rules: Rules,
     metric_ranges: dict[str, tuple[float, float]] | None = None,
+    contributions: pd.DataFrame | None = None,
+    families: tuple[str, ...] = FAMILIES,
 ) -> AttackReport:
-    """Every attack on ``cells`` (as published) given the clients' answer counts."""
+    """Every attack on ``cells`` (as published) given the clients' answer counts (metric
+    cells: raw counts, contributors found here) or their ``contributions`` (other marts)."""
     cells = cells.copy()
+    if "measure_base" not in cells.columns:
+        cells["measure_base"], cells["split"] = cells["metric_code"], None
     stats = [c for c in STATISTICS if c in cells.columns]
     cells["exposed"] = cells[stats].notna().any(axis=1)
-    contributions = _contributions(client_counts, rules)
+    if contributions is None:
+        assert client_counts is not None, "client_counts or contributions"
+        contributions = _contributions(client_counts, rules)
     report = AttackReport(cells_published=int(cells["exposed"].sum()))
-    for family in FAMILIES:
+    for family in families:
         leaks, checked = _difference(family, cells, contributions, rules)
         report.families_checked[family] = checked
         report.leaks.extend(leaks)
@@ -211,9 +311,10 @@ def _contributions(client_counts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """A row per client × cell it contributes to, its own industry's and industry '*'."""
     own = client_counts[client_counts["n"] >= rules.min_client_responses].copy()
     own["value"] = own["sum_x"] / own["n"]
+    own["measure_base"], own["split"] = own["metric_code"], None
     everyone = own.assign(industry_code="*")
     return pd.concat([own, everyone], ignore_index=True)[
-        [*CELL_KEYS, "client_id", "n", "sum_x", "value"]
+        [*CELL_KEYS, "measure_base", "split", "client_id", "n", "sum_x", "value"]
     ]
 
 
@@ -321,6 +422,18 @@ def _family_frame(family: str, frame: pd.DataFrame) -> pd.DataFrame:
             + out["metric_code"]
         )
         out["is_parent"] = out["period_grain"] == "year"
+    elif family == SPLIT_FAMILY:  # 'all' and its groups (theme cells)
+        out = frame[frame["split"].notna()].copy()
+        out["family_key"] = (
+            out["industry_code"]
+            + "/"
+            + out["touchpoint_code"]
+            + "/"
+            + out["period"]
+            + "/"
+            + out["measure_base"]
+        )
+        out["is_parent"] = out["split"] == "all"
     else:  # quarter_months
         out = frame[frame["period_grain"].isin(["quarter", "month"])].copy()
         quarter = out["period"].copy()
@@ -347,11 +460,15 @@ def _difference(
     parents = fam_cells[fam_cells["is_parent"] & fam_cells["exposed"]]
     if parents.empty:
         return [], 0
-    members = _family_frame(family, contributions).merge(
-        fam_cells[[*CELL_KEYS, "exposed"]], on=CELL_KEYS, how="left"
+    # Only families with a published parent matter: filter before the merge (theme cells: 130k).
+    live = parents["family_key"]
+    members = _family_frame(family, contributions)
+    members = members[members["family_key"].isin(live)].merge(
+        fam_cells.loc[fam_cells["family_key"].isin(live), [*CELL_KEYS, "exposed"]],
+        on=CELL_KEYS,
+        how="left",
     )
     members["exposed"] = members["exposed"].fillna(False).astype(bool)
-    members = members[members["family_key"].isin(parents["family_key"])]
     # Parent +n; each published child -n; withheld children do not take anything away.
     members["signed"] = np.where(
         members["is_parent"], members["n"], np.where(members["exposed"], -members["n"], 0)
@@ -531,7 +648,8 @@ def _solve_order_statistics(
         solution = np.linalg.lstsq(a, b, rcond=None)[0]
         values = {i: float(solution[i]) for i in range(n) if fixed[i] and i not in direct}
         quantiles = sorted(published.values())
-        tied = any(abs(x - y) < SOLVED for x, y in itertools.pairwise(quantiles))
+        # A quantile at an end of the scale ties with it: it pins the values beyond it.
+        tied = any(abs(x - y) < SOLVED for x, y in itertools.pairwise([lo, *quantiles, hi]))
         if (n < SOLVER_MAX_CLIENTS or tied) and not _strictly_feasible(a, b, (lo, hi)):
             for i in range(n):
                 if i in direct or i in values:
@@ -576,21 +694,73 @@ def _solve_order_statistics(
 # Entry points -------------------------------------------------------------------------------
 
 
+def _read_contributions(con: duckdb.DuckDBPyConnection, benchmark: Benchmark) -> pd.DataFrame:
+    return _normalise(con.execute(benchmark.contributions_sql).df(), benchmark)
+
+
+def attack_benchmark(
+    benchmark: Benchmark,
+    cells: pd.DataFrame,
+    database: Path,
+    rules: Rules,
+    metric_ranges: dict[str, tuple[float, float]] | None = None,
+) -> AttackReport:
+    """The attacks on one benchmark mart's cells (as published, the mart's own columns)."""
+    normalised = _normalise(cells, benchmark)
+    if benchmark.name == "metric":
+        return attack(normalised, read_client_counts(database), rules, metric_ranges)
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        contributions = _read_contributions(con, benchmark)
+    finally:
+        con.close()
+    assert benchmark.value_range is not None
+    ranges = dict.fromkeys(normalised["metric_code"].unique(), benchmark.value_range)
+    families = FAMILIES + ((SPLIT_FAMILY,) if benchmark.split else ())
+    return attack(normalised, None, rules, ranges, contributions, families)
+
+
+def _attack_all(
+    marts: dict[str, pd.DataFrame],
+    database: Path,
+    rules: Rules,
+    metric_ranges: dict[str, tuple[float, float]],
+) -> AttackReport:
+    """The attacks on every benchmark mart in ``marts`` (name -> cells as published)."""
+    report = AttackReport()
+    for benchmark in BENCHMARKS:
+        if benchmark.mart in marts:
+            part = attack_benchmark(
+                benchmark, marts[benchmark.mart], database, rules, metric_ranges
+            )
+            report.merge(benchmark.name, part)
+    return report
+
+
 def attack_snapshot(snapshot_dir: Path, database: Path, rules: Rules) -> AttackReport:
     """The attacks on a snapshot folder (written, not yet live) and its build's warehouse."""
-    return attack(
-        read_cells(snapshot_dir),
-        read_client_counts(database),
-        rules,
-        read_metric_ranges(snapshot_dir),
-    )
+    con = duckdb.connect()
+    try:
+        marts = {
+            b.mart: con.execute(
+                "select * from read_parquet(?)", [str(snapshot_dir / f"{b.mart}.parquet")]
+            ).df()
+            for b in BENCHMARKS
+            if (snapshot_dir / f"{b.mart}.parquet").is_file()
+        }
+    finally:
+        con.close()
+    return _attack_all(marts, database, rules, read_metric_ranges(snapshot_dir))
 
 
 def attack_warehouse(database: Path, rules: Rules) -> AttackReport:
     """The attacks on the marts of a build's DuckDB file (what the publish step would export)."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        cells = con.execute(f"select * from {MARTS_SCHEMA}.fct_benchmark_cells").df()  # noqa: S608
+        marts = {
+            b.mart: con.execute(f"select * from {MARTS_SCHEMA}.{b.mart}").df()  # noqa: S608
+            for b in BENCHMARKS
+        }
         ranges = {
             code: (float(lo), float(hi))
             for code, lo, hi in con.execute(
@@ -599,7 +769,7 @@ def attack_warehouse(database: Path, rules: Rules) -> AttackReport:
         }
     finally:
         con.close()
-    return attack(cells, read_client_counts(database), rules, ranges)
+    return _attack_all(marts, database, rules, ranges)
 
 
 def main(argv: Iterable[str] | None = None) -> int:

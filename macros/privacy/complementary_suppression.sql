@@ -22,10 +22,15 @@
     the decision is deterministic. var('complementary_suppression') false keeps the per-cell rule
     only (kept to test the publish gate).
 
+    measure may be a list of columns (a composite measure key); split names one of them whose
+    value split_parent ('all') is the sum of the others (theme cells: nps_group), which adds the
+    family of that parent and its children.
+
     Returns the cells' keys with suppressed_reason (now also 'complementary'),
     suppression_round (the round that withheld the cell; NULL otherwise) and suppression_family
-    (industry, touchpoint, year_quarters or quarter_months: the family it was withheld for). -#}
-{% macro complementary_suppression(cells, contributions, measure='metric_code') -%}
+    (industry, touchpoint, year_quarters, quarter_months or the split column's name: the family
+    it was withheld for). -#}
+{% macro complementary_suppression(cells, contributions, measure='metric_code', split=none, split_parent='all') -%}
     {%- set rounds = var('complementary_suppression_rounds', 3) | int -%}
     {%- set enabled = var('complementary_suppression', true) -%}
     {%- set strategy = var('complementary_strategy', 'siblings') -%}
@@ -33,25 +38,38 @@
     {%- if strategy not in ['siblings', 'parent'] and exceptions is defined -%}
         {{ exceptions.raise_compiler_error("complementary_strategy must be siblings or parent, not " ~ strategy) }}
     {%- endif -%}
-    {%- set cell_key = "concat_ws('|', industry_code, touchpoint_code, period, cast(" ~ measure ~ " as varchar))" -%}
+    {#- measure: one column or a list (a composite measure key, e.g. theme_code and nps_group). -#}
+    {%- set measures = [measure] if measure is string else measure -%}
+    {%- set measure_key = "cast(" ~ (measures | join(" as varchar), cast(")) ~ " as varchar)" -%}
+    {%- set cell_key = "concat_ws('|', industry_code, touchpoint_code, period, " ~ measure_key ~ ")" -%}
     {%- set quarter_of_month = "left(period, 4) || '-Q' || cast((cast(right(period, 2) as integer) + 2) // 3 as varchar)" -%}
     {%- set families = [
-        {'name': 'industry', 'key': "concat_ws('|', touchpoint_code, period, cast(" ~ measure ~ " as varchar))",
+        {'name': 'industry', 'key': "concat_ws('|', touchpoint_code, period, " ~ measure_key ~ ")",
          'parent': "industry_code = '*'", 'member': 'true'},
-        {'name': 'touchpoint', 'key': "concat_ws('|', industry_code, period, cast(" ~ measure ~ " as varchar))",
+        {'name': 'touchpoint', 'key': "concat_ws('|', industry_code, period, " ~ measure_key ~ ")",
          'parent': "touchpoint_code = '*'", 'member': 'true'},
-        {'name': 'year_quarters', 'key': "concat_ws('|', industry_code, touchpoint_code, left(period, 4), cast(" ~ measure ~ " as varchar))",
+        {'name': 'year_quarters', 'key': "concat_ws('|', industry_code, touchpoint_code, left(period, 4), " ~ measure_key ~ ")",
          'parent': "period_grain = 'year'", 'member': "period_grain in ('year', 'quarter')"},
-        {'name': 'quarter_months', 'key': "concat_ws('|', industry_code, touchpoint_code, case when period_grain = 'quarter' then period else " ~ quarter_of_month ~ " end, cast(" ~ measure ~ " as varchar))",
+        {'name': 'quarter_months', 'key': "concat_ws('|', industry_code, touchpoint_code, case when period_grain = 'quarter' then period else " ~ quarter_of_month ~ " end, " ~ measure_key ~ ")",
          'parent': "period_grain = 'quarter'", 'member': "period_grain in ('quarter', 'month')"},
     ] -%}
+    {#- split: a measure column whose value `split_parent` is the sum of its other values (theme
+        cells: nps_group 'all' and its groups) forms one more family with that parent. -#}
+    {%- if split is not none -%}
+        {%- set others = measures | reject('equalto', split) | list -%}
+        {%- set split_key = "concat_ws('|', industry_code, touchpoint_code, period" ~ ((", cast(" ~ (others | join(" as varchar), cast(")) ~ " as varchar)") if others else "") ~ ")" -%}
+        {%- do families.append({'name': split, 'key': split_key,
+            'parent': split ~ " = '" ~ split_parent ~ "'", 'member': 'true'}) -%}
+    {%- endif -%}
     with cell_base as (
         select
             industry_code,
             touchpoint_code,
             period_grain,
             period,
-            {{ measure }},
+            {%- for m in measures %}
+            {{ m }},
+            {%- endfor %}
             {{ cell_key }} as cell_key,
             n_responses,
             suppressed_reason
@@ -343,7 +361,9 @@
             cell_base.touchpoint_code,
             cell_base.period_grain,
             cell_base.period,
-            cell_base.{{ measure }},
+            {%- for m in measures %}
+            cell_base.{{ m }},
+            {%- endfor %}
             {{ last.name }}.suppressed_reason,
             {{ last.name }}.suppression_round,
             {{ last.name }}.suppression_family

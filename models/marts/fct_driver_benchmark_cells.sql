@@ -1,6 +1,8 @@
 -- Industry driver benchmarks: per industry (and '*') × touchpoint × period × driver, the
--- median and quartiles of the contributing clients' importances, published under the rule of
--- DESIGN §5 (enough clients, no dominant one) with p10 and p90 only from 10 contributors on.
+-- median and quartiles of the contributing clients' importances, published under the rules of
+-- DESIGN §5 and §5.1 with the shared privacy macros: the per-cell rule, complementary
+-- suppression over the families (n = paired responses), p10/p90 only from 10 contributors on,
+-- and no quantile but the median when quantiles tie.
 with
 
 client_drivers as (
@@ -63,12 +65,12 @@ judged as (
         cell_statistics.p75,
         cell_statistics.p90,
         cell_statistics.max_client_share,
-        case
-            when coalesce(cell_statistics.n_clients, 0) < {{ var('min_clients') }}
-                then 'too_few_clients'
-            when cell_statistics.max_client_share > {{ var('max_client_share') }}
-                then 'dominant_client'
-        end as suppressed_reason
+        coalesce({{ quantiles_tied(
+            'cell_statistics.p10', 'cell_statistics.p25', 'cell_statistics.median',
+            'cell_statistics.p75', 'cell_statistics.p90', 'cell_statistics.n_clients', '-1', '1'
+        ) }}, false) as is_tied,
+        {{ cell_suppressed_reason('cell_statistics.n_clients', 'cell_statistics.max_client_share') }}
+            as suppressed_reason
     from all_cells
     left join cell_statistics
         on
@@ -78,32 +80,58 @@ judged as (
             and all_cells.driver_code = cell_statistics.driver_code
 ),
 
-final as (
+-- The macro's cell shape: n_responses is the cell's paired responses.
+judged_cells as (
     select
-        {{ surrogate_key(['industry_code', 'touchpoint_code', 'period', 'driver_code']) }} as driver_cell_id,
         industry_code,
         touchpoint_code,
         period_grain,
         period,
-        period_start,
         driver_code,
-        n_clients,
-        suppressed_reason is null as is_published,
-        suppressed_reason,
-        -- Withheld unless published: these could reveal one client's figures.
-        case when suppressed_reason is null then n_pairs end as n_pairs,
-        case when suppressed_reason is null then mean_importance end as mean_importance,
-        -- With five contributors p10, p25, median, p75 and p90 would fix every value (§5.1).
-        case
-            when suppressed_reason is null and n_clients >= {{ var('min_clients_p10_p90') }} then p10
-        end as p10,
-        case when suppressed_reason is null then p25 end as p25,
-        case when suppressed_reason is null then median end as median,
-        case when suppressed_reason is null then p75 end as p75,
-        case
-            when suppressed_reason is null and n_clients >= {{ var('min_clients_p10_p90') }} then p90
-        end as p90
+        n_pairs as n_responses,
+        suppressed_reason
     from judged
+),
+
+-- §5.1: no family's parent minus its published children may single out a client.
+decided as (
+    {{ complementary_suppression('judged_cells', 'contributions', 'driver_code') }}
+),
+
+final as (
+    select
+        {{ surrogate_key(['judged.industry_code', 'judged.touchpoint_code', 'judged.period', 'judged.driver_code']) }}
+            as driver_cell_id,
+        judged.industry_code,
+        judged.touchpoint_code,
+        judged.period_grain,
+        judged.period,
+        judged.period_start,
+        judged.driver_code,
+        judged.n_clients,
+        decided.suppressed_reason is null as is_published,
+        decided.suppressed_reason,
+        decided.suppression_round,
+        decided.suppression_family,
+        -- Withheld unless published: these could reveal one client's figures.
+        case when decided.suppressed_reason is null then judged.n_pairs end as n_pairs,
+        case when decided.suppressed_reason is null then judged.mean_importance end as mean_importance,
+        {{ quantile_published('judged.p10', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
+            as p10,
+        {{ quantile_published('judged.p25', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied') }}
+            as p25,
+        {{ quantile_published('judged.median', 'decided.suppressed_reason', 'judged.n_clients') }} as median,
+        {{ quantile_published('judged.p75', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied') }}
+            as p75,
+        {{ quantile_published('judged.p90', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
+            as p90
+    from judged
+    inner join decided
+        on
+            judged.industry_code = decided.industry_code
+            and judged.touchpoint_code = decided.touchpoint_code
+            and judged.period = decided.period
+            and judged.driver_code = decided.driver_code
 )
 
 select * from final

@@ -1,6 +1,8 @@
 -- Theme benchmark cells: the share of comments raising each theme, by industry × touchpoint ×
--- period × NPS group (with '*' roll-ups), over the clients that contribute, under the
--- publication rule of DESIGN §5; p10 and p90 only with enough contributors (§5.1).
+-- period × NPS group (with '*' roll-ups), over the clients that contribute, under the rules of
+-- DESIGN §5 and §5.1 with the shared privacy macros: the per-cell rule, complementary
+-- suppression (n = comments; measure key theme × NPS group, and 'all' with its groups as one
+-- more family), p10/p90 only from 10 contributors on, no quantile but the median on ties.
 with
 
 client_periods as (
@@ -68,12 +70,12 @@ judged as (
         cell_statistics.p75,
         cell_statistics.p90,
         cell_statistics.max_client_share,
-        case
-            when coalesce(cell_statistics.n_clients, 0) < {{ var('min_clients') }}
-                then 'too_few_clients'
-            when cell_statistics.max_client_share > {{ var('max_client_share') }}
-                then 'dominant_client'
-        end as suppressed_reason
+        coalesce({{ quantiles_tied(
+            'cell_statistics.p10', 'cell_statistics.p25', 'cell_statistics.median',
+            'cell_statistics.p75', 'cell_statistics.p90', 'cell_statistics.n_clients', '0', '100'
+        ) }}, false) as is_tied,
+        {{ cell_suppressed_reason('cell_statistics.n_clients', 'cell_statistics.max_client_share') }}
+            as suppressed_reason
     from all_cells
     left join cell_statistics
         on
@@ -84,41 +86,86 @@ judged as (
             and all_cells.nps_group = cell_statistics.nps_group
 ),
 
-final as (
+-- The macro's cell shape: n_responses is the cell's comments.
+judged_cells as (
     select
-        {{ surrogate_key(['industry_code', 'touchpoint_code', 'period', 'theme_code', 'nps_group']) }}
-            as theme_cell_id,
         industry_code,
         touchpoint_code,
         period_grain,
         period,
-        period_start,
         theme_code,
         nps_group,
-        n_clients,
-        suppressed_reason is null as is_published,
-        suppressed_reason,
-        -- Withheld unless published: these could reveal one client's figures.
-        case when suppressed_reason is null then n_comments end as n_comments,
-        case when suppressed_reason is null then pooled_share end as value,
-        case when suppressed_reason is null then mean_share end as mean,
-        case
-            when suppressed_reason is null and n_clients >= {{ var('min_clients_p10_p90') }}
-                then p10
-        end as p10,
-        case when suppressed_reason is null then p25 end as p25,
-        case when suppressed_reason is null then median end as median,
-        case when suppressed_reason is null then p75 end as p75,
-        case
-            when suppressed_reason is null and n_clients >= {{ var('min_clients_p10_p90') }}
-                then p90
-        end as p90,
-        case
-            when suppressed_reason is null
-                then {{ critical_z() }} * sqrt(pooled_share * (100 - pooled_share) / n_comments)
-        end as moe,
-        case when suppressed_reason is null then max_client_share end as max_client_share
+        n_comments as n_responses,
+        suppressed_reason
     from judged
+),
+
+contribution_counts as (
+    select
+        industry_code,
+        touchpoint_code,
+        period_grain,
+        period,
+        theme_code,
+        nps_group,
+        client_id,
+        n_comments as n
+    from contributions
+),
+
+-- §5.1: no family's parent minus its published children may single out a client; 'all' and
+-- its detractor, passive and promoter cells are a family too ('all' also holds the comments
+-- of respondents without an NPS answer, which no group cell publishes).
+decided as (
+    {{ complementary_suppression(
+        'judged_cells', 'contribution_counts', ['theme_code', 'nps_group'], 'nps_group', 'all'
+    ) }}
+),
+
+final as (
+    select
+        {{ surrogate_key([
+            'judged.industry_code', 'judged.touchpoint_code', 'judged.period',
+            'judged.theme_code', 'judged.nps_group'
+        ]) }} as theme_cell_id,
+        judged.industry_code,
+        judged.touchpoint_code,
+        judged.period_grain,
+        judged.period,
+        judged.period_start,
+        judged.theme_code,
+        judged.nps_group,
+        judged.n_clients,
+        decided.suppressed_reason is null as is_published,
+        decided.suppressed_reason,
+        decided.suppression_round,
+        decided.suppression_family,
+        -- Withheld unless published: these could reveal one client's figures.
+        case when decided.suppressed_reason is null then judged.n_comments end as n_comments,
+        case when decided.suppressed_reason is null then judged.pooled_share end as value,
+        case when decided.suppressed_reason is null then judged.mean_share end as mean,
+        {{ quantile_published('judged.p10', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
+            as p10,
+        {{ quantile_published('judged.p25', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied') }}
+            as p25,
+        {{ quantile_published('judged.median', 'decided.suppressed_reason', 'judged.n_clients') }} as median,
+        {{ quantile_published('judged.p75', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied') }}
+            as p75,
+        {{ quantile_published('judged.p90', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
+            as p90,
+        case
+            when decided.suppressed_reason is null
+                then {{ critical_z() }} * sqrt(judged.pooled_share * (100 - judged.pooled_share) / judged.n_comments)
+        end as moe,
+        case when decided.suppressed_reason is null then judged.max_client_share end as max_client_share
+    from judged
+    inner join decided
+        on
+            judged.industry_code = decided.industry_code
+            and judged.touchpoint_code = decided.touchpoint_code
+            and judged.period = decided.period
+            and judged.theme_code = decided.theme_code
+            and judged.nps_group = decided.nps_group
 )
 
 select * from final

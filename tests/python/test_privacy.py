@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -205,6 +206,42 @@ def test_the_attack_suite_finds_what_the_per_cell_rule_alone_lets_through(
     )
     assert not report.ok
     assert set(report.leaking_families()) & set(attacks.FAMILIES)
+
+
+@pytest.mark.parametrize("name", ["driver", "theme"])
+def test_driver_and_theme_cells_pass_the_gate_and_the_suite_is_not_blind_to_them(
+    built: tuple[Settings, BuildRecord], name: str
+) -> None:
+    """The publish gate attacks the driver and theme cells too (theme: the nps_group family as
+    well) and finds nothing; with every quantile of their contributors put back (p10/p90 below
+    10 contributors, tied quantiles and quantiles at an end of the scale) it finds leaks."""
+    settings, record = built
+    part = record.attack["benchmarks"][name]
+    assert part["cells_published"] > 0 and part["leaks_total"] == 0, part
+    assert all(part["families_checked"].values()), part
+    benchmark = next(b for b in attacks.BENCHMARKS if b.name == name)
+    if benchmark.split:
+        assert part["families_checked"][attacks.SPLIT_FAMILY] > 0
+    cells = pd.read_parquet(settings.published / record.build_id / f"{benchmark.mart}.parquet")
+    con = duckdb.connect(str(settings.database), read_only=True)
+    try:
+        contributions = con.execute(benchmark.contributions_sql).df()
+    finally:
+        con.close()
+    keys = ["industry_code", "touchpoint_code", "period", *benchmark.measure]
+    quantiles = contributions.groupby(keys)["value"].quantile([0.1, 0.25, 0.75, 0.9]).unstack()
+    quantiles.columns = ["p10_raw", "p25_raw", "p75_raw", "p90_raw"]
+    undone = cells.merge(quantiles.reset_index(), on=keys, how="left")
+    shown = undone["median"].notna()
+    for column in ("p10", "p25", "p75", "p90"):
+        undone.loc[shown, column] = undone.loc[shown, f"{column}_raw"]
+    raw = [f"{c}_raw" for c in ("p10", "p25", "p75", "p90")]
+    report = attacks.attack_benchmark(
+        benchmark, undone.drop(columns=raw), settings.database, attacks.Rules()
+    )
+    assert {"percentile_rule", "order_statistics"} <= set(report.leaking_families()), (
+        report.sentence()
+    )
 
 
 # The purpose-built cases ------------------------------------------------------------------------
