@@ -46,7 +46,9 @@ async def get_alerts(
     request: Request,
     client_id: Annotated[str, Path(description="A client id, e.g. c011")],
     snapshot: Snapshot,
-    metric: Annotated[str | None, Query(description="a benchmarked metric code from /v1/meta")] = None,
+    metric: Annotated[
+        str | None, Query(description="a benchmarked metric code from /v1/meta")
+    ] = None,
 ) -> Response:
     """By touchpoint and metric; empty when nothing fell significantly. CSV with `Accept`."""
     check_choice("metric", metric, snapshot.metric_codes)
