@@ -143,13 +143,19 @@ final as (
         -- Withheld unless published: these could reveal one client's figures.
         case when decided.suppressed_reason is null then judged.n_comments end as n_comments,
         case when decided.suppressed_reason is null then judged.pooled_share end as value,
-        case when decided.suppressed_reason is null then judged.mean_share end as mean,
+        -- Theme shares are small fractions k/n: the attack suite solved all six contributors of a
+        -- default-demo cell from its quartiles, median and mean. So quartiles, like p10/p90,
+        -- need min_clients_p10_p90 contributors here, and a tied cell shows no median or mean.
+        case when decided.suppressed_reason is null and not judged.is_tied then judged.mean_share end
+            as mean,
         {{ quantile_published('judged.p10', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
             as p10,
-        {{ quantile_published('judged.p25', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied') }}
+        {{ quantile_published('judged.p25', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
             as p25,
-        {{ quantile_published('judged.median', 'decided.suppressed_reason', 'judged.n_clients') }} as median,
-        {{ quantile_published('judged.p75', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied') }}
+        {{ quantile_published(
+            'judged.median', 'decided.suppressed_reason', 'judged.n_clients', false, 'judged.is_tied'
+        ) }} as median,
+        {{ quantile_published('judged.p75', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
             as p75,
         {{ quantile_published('judged.p90', 'decided.suppressed_reason', 'judged.n_clients', true, 'judged.is_tied') }}
             as p90,
