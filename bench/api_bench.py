@@ -58,8 +58,8 @@ def bench_app() -> object:
     production app. The constant route is the baseline of the goal; the raw one shows what
     the machine and uvicorn alone allow (the floor under any route's latency).
     """
-    from api.deps import KeyCache
-    from api.main import create_served_app
+    from cxbench.api.deps import KeyCache
+    from cxbench.api.main import create_served_app
 
     app = create_served_app()  # as `cxbench serve` runs it
     keys_file = os.environ.get(KEYS_ENV)

@@ -89,7 +89,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise CxbenchError("--build-every needs a positive number of seconds.")
         BackgroundBuilder(settings, args.build_every, report=_report).start()
     uvicorn.run(
-        "api.main:create_served_app",
+        "cxbench.api.main:create_served_app",
         factory=True,
         host=args.host,
         port=args.port,

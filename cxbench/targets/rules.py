@@ -163,7 +163,7 @@ def resolve_target(
 
 
 class SnapshotLike(Protocol):
-    """What ``facts_from_snapshot`` reads of a loaded snapshot (api/snapshot.py)."""
+    """What ``facts_from_snapshot`` reads of a loaded snapshot (cxbench/api/snapshot.py)."""
 
     metrics: list[dict[str, Any]]
     cells: list[dict[str, Any]]

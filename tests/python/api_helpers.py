@@ -15,8 +15,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.testclient import TestClient
 
-from api.deps import enforce_client_scope
-from api.main import create_app, v1_router
+from cxbench.api.deps import enforce_client_scope
+from cxbench.api.main import create_app, v1_router
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.settings import Settings

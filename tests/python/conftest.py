@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from cxbench.api.main import create_app
 from cxbench.build import BuildRecord, run_build
 from cxbench.cli import skip_noisy_teardown
 from cxbench.demo import generate_demo

@@ -391,7 +391,7 @@ def test_health_shows_a_failed_build_while_the_live_snapshot_stays(
 ) -> None:
     from fastapi.testclient import TestClient
 
-    from api.main import create_app
+    from cxbench.api.main import create_app
 
     settings = make_settings(tmp_path)
     settings.warehouse.mkdir(parents=True)

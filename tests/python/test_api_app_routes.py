@@ -12,13 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.pages import CONTENT_SECURITY_POLICY
+from cxbench.api.main import create_app
+from cxbench.api.pages import CONTENT_SECURITY_POLICY
 from cxbench.build import BuildRecord
 from cxbench.settings import PROJECT_DIR, Settings
 from tests.python.api_helpers import key
 
-STATIC = PROJECT_DIR / "api" / "static" / "app"
+STATIC = PROJECT_DIR / "cxbench" / "api" / "static" / "app"
 
 
 @pytest.fixture(scope="module")

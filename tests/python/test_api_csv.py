@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from starlette.requests import Request
 
-from api.representation import csv_cell, prefers_csv, render_csv
+from cxbench.api.representation import csv_cell, prefers_csv, render_csv
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.settings import Settings

@@ -24,9 +24,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.deps import KeyCache
-from api.main import create_app
-from api.snapshot import SnapshotStore
+from cxbench.api.deps import KeyCache
+from cxbench.api.main import create_app
+from cxbench.api.snapshot import SnapshotStore
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.settings import Settings

@@ -18,8 +18,8 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from api.deps import Snapshot
-from api.representation import respond
+from cxbench.api.deps import Snapshot
+from cxbench.api.representation import respond
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key, revoke_key
 from cxbench.settings import Settings

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 
-from api.snapshot import Index, Rendered, ResponseCache, SnapshotStore
+from cxbench.api.snapshot import Index, Rendered, ResponseCache, SnapshotStore
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.publish import MANIFEST, POINTER, switch_current

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from cxbench.api.main import create_app
 from cxbench.build import run_build
 from cxbench.keys import create_key
 from cxbench.settings import PROJECT_DIR, Settings
@@ -34,8 +34,7 @@ CHECKED = (
     "macros/**/*",
     "tests/singular/*",
     "tests/generic/*",
-    "cxbench/*.py",
-    "api/**/*.py",
+    "cxbench/**/*.py",
     "expectations/*.json",
     "bench/**/*",
 )

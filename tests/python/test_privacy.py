@@ -306,7 +306,7 @@ def project_copy(root: Path, **variables: Any) -> Path:
     """The project as a data engineer's working copy, with some dbt vars changed."""
     copy = root / "project"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("cxbench", "api", "models", "macros", "seeds", "tests", "expectations"):
+    for folder in ("cxbench", "models", "macros", "seeds", "tests", "expectations"):
         shutil.copytree(PROJECT_DIR / folder, copy / folder, ignore=ignore)
     for name in ("dbt_project.yml", "profiles.yml", "pyproject.toml"):
         shutil.copyfile(PROJECT_DIR / name, copy / name)

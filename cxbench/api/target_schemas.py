@@ -1,4 +1,4 @@
-"""Request and response bodies of the agreed-target routes (api/routes/targets.py)."""
+"""Request and response bodies of the agreed-target routes (cxbench/api/routes/targets.py)."""
 
 from __future__ import annotations
 

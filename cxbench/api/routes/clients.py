@@ -14,12 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from api.deps import Principal, Snapshot, require_client_access
-from api.problems import Problem
-from api.representation import csv_documentation, csv_header, respond
-from api.routes.benchmarks import check_choice
-from api.schemas import Scorecard, ScorecardBenchmark, ScorecardItem, UnitComparison
-from api.snapshot import ALL, GRAINS, LoadedSnapshot
+from cxbench.api.deps import Principal, Snapshot, require_client_access
+from cxbench.api.problems import Problem
+from cxbench.api.representation import csv_documentation, csv_header, respond
+from cxbench.api.routes.benchmarks import check_choice
+from cxbench.api.schemas import Scorecard, ScorecardBenchmark, ScorecardItem, UnitComparison
+from cxbench.api.snapshot import ALL, GRAINS, LoadedSnapshot
 
 router = APIRouter(prefix="/clients", tags=["clients"])
 

@@ -1,4 +1,4 @@
-"""Response models of the comment-theme and verbatim routes (api/routes/themes.py, comments.py).
+"""Response models of the comment-theme and verbatim routes (routes/themes.py, comments.py).
 
 Kept apart from ``api/schemas.py`` so the theme resource carries its own vocabulary: shares are
 percentages of comments (0–100); a benchmark figure is null unless its cell is published.

@@ -55,7 +55,7 @@ class PageFiles(StaticFiles):
 
 def install_pages(app: FastAPI) -> None:
     """Mount the pages at ``/app/`` (``/app`` redirects there)."""
-    folder = files("api") / "static" / "app"
+    folder = files("cxbench.api") / "static" / "app"
 
     @app.get(APP_PATH, include_in_schema=False)
     async def app_root() -> RedirectResponse:

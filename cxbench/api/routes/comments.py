@@ -13,12 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from api.deps import Snapshot
-from api.representation import csv_documentation, csv_header, respond
-from api.routes.benchmarks import PERIOD_PATTERN, check_choice
-from api.snapshot import LoadedSnapshot
-from api.theme_schemas import Comment, CommentPage
-from api.theme_tables import check_theme, cut_client_rows
+from cxbench.api.deps import Snapshot
+from cxbench.api.representation import csv_documentation, csv_header, respond
+from cxbench.api.routes.benchmarks import PERIOD_PATTERN, check_choice
+from cxbench.api.snapshot import LoadedSnapshot
+from cxbench.api.theme_schemas import Comment, CommentPage
+from cxbench.api.theme_tables import check_theme, cut_client_rows
 
 router = APIRouter(prefix="/clients", tags=["comments"])
 

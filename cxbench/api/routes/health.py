@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 
-from api.schemas import Health, LastBuild
-from api.snapshot import SnapshotStore
+from cxbench.api.schemas import Health, LastBuild
+from cxbench.api.snapshot import SnapshotStore
 from cxbench.settings import Settings
 
 router = APIRouter(tags=["health"])

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.openapi.models import Example
 from starlette.responses import Response
 
-from api.deps import Snapshot
-from api.problems import Problem, echo
-from api.representation import csv_documentation, respond
-from api.schemas import BenchmarkCell, BenchmarkList
-from api.snapshot import GRAINS, Index, LoadedSnapshot
+from cxbench.api.deps import Snapshot
+from cxbench.api.problems import Problem, echo
+from cxbench.api.representation import csv_documentation, respond
+from cxbench.api.schemas import BenchmarkCell, BenchmarkList
+from cxbench.api.snapshot import GRAINS, Index, LoadedSnapshot
 
 router = APIRouter(prefix="/benchmarks", tags=["benchmarks"])
 

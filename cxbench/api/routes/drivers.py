@@ -14,11 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from api.deps import Snapshot
-from api.problems import Problem, echo
-from api.representation import csv_documentation, csv_header, respond
-from api.schemas import DriverItem, Drivers, TouchpointImpact
-from api.snapshot import ALL, GRAINS, LoadedSnapshot
+from cxbench.api.deps import Snapshot
+from cxbench.api.problems import Problem, echo
+from cxbench.api.representation import csv_documentation, csv_header, respond
+from cxbench.api.schemas import DriverItem, Drivers, TouchpointImpact
+from cxbench.api.snapshot import ALL, GRAINS, LoadedSnapshot
 
 router = APIRouter(prefix="/clients", tags=["drivers"])
 

@@ -9,7 +9,7 @@ format*. It re-checks the key on every request (a revoked key gets the full stac
 stack for exactly this key and request, and none of them can change while the snapshot and the
 key stay the same. Everything else (a new key, a new question, any error) goes through FastAPI.
 
-``respond`` (api/representation.py) records what may be replayed; the records hang off the
+``respond`` (cxbench/api/representation.py) records what may be replayed; the records hang off the
 snapshot, so a new snapshot starts with none.
 """
 
@@ -20,10 +20,10 @@ from typing import Any
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.deps import KeyCache
-from api.representation import SNAPSHOT_STATE, prefers_csv_header, replay_key
-from api.snapshot import LoadedSnapshot, SnapshotStore
 from cxbench import keys as key_store
+from cxbench.api.deps import KeyCache
+from cxbench.api.representation import SNAPSHOT_STATE, prefers_csv_header, replay_key
+from cxbench.api.snapshot import LoadedSnapshot, SnapshotStore
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

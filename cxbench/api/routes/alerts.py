@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from api.deps import Snapshot
-from api.representation import csv_documentation, csv_header, respond
-from api.routes.benchmarks import check_choice
-from api.schemas import AlertItem, Alerts
-from api.snapshot import LoadedSnapshot
+from cxbench.api.deps import Snapshot
+from cxbench.api.representation import csv_documentation, csv_header, respond
+from cxbench.api.routes.benchmarks import check_choice
+from cxbench.api.schemas import AlertItem, Alerts
+from cxbench.api.snapshot import LoadedSnapshot
 
 router = APIRouter(prefix="/clients", tags=["alerts"])
 

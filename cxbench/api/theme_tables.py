@@ -11,9 +11,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from api.problems import Problem
-from api.routes.benchmarks import check_choice
-from api.snapshot import LoadedSnapshot
+from cxbench.api.problems import Problem
+from cxbench.api.routes.benchmarks import check_choice
+from cxbench.api.snapshot import LoadedSnapshot
 
 THEMES = "dim_comment_themes"
 Row = dict[str, Any]

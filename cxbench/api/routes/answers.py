@@ -13,10 +13,10 @@ from fastapi import APIRouter, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from api.deps import AnswerWriter, accepts_ingest_keys, get_settings
-from api.problems import Problem, problem_responses
-from api.schemas import IngestReceipt, IngestRow
 from cxbench import ingest
+from cxbench.api.deps import AnswerWriter, accepts_ingest_keys, get_settings
+from cxbench.api.problems import Problem, problem_responses
+from cxbench.api.schemas import IngestReceipt, IngestRow
 
 router = APIRouter(prefix="/clients/{client_id}/answers", tags=["answers"])
 

@@ -29,10 +29,10 @@ from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.problems import DEFAULT_DETAILS, Problem, echo
-from api.representation import PRINCIPAL_STATE, SNAPSHOT_STATE
-from api.snapshot import LoadedSnapshot, SnapshotStore
 from cxbench import keys as key_store
+from cxbench.api.problems import DEFAULT_DETAILS, Problem, echo
+from cxbench.api.representation import PRINCIPAL_STATE, SNAPSHOT_STATE
+from cxbench.api.snapshot import LoadedSnapshot, SnapshotStore
 from cxbench.settings import Settings
 
 

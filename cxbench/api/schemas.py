@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.target_schemas import AgreedTarget
+from cxbench.api.target_schemas import AgreedTarget
 
 
 class ProblemError(BaseModel):

@@ -18,9 +18,9 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import AdminKey, Snapshot, get_settings
-from api.representation import csv_documentation, csv_header, respond_live
-from api.schemas import (
+from cxbench.api.deps import AdminKey, Snapshot, get_settings
+from cxbench.api.representation import csv_documentation, csv_header, respond_live
+from cxbench.api.schemas import (
     BuildSummary,
     ClientFreshness,
     DataQuality,
@@ -29,7 +29,7 @@ from api.schemas import (
     QuarantineReason,
     Reconciliation,
 )
-from api.snapshot import ALL, LoadedSnapshot
+from cxbench.api.snapshot import ALL, LoadedSnapshot
 from cxbench.build import LAST_BUILD
 
 router = APIRouter(prefix="/quality", tags=["quality"])

@@ -18,13 +18,13 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import Principal, Snapshot
-from api.problems import Problem, echo, problem_responses
-from api.representation import csv_documentation, csv_header, respond_live
-from api.routes.benchmarks import check_choice
-from api.schemas import NpsLevers, TargetItem, Targets
-from api.snapshot import GRAINS, LoadedSnapshot
-from api.target_schemas import (
+from cxbench.api.deps import Principal, Snapshot
+from cxbench.api.problems import Problem, echo, problem_responses
+from cxbench.api.representation import csv_documentation, csv_header, respond_live
+from cxbench.api.routes.benchmarks import check_choice
+from cxbench.api.schemas import NpsLevers, TargetItem, Targets
+from cxbench.api.snapshot import GRAINS, LoadedSnapshot
+from cxbench.api.target_schemas import (
     AgreedTarget,
     AgreedTargetList,
     PeriodValue,

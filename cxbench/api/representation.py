@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.snapshot import LoadedSnapshot, Rendered
+from cxbench.api.snapshot import LoadedSnapshot, Rendered
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -185,7 +185,7 @@ def csv_documentation(example: str) -> dict[int | str, dict[str, Any]]:
 def replay_key(
     key_id: str, role: str, client_ids: Iterable[str], path: str, query: bytes, as_csv: bool
 ) -> Hashable:
-    """Where ``respond`` files an answer for api/fastpath.py to replay to the same key.
+    """Where ``respond`` files an answer for cxbench/api/fastpath.py to replay to the same key.
 
     The key's role and clients are part of it: a key whose record were edited by hand to a
     narrower scope would miss, and go through the guards again.

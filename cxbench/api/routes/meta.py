@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api.deps import Snapshot
-from api.representation import respond
-from api.schemas import Industry, Meta, Metric, Periods, Touchpoint
+from cxbench.api.deps import Snapshot
+from cxbench.api.representation import respond
+from cxbench.api.schemas import Industry, Meta, Metric, Periods, Touchpoint
 
 router = APIRouter(prefix="/meta", tags=["meta"])
 

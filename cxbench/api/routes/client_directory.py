@@ -10,9 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api.deps import Principal, Snapshot
-from api.representation import csv_documentation, csv_header, respond
-from api.schemas import ClientList, ClientRef
+from cxbench.api.deps import Principal, Snapshot
+from cxbench.api.representation import csv_documentation, csv_header, respond
+from cxbench.api.schemas import ClientList, ClientRef
 
 router = APIRouter(prefix="/clients", tags=["clients"])
 

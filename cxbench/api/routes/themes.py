@@ -16,11 +16,11 @@ import pyarrow.compute as pc
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from api.deps import Snapshot
-from api.representation import csv_documentation, csv_header, respond
-from api.routes.benchmarks import PERIOD_PATTERN, check_choice
-from api.snapshot import ALL, GRAINS
-from api.theme_schemas import (
+from cxbench.api.deps import Snapshot
+from cxbench.api.representation import csv_documentation, csv_header, respond
+from cxbench.api.routes.benchmarks import PERIOD_PATTERN, check_choice
+from cxbench.api.snapshot import ALL, GRAINS
+from cxbench.api.theme_schemas import (
     ClientThemeItem,
     ClientThemes,
     GroupShare,
@@ -30,7 +30,7 @@ from api.theme_schemas import (
     ThemeBenchmarkList,
     ThemeList,
 )
-from api.theme_tables import THEMES, arrow_table, check_theme, client_rows, theme_order
+from cxbench.api.theme_tables import THEMES, arrow_table, check_theme, client_rows, theme_order
 
 router = APIRouter(tags=["themes"])
 

@@ -14,11 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-from api.deps import V1_GUARDS, KeyCache
-from api.fastpath import ReplayMiddleware
-from api.pages import install_pages
-from api.problems import install_problem_handlers, problem_responses
-from api.routes import (
+from cxbench.api.deps import V1_GUARDS, KeyCache
+from cxbench.api.fastpath import ReplayMiddleware
+from cxbench.api.pages import install_pages
+from cxbench.api.problems import install_problem_handlers, problem_responses
+from cxbench.api.routes import (
     alerts,
     answers,
     benchmarks,
@@ -32,8 +32,8 @@ from api.routes import (
     targets,
     themes,
 )
-from api.schemas import Problem
-from api.snapshot import SnapshotStore
+from cxbench.api.schemas import Problem
+from cxbench.api.snapshot import SnapshotStore
 from cxbench.settings import Settings, get_settings
 from cxbench.targets.store import open_target_store
 
