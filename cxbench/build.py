@@ -204,6 +204,22 @@ def _run_steps(
     full_refresh: bool,
     report: Reporter,
 ) -> None:
+    """The gates in order; each raises ``GateFailed`` (or ``CxbenchError``) to stop the build."""
+    # Importing Great Expectations costs ~10 s of CPU; it runs while landing reads the files
+    # (and, when there is no new batch, while dbt runs), so the audits rarely wait for it. An
+    # audit that starts first waits on Python's import lock; nothing joins the thread, so a
+    # stop never waits for an import.
+    _import_in_background(AUDIT_MODULES)
+    landed = _land(settings, record, report)
+    _audit_raw_gate(settings, record, landed, report)
+    _dbt_gate(settings, record, lock, full_refresh=full_refresh, report=report)
+    _audit_marts_gate(settings, record, report)
+    record.reconciliation = _reconciliation(settings.database)
+    _publish(settings, record, report)
+
+
+def _land(settings: Settings, record: BuildRecord, report: Reporter) -> landing.LandingReport:
+    """New and changed landing files → landed Parquet (not committed until the raw audit)."""
     with _timed(record, "land", report):
         landed = landing.land(
             settings.landing,
@@ -224,7 +240,13 @@ def _run_steps(
         raise CxbenchError(
             f"No readable landing files in {settings.landing}; run `cxbench demo` or deliver files."
         )
+    return landed
 
+
+def _audit_raw_gate(
+    settings: Settings, record: BuildRecord, landed: landing.LandingReport, report: Reporter
+) -> None:
+    """The raw suite on this build's batch; only a passing batch is committed to the load log."""
     with _timed(record, "audit_raw", report):
         batch = landed.batch_files(settings.landed)
         if batch:
@@ -241,6 +263,23 @@ def _run_steps(
                 raise GateFailed(_audit_failure_message("raw landing", result))
         landing.commit_landing(settings.landed, landed)
 
+
+def _dbt_gate(
+    settings: Settings,
+    record: BuildRecord,
+    lock: BuildLock,
+    *,
+    full_refresh: bool,
+    report: Reporter,
+) -> None:
+    """``dbt build``: models, data tests and, when the project changed, unit tests.
+
+    Unit tests read only their own fixture rows, so their verdict depends on the project (and
+    the dbt and DuckDB versions, which the fingerprint includes) and on nothing a delivery
+    brings. A build that is not a full refresh runs with the very project whose full-refresh
+    build ran them and passed (the fingerprint is stored only after a passing build), so it
+    leaves them out; any change to the project forces a full refresh, which runs them again.
+    """
     with _timed(record, "dbt_build", report):
         fingerprint = incremental.project_fingerprint(settings.project_dir)
         refresh = (
@@ -248,10 +287,8 @@ def _run_steps(
         )
         if refresh:
             report(f"full refresh: {refresh}")
-        args = ["build"] + (["--full-refresh"] if refresh else [])
-        preload = _import_in_background(AUDIT_MODULES)
+        args = ["build", *dbt_build_options(settings, full_refresh=bool(refresh))]
         dbt = run_dbt(settings, args, keep_fds=(lock.fd,))
-        preload.join()  # not when interrupted: a stop must not wait for an import
         record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}
         if not dbt.success:
             record.failed_gate = "dbt_build"
@@ -260,6 +297,16 @@ def _run_steps(
         incremental.remember_project(settings, fingerprint)
         ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
 
+
+def dbt_build_options(settings: Settings, *, full_refresh: bool) -> list[str]:
+    """What ``dbt build`` runs: everything on a full refresh; without the unit tests else."""
+    if full_refresh:
+        return ["--full-refresh"]
+    return ["--exclude-resource-type", "unit_test"]
+
+
+def _audit_marts_gate(settings: Settings, record: BuildRecord, report: Reporter) -> None:
+    """The mart suites on what dbt built, before anything is written for the API."""
     with _timed(record, "audit_marts", report):
         for table, suite in MARTS_SUITES:
             result = audit.run_audit(
@@ -274,8 +321,9 @@ def _run_steps(
                 record.failed_gate = "audit_marts"
                 raise GateFailed(_audit_failure_message(table, result))
 
-    record.reconciliation = _reconciliation(settings.database)
 
+def _publish(settings: Settings, record: BuildRecord, report: Reporter) -> None:
+    """Write the snapshot, run the attack gate on it, then switch ``CURRENT`` and prune."""
     with _timed(record, "publish", report):
         snapshot = publish.write_snapshot(
             settings.database,
@@ -328,9 +376,8 @@ def _attack_gate(
 
 
 def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
-    """Import ``modules`` in a thread while dbt runs: the build process only waits for its
-    child then, and Great Expectations takes ~10 s of CPU to import, which the mart audit
-    would otherwise add to every build that had no raw batch to audit."""
+    """Import ``modules`` in a thread while landing runs (DuckDB reads the files outside the
+    GIL), so the raw audit does not pay Great Expectations' ~10 s import on its own."""
 
     def load() -> None:
         for module in modules:
