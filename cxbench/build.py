@@ -207,13 +207,13 @@ def _run_steps(
     """The gates in order; each raises ``GateFailed`` (or ``CxbenchError``) to stop the build."""
     # Importing Great Expectations costs ~10 s of CPU; it runs while landing reads the files
     # (and, when there is no new batch, while dbt runs), so the audits rarely wait for it. An
-    # audit that starts first waits on Python's import lock; nothing joins the thread, so a
-    # stop never waits for an import.
-    _import_in_background(AUDIT_MODULES)
+    # audit waits for the thread first: GX imported from two threads at once fails on its own
+    # circular imports. (Joining is interruptible: a stop does not wait for the import.)
+    preload = _import_in_background(AUDIT_MODULES)
     landed = _land(settings, record, report)
-    _audit_raw_gate(settings, record, landed, report)
+    _audit_raw_gate(settings, record, landed, preload, report)
     _dbt_gate(settings, record, lock, full_refresh=full_refresh, report=report)
-    _audit_marts_gate(settings, record, report)
+    _audit_marts_gate(settings, record, preload, report)
     record.reconciliation = _reconciliation(settings.database)
     _publish(settings, record, report)
 
@@ -244,12 +244,17 @@ def _land(settings: Settings, record: BuildRecord, report: Reporter) -> landing.
 
 
 def _audit_raw_gate(
-    settings: Settings, record: BuildRecord, landed: landing.LandingReport, report: Reporter
+    settings: Settings,
+    record: BuildRecord,
+    landed: landing.LandingReport,
+    preload: threading.Thread,
+    report: Reporter,
 ) -> None:
     """The raw suite on this build's batch; only a passing batch is committed to the load log."""
     with _timed(record, "audit_raw", report):
         batch = landed.batch_files(settings.landed)
         if batch:
+            preload.join()
             _create_raw_view(settings.database, batch)
             result = audit.run_audit(
                 settings.database,
@@ -305,9 +310,12 @@ def dbt_build_options(settings: Settings, *, full_refresh: bool) -> list[str]:
     return ["--exclude-resource-type", "unit_test"]
 
 
-def _audit_marts_gate(settings: Settings, record: BuildRecord, report: Reporter) -> None:
+def _audit_marts_gate(
+    settings: Settings, record: BuildRecord, preload: threading.Thread, report: Reporter
+) -> None:
     """The mart suites on what dbt built, before anything is written for the API."""
     with _timed(record, "audit_marts", report):
+        preload.join()
         for table, suite in MARTS_SUITES:
             result = audit.run_audit(
                 settings.database,
