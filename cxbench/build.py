@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from cxbench import attacks, audit, incremental, ingest, landing, publish
+from cxbench import audit, incremental, ingest, landing, publish
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
@@ -47,7 +47,9 @@ RAW_VIEW = ("raw", "landed_answers")
 LAST_BUILD = "last_build.json"
 # DuckDB spills to ``<database>.tmp/duckdb_temp_<pid>_…`` (its default temp_directory).
 SPILL_FILE = re.compile(r"duckdb_temp_(\d+)_")
-AUDIT_MODULES = ("sqlalchemy", "great_expectations")
+# Imported in a background thread while the build lands and dbt runs (~15 s of CPU together):
+# the audits' Great Expectations and the attack gate (pandas, scipy). The gates join it first.
+PRELOAD_MODULES = ("sqlalchemy", "great_expectations", "cxbench.attacks")
 
 Reporter = Callable[[str], None]
 
@@ -205,17 +207,18 @@ def _run_steps(
     report: Reporter,
 ) -> None:
     """The gates in order; each raises ``GateFailed`` (or ``CxbenchError``) to stop the build."""
-    # Importing Great Expectations costs ~10 s of CPU; it runs while landing reads the files
-    # (and, when there is no new batch, while dbt runs), so the audits rarely wait for it. An
-    # audit waits for the thread first: GX imported from two threads at once fails on its own
-    # circular imports. (Joining is interruptible: a stop does not wait for the import.)
-    preload = _import_in_background(AUDIT_MODULES)
+    # Importing Great Expectations and the attack gate's pandas and scipy costs ~15 s of CPU;
+    # it runs while landing reads the files (and, when there is no new batch, while dbt runs),
+    # so the gates rarely wait for it. A gate joins the thread first: GX imported from two
+    # threads at once fails on its own circular imports. (Joining is interruptible: a stop
+    # does not wait for the import.)
+    preload = _import_in_background(PRELOAD_MODULES)
     landed = _land(settings, record, report)
     _audit_raw_gate(settings, record, landed, preload, report)
     _dbt_gate(settings, record, lock, full_refresh=full_refresh, report=report)
     _audit_marts_gate(settings, record, preload, report)
     record.reconciliation = _reconciliation(settings.database)
-    _publish(settings, record, report)
+    _publish(settings, record, preload, report)
 
 
 def _land(settings: Settings, record: BuildRecord, report: Reporter) -> landing.LandingReport:
@@ -330,7 +333,9 @@ def _audit_marts_gate(
                 raise GateFailed(_audit_failure_message(table, result))
 
 
-def _publish(settings: Settings, record: BuildRecord, report: Reporter) -> None:
+def _publish(
+    settings: Settings, record: BuildRecord, preload: threading.Thread, report: Reporter
+) -> None:
     """Write the snapshot, run the attack gate on it, then switch ``CURRENT`` and prune."""
     with _timed(record, "publish", report):
         snapshot = publish.write_snapshot(
@@ -346,7 +351,7 @@ def _publish(settings: Settings, record: BuildRecord, report: Reporter) -> None:
                 "newest_answer_at": record.reconciliation.get("newest_answer_at"),
             },
         )
-        _attack_gate(settings, record, snapshot, report)
+        _attack_gate(settings, record, snapshot, preload, report)
         pause_point("publish.switch")
         previous = publish.switch_current(settings.published, snapshot.build_id)
         record.status = "published"
@@ -364,7 +369,11 @@ def _publish(settings: Settings, record: BuildRecord, report: Reporter) -> None:
 
 
 def _attack_gate(
-    settings: Settings, record: BuildRecord, snapshot: publish.Snapshot, report: Reporter
+    settings: Settings,
+    record: BuildRecord,
+    snapshot: publish.Snapshot,
+    preload: threading.Thread,
+    report: Reporter,
 ) -> None:
     """DESIGN §5.1's publish gate: replay the attacks on the snapshot as written, not yet live.
 
@@ -373,6 +382,9 @@ def _attack_gate(
     snapshot and stops the build, so the last good snapshot stays live.
     """
     with _timed(record, "attack", report):
+        preload.join()
+        from cxbench import attacks  # imported by the preload thread meanwhile
+
         rules = attacks.Rules.from_vars(_dbt_vars(settings))
         result = attacks.attack_snapshot(snapshot.path, settings.database, rules)
     record.attack = result.to_dict(max_leaks=500)
