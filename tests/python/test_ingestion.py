@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxbench.build import BuildRecord, run_build
+from cxbench.relations import INTERMEDIATE, MARTS
 from cxbench.settings import Settings
 from cxbench.status import render_status
 from tests.python.helpers import make_settings
@@ -263,13 +264,13 @@ ROW_REASONS_A = {
     "malformed_row": 4,
 }
 COMPARED = (
-    ("main_marts", "fct_answers"),
-    ("main_marts", "fct_quarantined_rows"),
-    ("main_marts", "fct_file_reconciliation"),
-    ("main_marts", "fct_responses"),
-    ("main_marts", "fct_benchmark_cells"),
-    ("main_marts", "dim_clients"),
-    ("main_intermediate", "int_answers_classified"),
+    (MARTS, "fct_answers"),
+    (MARTS, "fct_quarantined_rows"),
+    (MARTS, "fct_file_reconciliation"),
+    (MARTS, "fct_responses"),
+    (MARTS, "fct_benchmark_cells"),
+    (MARTS, "dim_clients"),
+    (INTERMEDIATE, "int_answers_classified"),
 )
 
 
