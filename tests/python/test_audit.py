@@ -84,7 +84,8 @@ def make_db(path: Path, *statements: str) -> Path:
 
 @pytest.fixture
 def cells_db(tmp_path: Path) -> Path:
-    return make_db(tmp_path / "marts.duckdb", GOOD_CELLS)
+    # Not "marts.duckdb": a catalog named like the schema makes "marts.x" ambiguous in DuckDB.
+    return make_db(tmp_path / "cells.duckdb", GOOD_CELLS)
 
 
 @pytest.fixture
