@@ -3,12 +3,13 @@
 -- the ingest API runs this model's compiled SQL over posted rows, so both apply one definition.
 with
 
-answers as (
-    select * from {{ ref('stg_landing__answers') }}
-),
-
 load_log as (
     select * from {{ ref('stg_landing__load_log') }}
+),
+
+answers as (
+    select * from {{ ref('stg_landing__answers') }}
+    where {{ is_loaded_delivery('load_id', 'load_log') }}
 ),
 
 clients as (
