@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxbench.audit import AuditError, AuditResult, install_duckdb_result_fix, run_audit
+from cxbench.audit import AuditError, AuditResult, run_audit
+from cxbench.gx_duckdb_fix import install_duckdb_result_fix
 from cxbench.relations import MARTS
 
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
