@@ -13,6 +13,7 @@ import yaml
 
 from cxbench import relations
 from cxbench.build import BuildRecord
+from cxbench.relations import dbt_manifest_path
 from cxbench.settings import PROJECT_DIR, Settings
 
 
@@ -31,7 +32,7 @@ def test_the_schema_names_are_the_projects() -> None:
 
 def test_the_build_puts_every_node_in_its_named_schema(built: tuple[Settings, BuildRecord]) -> None:
     settings, _ = built
-    manifest = json.loads((settings.warehouse / "dbt_target" / "manifest.json").read_text())
+    manifest = json.loads(dbt_manifest_path(settings.warehouse).read_text())
     expected = {
         "staging": relations.STAGING,
         "intermediate": relations.INTERMEDIATE,
