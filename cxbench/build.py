@@ -34,6 +34,7 @@ from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
 from cxbench.lock import BuildLock, build_lock, process_alive
+from cxbench.relations import INTERMEDIATE, MARTS, REFERENCE, STAGING
 from cxbench.settings import Settings
 from cxbench.testhook import pause_point
 
@@ -322,7 +323,7 @@ def _audit_marts_gate(
         for table, suite in MARTS_SUITES:
             result = audit.run_audit(
                 settings.database,
-                publish.MARTS_SCHEMA,
+                MARTS,
                 table,
                 settings.project_dir / EXPECTATIONS_DIR / suite,
                 params=_publication_thresholds(settings),
@@ -468,25 +469,26 @@ def _audit_failure_message(what: str, result: audit.AuditResult) -> str:
 
 def _reconciliation(database: Path) -> dict[str, Any]:
     con = duckdb.connect(str(database), read_only=True)
+    # S608: the SQL names only schemas from cxbench.relations and fixed table names.
     try:
         rows = con.execute(
-            "select source_file, file_status, file_reason_code, rows_landed, rows_accepted, "
+            "select source_file, file_status, file_reason_code, rows_landed, rows_accepted, "  # noqa: S608
             "rows_quarantined, rows_superseded, rows_in_quarantined_file "
-            "from main_marts.fct_file_reconciliation "
+            f"from {MARTS}.fct_file_reconciliation "
             "order by load_id"
         ).fetchall()
         reasons = con.execute(
-            "select reason_code, count(*) from main_marts.fct_quarantined_rows "
+            f"select reason_code, count(*) from {MARTS}.fct_quarantined_rows "  # noqa: S608
             "group by reason_code order by 2 desc"
         ).fetchall()
-        newest = con.execute("select max(responded_at) from main_marts.fct_answers").fetchone()
+        newest = con.execute(f"select max(responded_at) from {MARTS}.fct_answers").fetchone()  # noqa: S608
         # Each registered client's last delivery (a client that silently stopped sending).
         deliveries = con.execute(
-            "select clients.client_id, max(load_log.loaded_at), count(classified.load_id) "
-            "from main_reference.clients as clients "
-            "left join main_intermediate.int_answers_classified as classified "
+            "select clients.client_id, max(load_log.loaded_at), count(classified.load_id) "  # noqa: S608
+            f"from {REFERENCE}.clients as clients "
+            f"left join {INTERMEDIATE}.int_answers_classified as classified "
             "on classified.client_id = clients.client_id "
-            "left join main_staging.stg_landing__load_log as load_log "
+            f"left join {STAGING}.stg_landing__load_log as load_log "
             "on load_log.load_id = classified.load_id "
             "group by clients.client_id order by clients.client_id"
         ).fetchall()

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX
+from cxbench.relations import DBT_TARGET
 from cxbench.settings import Settings
 
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -72,7 +73,7 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
             "CXB_LANDED_DIR": str(settings.landed),
             "CXB_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DBT_TARGET_PATH": str(settings.warehouse / "dbt_target"),
+            "DBT_TARGET_PATH": str(settings.warehouse / DBT_TARGET),
             "DBT_LOG_PATH": str(settings.warehouse / "dbt_logs"),
         }
     )
@@ -125,7 +126,7 @@ def run_dbt(
         "--profiles-dir",
         str(settings.project_dir),
     ]
-    target = settings.warehouse / "dbt_target"
+    target = settings.warehouse / DBT_TARGET
     # A killed run leaves no run_results.json (dbt writes it at the end); a stale one from an
     # earlier run must never be read as this run's results.
     (target / "run_results.json").unlink(missing_ok=True)

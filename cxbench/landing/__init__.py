@@ -7,9 +7,9 @@ written to ``<landed>/answers/<load_id>.parquet`` with their file and row number
 cannot read (a CSV line that does not split into the header's columns, a JSONL line that is not
 a JSON object) go to ``<landed>/rejects/<load_id>.parquet`` verbatim and are quarantined as
 ``malformed_row``; the rest of the file still loads. A file that cannot be read as a whole is
-logged as quarantined with a reason (``FILE_REASONS``). ``load_log.parquet`` records every
-delivery (path, size, content hash, rows, status) so an identical re-delivery is skipped and the
-latest delivery of an answer can win downstream.
+logged as quarantined with a reason (a file code of ``seeds/quarantine_reasons.csv``).
+``load_log.parquet`` records every delivery (path, size, content hash, rows, status) so an
+identical re-delivery is skipped and the latest delivery of an answer can win downstream.
 
 A file whose last record is cut off (no line break at the end and the last line unreadable, a
 quoted CSV field still open at the end, a Parquet file without its footer) is quarantined as a
@@ -47,9 +47,9 @@ from cxbench.landing.contract import (
 from cxbench.landing.csv_format import read_csv
 from cxbench.landing.jsonl_format import read_jsonl
 from cxbench.landing.parquet_format import read_parquet
+from cxbench.vocabulary import file_reasons
 
 __all__ = [
-    "FILE_REASONS",
     "LANDING_COLUMNS",
     "LOG_SCHEMA",
     "OPTIONAL_COLUMNS",
@@ -72,17 +72,6 @@ ANSWERS_DIR = "answers"
 REJECTS_DIR = "rejects"
 LOAD_LOG = "load_log.parquet"
 SCHEMA_FILE = "_schema.parquet"
-
-# Why a delivery is quarantined as a whole; every other problem is a row's reason code in dbt.
-FILE_REASONS = {
-    "empty_file": "the file has no content",
-    "header_only": "the file has a header (or a schema) but no rows",
-    "missing_columns": "a required column of the landing contract is missing",
-    "duplicate_columns": "two columns match the same contract column, ignoring case",
-    "not_utf8": "the file is not UTF-8 text",
-    "truncated": "the file ends in the middle of a record",
-    "unreadable": "the file cannot be parsed at all (or no row of it can)",
-}
 
 LOG_SCHEMA = (
     "load_id bigint, source_file varchar, file_size bigint, content_hash varchar, "
@@ -362,7 +351,7 @@ def _land_one(
     except (duckdb.Error, OSError) as exc:
         _discard_landed(landed_dir, record.load_id)
         reason = _error_reason(exc)
-        detail = FILE_REASONS[reason] if reason == "not_utf8" else _first_line(str(exc))
+        detail = file_reasons()[reason] if reason == "not_utf8" else _first_line(str(exc))
         return _quarantined(record, FileQuarantined(reason, detail), path)
     return replace(record, rows_landed=landed, rows_rejected=rejected)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from cxbench.vocabulary import file_reasons
+
 REQUIRED_COLUMNS = ("client_id", "response_id", "responded_at", "touchpoint", "question", "answer")
 OPTIONAL_COLUMNS = ("channel", "unit")
 LANDING_COLUMNS = (*REQUIRED_COLUMNS[:4], "channel", "unit", "question", "answer")
@@ -16,6 +18,8 @@ class FileQuarantined(Exception):
     """A delivery that cannot be read as a whole; ``reason_code`` goes to the load log."""
 
     def __init__(self, reason_code: str, detail: str) -> None:
+        if reason_code not in file_reasons():
+            raise ValueError(f"{reason_code} is not a file code of seeds/quarantine_reasons.csv")
         super().__init__(detail)
         self.reason_code = reason_code
         self.detail = detail

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxbench.build import BuildRecord, run_build
+from cxbench.relations import INTERMEDIATE, MARTS
 from cxbench.settings import Settings
 from cxbench.status import render_status
 from tests.python.helpers import make_settings
@@ -264,8 +265,7 @@ ROW_REASONS_A = {
     "malformed_row": 4,
 }
 # Every mart (read from the warehouse, so a new mart is compared too) and the classification.
-MARTS_SCHEMA = "main_marts"
-COMPARED_ALSO = (("main_intermediate", "int_answers_classified"),)
+COMPARED_ALSO = ((INTERMEDIATE, "int_answers_classified"),)
 # The disclosure decision of every benchmark mart must agree between the two paths.
 DISCLOSURE_MARTS = (
     "fct_benchmark_cells",
@@ -325,10 +325,10 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
     try:
         marts = con.execute(
             "select table_name from information_schema.tables where table_schema = ?",
-            [MARTS_SCHEMA],
+            [MARTS],
         ).fetchall()
         tables = {}
-        for schema, table in [*((MARTS_SCHEMA, name) for (name,) in marts), *COMPARED_ALSO]:
+        for schema, table in [*((MARTS, name) for (name,) in marts), *COMPARED_ALSO]:
             result = con.execute(f"select * from {schema}.{table}")  # noqa: S608 - constants
             names = [d[0] for d in result.description]
             tables[table] = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
