@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxbench.build import BuildRecord, run_build
-from cxbench.relations import INTERMEDIATE, MARTS
+from cxbench.relations import DBT_TARGET, INTERMEDIATE, MARTS
 from cxbench.settings import Settings
 from cxbench.status import render_status
 from tests.python.helpers import make_settings
@@ -339,7 +339,7 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
         )
     finally:
         con.close()
-    target = settings.warehouse / "dbt_target"
+    target = settings.warehouse / DBT_TARGET
     results = json.loads((target / "run_results.json").read_text())["results"]
     node_types = Counter(r["unique_id"].split(".")[0] for r in results)
     [unique_test] = (target / "run").rglob("unique_fct_answers_answer_id*.sql")
