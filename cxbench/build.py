@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from cxbench import attacks, audit, incremental, ingest, landing, publish
+from cxbench import attacks, audit, incremental, ingest, landing, publish, spark
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
@@ -61,6 +61,7 @@ class BuildRecord:
     build_id: str
     started_at: str
     status: str = "running"  # running | published | failed | interrupted
+    engine: str = "duckdb"
     failed_gate: str | None = None
     message: str | None = None
     finished_at: str | None = None
@@ -86,16 +87,29 @@ def new_build_id() -> str:
 
 
 def run_build(
-    settings: Settings, *, full_refresh: bool = False, report: Reporter = lambda _: None
+    settings: Settings,
+    *,
+    full_refresh: bool = False,
+    engine: str = "duckdb",
+    report: Reporter = lambda _: None,
 ) -> BuildRecord:
+    """One gated build; ``engine`` runs dbt on DuckDB (default) or Spark (cxbench/spark.py)."""
+    if engine not in spark.ENGINES:
+        raise CxbenchError(f"Unknown engine {engine!r}: choose one of {', '.join(spark.ENGINES)}.")
+    if engine == "spark":
+        spark.check_installed()
     build_id = new_build_id()
     settings.warehouse.mkdir(parents=True, exist_ok=True)
     with build_lock(settings.warehouse / "build.lock", build_id) as lock:
-        record = BuildRecord(build_id=build_id, started_at=datetime.now(UTC).isoformat())
+        record = BuildRecord(
+            build_id=build_id, started_at=datetime.now(UTC).isoformat(), engine=engine
+        )
         record.save(settings.warehouse)
         try:
             _clean_up_interrupted(settings, record, report)
-            _run_steps(settings, record, lock, full_refresh=full_refresh, report=report)
+            _run_steps(
+                settings, record, lock, full_refresh=full_refresh, engine=engine, report=report
+            )
         except BaseException as exc:
             if record.status != "published":
                 if isinstance(exc, KeyboardInterrupt):
@@ -202,8 +216,11 @@ def _run_steps(
     lock: BuildLock,
     *,
     full_refresh: bool,
+    engine: str,
     report: Reporter,
 ) -> None:
+    # The DuckDB file the gates read: the engine's own, or the copy of Spark's tables.
+    database = settings.database if engine == "duckdb" else spark.gates_database(settings)
     with _timed(record, "land", report):
         landed = landing.land(
             settings.landing,
@@ -228,9 +245,10 @@ def _run_steps(
     with _timed(record, "audit_raw", report):
         batch = landed.batch_files(settings.landed)
         if batch:
-            _create_raw_view(settings.database, batch)
+            database.parent.mkdir(parents=True, exist_ok=True)
+            _create_raw_view(database, batch)
             result = audit.run_audit(
-                settings.database,
+                database,
                 RAW_VIEW[0],
                 RAW_VIEW[1],
                 settings.project_dir / EXPECTATIONS_DIR / RAW_SUITE,
@@ -242,28 +260,15 @@ def _run_steps(
         landing.commit_landing(settings.landed, landed)
 
     with _timed(record, "dbt_build", report):
-        fingerprint = incremental.project_fingerprint(settings.project_dir)
-        refresh = (
-            "requested" if full_refresh else incremental.full_refresh_reason(settings, fingerprint)
-        )
-        if refresh:
-            report(f"full refresh: {refresh}")
-        args = ["build"] + (["--full-refresh"] if refresh else [])
-        preload = _import_in_background(AUDIT_MODULES)
-        dbt = run_dbt(settings, args, keep_fds=(lock.fd,))
-        preload.join()  # not when interrupted: a stop must not wait for an import
-        record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}
-        if not dbt.success:
-            record.failed_gate = "dbt_build"
-            failed = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
-            raise GateFailed(f"dbt build failed ({failed}); nothing was published.")
-        incremental.remember_project(settings, fingerprint)
-        ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
+        if engine == "spark":
+            _run_dbt_on_spark(settings, record, lock)
+        else:
+            _run_dbt_on_duckdb(settings, record, lock, full_refresh=full_refresh, report=report)
 
     with _timed(record, "audit_marts", report):
         for table, suite in MARTS_SUITES:
             result = audit.run_audit(
-                settings.database,
+                database,
                 publish.MARTS_SCHEMA,
                 table,
                 settings.project_dir / EXPECTATIONS_DIR / suite,
@@ -274,11 +279,11 @@ def _run_steps(
                 record.failed_gate = "audit_marts"
                 raise GateFailed(_audit_failure_message(table, result))
 
-    record.reconciliation = _reconciliation(settings.database)
+    record.reconciliation = _reconciliation(database)
 
     with _timed(record, "publish", report):
         snapshot = publish.write_snapshot(
-            settings.database,
+            database,
             settings.published,
             record.build_id,
             {
@@ -288,9 +293,10 @@ def _run_steps(
                 "dbt": record.dbt,
                 "vars": _dbt_vars(settings),
                 "newest_answer_at": record.reconciliation.get("newest_answer_at"),
+                "engine": engine,
             },
         )
-        _attack_gate(settings, record, snapshot, report)
+        _attack_gate(settings, database, record, snapshot, report)
         pause_point("publish.switch")
         previous = publish.switch_current(settings.published, snapshot.build_id)
         record.status = "published"
@@ -308,7 +314,11 @@ def _run_steps(
 
 
 def _attack_gate(
-    settings: Settings, record: BuildRecord, snapshot: publish.Snapshot, report: Reporter
+    settings: Settings,
+    database: Path,
+    record: BuildRecord,
+    snapshot: publish.Snapshot,
+    report: Reporter,
 ) -> None:
     """DESIGN §5.1's publish gate: replay the attacks on the snapshot as written, not yet live.
 
@@ -318,13 +328,63 @@ def _attack_gate(
     """
     with _timed(record, "attack", report):
         rules = attacks.Rules.from_vars(_dbt_vars(settings))
-        result = attacks.attack_snapshot(snapshot.path, settings.database, rules)
+        result = attacks.attack_snapshot(snapshot.path, database, rules)
     record.attack = result.to_dict(max_leaks=500)
     report(result.sentence())
     if not result.ok:
         record.failed_gate = "attack"
         publish.remove_snapshot(settings.published, snapshot.build_id)
         raise GateFailed(f"{result.sentence()}; nothing was published.")
+
+
+def _run_dbt_on_duckdb(
+    settings: Settings,
+    record: BuildRecord,
+    lock: BuildLock,
+    *,
+    full_refresh: bool,
+    report: Reporter,
+) -> None:
+    fingerprint = incremental.project_fingerprint(settings.project_dir)
+    refresh = (
+        "requested" if full_refresh else incremental.full_refresh_reason(settings, fingerprint)
+    )
+    if refresh:
+        report(f"full refresh: {refresh}")
+    args = ["build"] + (["--full-refresh"] if refresh else [])
+    preload = _import_in_background(AUDIT_MODULES)
+    dbt = run_dbt(settings, args, keep_fds=(lock.fd,))
+    preload.join()  # not when interrupted: a stop must not wait for an import
+    record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}
+    if not dbt.success:
+        record.failed_gate = "dbt_build"
+        failed = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
+        raise GateFailed(f"dbt build failed ({failed}); nothing was published.")
+    incremental.remember_project(settings, fingerprint)
+    ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
+
+
+def _run_dbt_on_spark(settings: Settings, record: BuildRecord, lock: BuildLock) -> None:
+    """dbt on Spark, where every model is rebuilt (no merge without Delta: README "Spark"),
+    then Spark's exported relations copied into the gates' DuckDB file.
+
+    The ingest API's classifier stays the DuckDB build's (its compiled SQL is DuckDB SQL).
+    """
+    spark.prepare(settings)
+    preload = _import_in_background(AUDIT_MODULES)
+    dbt = run_dbt(
+        settings,
+        ["build", *spark.dbt_arguments(settings)],
+        keep_fds=(lock.fd,),
+        extra_env=spark.dbt_environment(settings),
+    )
+    preload.join()
+    record.dbt = {**_dbt_summary(dbt), "full_refresh": "every model is a full build on Spark"}
+    if not dbt.success:
+        record.failed_gate = "dbt_build"
+        failed = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
+        raise GateFailed(f"dbt build on Spark failed ({failed}); nothing was published.")
+    spark.load_export(settings)
 
 
 def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:

@@ -65,7 +65,7 @@
         {%- else %}
             select
                 {{ keys }},
-                cast(null as varchar) as theme_code
+                cast(null as string) as theme_code
             from theme_comments_normalised
             where 1 = 0
         {%- endfor %}
