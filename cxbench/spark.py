@@ -101,7 +101,11 @@ def dbt_arguments(settings: Settings) -> list[str]:
 
 
 def dbt_environment(settings: Settings) -> dict[str, str]:
-    return {"CXB_SPARK_WAREHOUSE": str(spark_home(settings))}
+    """Spark's paths, and a local session bound to loopback unless told otherwise."""
+    return {
+        "CXB_SPARK_WAREHOUSE": str(spark_home(settings)),
+        "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+    }
 
 
 def prepare(settings: Settings) -> None:
