@@ -73,7 +73,7 @@ baseline_sums as (
             and current_months.touchpoint_code = baseline.touchpoint_code
             and current_months.metric_code = baseline.metric_code
             and current_months.period_start > baseline.period_start
-            and current_months.period_start - {{ months_interval(var('alert_baseline_months')) }}
+            and current_months.period_start - {{ interval_of(var('alert_baseline_months'), 'month') }}
             <= baseline.period_start
     group by
         current_months.client_id,
