@@ -94,9 +94,10 @@ def _importable(module: str) -> bool:
         return False
 
 
-def dbt_arguments(settings: Settings) -> list[str]:
+def dbt_arguments(settings: Settings, relations: tuple[str, ...] | None = None) -> list[str]:
     """The target and the export the on-run-end hook writes (folder and relations)."""
-    export = {"dir": str(export_dir(settings)), "relations": list(exported_relations())}
+    relations = exported_relations() if relations is None else relations
+    export = {"dir": str(export_dir(settings)), "relations": list(relations)}
     return ["--target", settings.spark_target, "--vars", json.dumps({"spark_export": export})]
 
 
@@ -116,7 +117,7 @@ def prepare(settings: Settings) -> None:
     spark_home(settings).mkdir(parents=True, exist_ok=True)
 
 
-def load_export(settings: Settings) -> Path:
+def load_export(settings: Settings, relations: tuple[str, ...] | None = None) -> Path:
     """Copy the exported relations into a fresh gates DuckDB file; returns its path.
 
     Spark writes timestamps as UTC instants (TIMESTAMP_MICROS, adjusted to UTC), which DuckDB
@@ -129,7 +130,7 @@ def load_export(settings: Settings) -> Path:
     con = duckdb.connect(str(building))
     try:
         con.execute("set TimeZone = 'UTC'")
-        for relation in exported_relations():
+        for relation in exported_relations() if relations is None else relations:
             schema, table = relation.split(".")
             files = export_dir(settings) / schema / table
             if not any(files.glob("*.parquet")):
