@@ -23,32 +23,35 @@ from pathlib import Path
 
 import duckdb
 
-from cxbench import attacks, publish
 from cxbench.errors import CxbenchError
 from cxbench.settings import ENGINES, Settings
 
 __all__ = ["ENGINES", "check_installed", "dbt_arguments", "load_export", "prepare"]
-REFERENCE_SCHEMA = "main_reference"
-STAGING_SCHEMA = "main_staging"
+REFERENCE_SCHEMA = "reference"
+STAGING_SCHEMA = "staging"
+MARTS_SCHEMA = "marts"
+# As attacks.INTERMEDIATE_SCHEMA; not imported from there, which would load pandas and scipy with
+# every build (the build imports the attack suite in the background).
+INTERMEDIATE_SCHEMA = "intermediate"
 # What the build reads after dbt, besides the published marts: the reconciliation
 # (build._reconciliation) and the attack suite's per-client contributions (attacks.py).
 GATE_RELATIONS = (
-    f"{publish.MARTS_SCHEMA}.fct_file_reconciliation",
-    f"{publish.MARTS_SCHEMA}.fct_quarantined_rows",
-    f"{publish.MARTS_SCHEMA}.fct_answers",
+    f"{MARTS_SCHEMA}.fct_file_reconciliation",
+    f"{MARTS_SCHEMA}.fct_quarantined_rows",
+    f"{MARTS_SCHEMA}.fct_answers",
     f"{REFERENCE_SCHEMA}.clients",
     f"{STAGING_SCHEMA}.stg_landing__load_log",
-    f"{attacks.INTERMEDIATE_SCHEMA}.int_answers_classified",
-    f"{attacks.INTERMEDIATE_SCHEMA}.int_client_metric_periods",
-    f"{attacks.INTERMEDIATE_SCHEMA}.int_driver_contributions",
-    f"{attacks.INTERMEDIATE_SCHEMA}.int_theme_benchmark_contributions",
+    f"{INTERMEDIATE_SCHEMA}.int_answers_classified",
+    f"{INTERMEDIATE_SCHEMA}.int_client_metric_periods",
+    f"{INTERMEDIATE_SCHEMA}.int_driver_contributions",
+    f"{INTERMEDIATE_SCHEMA}.int_theme_benchmark_contributions",
 )
 
 
 def exported_relations() -> tuple[str, ...]:
-    """Every relation the gates, reconciliation and publish read, as ``schema.table``."""
-    published = tuple(f"{publish.MARTS_SCHEMA}.{mart}" for mart in publish.PUBLISHED_MARTS)
-    return tuple(dict.fromkeys((*published, *GATE_RELATIONS)))
+    """The relations the reconciliation and attack suite read, as ``schema.table``; the marts
+    the API serves (the dbt exposure ``cxbench_api``) are added by the export hook itself."""
+    return GATE_RELATIONS
 
 
 def spark_home(settings: Settings) -> Path:
@@ -130,7 +133,9 @@ def load_export(settings: Settings, relations: tuple[str, ...] | None = None) ->
     con = duckdb.connect(str(building))
     try:
         con.execute("set TimeZone = 'UTC'")
-        for relation in exported_relations() if relations is None else relations:
+        wanted = exported_relations() if relations is None else relations
+        written = {f"{p.parent.name}.{p.name}" for p in export_dir(settings).glob("*/*")}
+        for relation in dict.fromkeys((*wanted, *sorted(written))):
             schema, table = relation.split(".")
             files = export_dir(settings) / schema / table
             if not any(files.glob("*.parquet")):

@@ -13,7 +13,15 @@
 {% macro spark__export_relations() -%}
     {%- set export = var('spark_export', none) -%}
     {%- if export and execute -%}
-        {%- for relation in export['relations'] -%}
+        {%- set relations = export['relations'] | list -%}
+        {#- and every mart the API serves: the nodes of the exposure cxbench_api -#}
+        {%- for exposure in graph.exposures.values() if exposure.name == 'cxbench_api' -%}
+            {%- for node_id in exposure.depends_on.nodes -%}
+                {%- set node = graph.nodes[node_id] -%}
+                {%- do relations.append(node.schema ~ '.' ~ (node.alias or node.name)) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- for relation in relations -%}
             {%- set parts = relation.split('.') -%}
             {%- do run_query(
                 "insert overwrite directory '" ~ export['dir'] | replace("'", "") ~ "/" ~ parts[0] ~ "/"

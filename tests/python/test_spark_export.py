@@ -30,7 +30,7 @@ def _write_export(settings: Settings, relation: str, select: str) -> None:
 
 def test_exported_instants_become_naive_utc_timestamps(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    relation = "main_marts.fct_answers"
+    relation = "marts.fct_answers"
     _write_export(
         settings,
         relation,
@@ -52,16 +52,15 @@ def test_exported_instants_become_naive_utc_timestamps(tmp_path: Path) -> None:
 def test_a_relation_spark_did_not_export_stops_the_build(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     spark.prepare(settings)
-    with pytest.raises(CxbenchError, match=r"Spark did not export main_marts\.dim_metrics"):
-        spark.load_export(settings, ("main_marts.dim_metrics",))
+    with pytest.raises(CxbenchError, match=r"Spark did not export marts\.dim_metrics"):
+        spark.load_export(settings, ("marts.dim_metrics",))
 
 
 def test_every_relation_the_gates_read_is_exported() -> None:
     relations = spark.exported_relations()
     assert len(relations) == len(set(relations))
     for needed in (
-        "main_marts.fct_benchmark_cells",  # published and audited
-        "main_marts.fct_file_reconciliation",  # reconciliation
-        "main_intermediate.int_client_metric_periods",  # attack suite
+        "marts.fct_file_reconciliation",  # reconciliation
+        "intermediate.int_client_metric_periods",  # attack suite
     ):
         assert needed in relations

@@ -39,36 +39,36 @@ FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 # Outside the contracted marts, an integer column's width is the engine's choice (DuckDB sums
 # integers into HUGEINT, Spark's row_number() is INT): compared as one kind there.
 INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
-CONTRACTED_SCHEMA = "main_marts."
+CONTRACTED_SCHEMA = "marts."
 # The models Spark cannot plan yet, with everything built on them (dbt selectors).
 NOT_ON_SPARK = ("fct_benchmark_cells+", "fct_driver_benchmark_cells+", "fct_theme_benchmark_cells+")
 # Unit tests whose expected doubles are DuckDB's to the last digit: Spark's atanh/tanh (Java)
 # differ in the 16th digit; the comparison below holds those columns to 1e-9 instead.
 LAST_DIGIT_UNIT_TESTS = ("test_driver_importance_interval_and_missing_reasons",)
 COMPARED = (
-    "main_reference.clients",
-    "main_reference.metrics",
-    "main_reference.comment_theme_terms",
-    "main_intermediate.int_answers_classified",
-    "main_intermediate.int_responses_summarised",
-    "main_intermediate.int_client_metric_periods",
-    "main_intermediate.int_client_drivers",
-    "main_intermediate.int_driver_contributions",
-    "main_intermediate.int_comments_grouped",
-    "main_intermediate.int_comment_themes_matched",
-    "main_intermediate.int_client_comment_theme_periods",
-    "main_intermediate.int_theme_benchmark_contributions",
-    "main_marts.fct_answers",
-    "main_marts.fct_quarantined_rows",
-    "main_marts.fct_file_reconciliation",
-    "main_marts.dim_clients",
-    "main_marts.dim_industries",
-    "main_marts.dim_touchpoints",
-    "main_marts.dim_metrics",
-    "main_marts.dim_comment_themes",
-    "main_marts.fct_comment_verbatims",
-    "main_marts.fct_unit_scorecards",
-    "main_marts.fct_client_alerts",
+    "reference.clients",
+    "reference.metrics",
+    "reference.comment_theme_terms",
+    "intermediate.int_answers_classified",
+    "intermediate.int_responses_summarised",
+    "intermediate.int_client_metric_periods",
+    "intermediate.int_client_drivers",
+    "intermediate.int_driver_contributions",
+    "intermediate.int_comments_grouped",
+    "intermediate.int_comment_themes_matched",
+    "intermediate.int_client_comment_theme_periods",
+    "intermediate.int_theme_benchmark_contributions",
+    "marts.fct_answers",
+    "marts.fct_quarantined_rows",
+    "marts.fct_file_reconciliation",
+    "marts.dim_clients",
+    "marts.dim_industries",
+    "marts.dim_touchpoints",
+    "marts.dim_metrics",
+    "marts.dim_comment_themes",
+    "marts.fct_comment_verbatims",
+    "marts.fct_unit_scorecards",
+    "marts.fct_client_alerts",
 )
 
 
@@ -182,13 +182,11 @@ def test_the_comparison_sees_a_changed_statistic(
     con = duckdb.connect(str(altered))
     try:
         con.execute(
-            "update main_marts.fct_unit_scorecards set value = value * (1 + 1e-6) "
+            "update marts.fct_unit_scorecards set value = value * (1 + 1e-6) "
             "where unit_scorecard_id = (select min(unit_scorecard_id) "
-            "from main_marts.fct_unit_scorecards where value <> 0)"
+            "from marts.fct_unit_scorecards where value <> 0)"
         )
     finally:
         con.close()
-    differences = compare(databases["spark"], altered, ("main_marts.fct_unit_scorecards",))
-    assert len(differences) == 1 and differences[0].startswith(
-        "main_marts.fct_unit_scorecards.value"
-    )
+    differences = compare(databases["spark"], altered, ("marts.fct_unit_scorecards",))
+    assert len(differences) == 1 and differences[0].startswith("marts.fct_unit_scorecards.value")
