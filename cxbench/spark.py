@@ -24,27 +24,22 @@ from pathlib import Path
 import duckdb
 
 from cxbench.errors import CxbenchError
+from cxbench.relations import INTERMEDIATE, MARTS, REFERENCE, STAGING
 from cxbench.settings import ENGINES, Settings
 
 __all__ = ["ENGINES", "check_installed", "dbt_arguments", "load_export", "prepare"]
-REFERENCE_SCHEMA = "reference"
-STAGING_SCHEMA = "staging"
-MARTS_SCHEMA = "marts"
-# As attacks.INTERMEDIATE_SCHEMA; not imported from there, which would load pandas and scipy with
-# every build (the build imports the attack suite in the background).
-INTERMEDIATE_SCHEMA = "intermediate"
 # What the build reads after dbt, besides the published marts: the reconciliation
 # (build._reconciliation) and the attack suite's per-client contributions (attacks.py).
 GATE_RELATIONS = (
-    f"{MARTS_SCHEMA}.fct_file_reconciliation",
-    f"{MARTS_SCHEMA}.fct_quarantined_rows",
-    f"{MARTS_SCHEMA}.fct_answers",
-    f"{REFERENCE_SCHEMA}.clients",
-    f"{STAGING_SCHEMA}.stg_landing__load_log",
-    f"{INTERMEDIATE_SCHEMA}.int_answers_classified",
-    f"{INTERMEDIATE_SCHEMA}.int_client_metric_periods",
-    f"{INTERMEDIATE_SCHEMA}.int_driver_contributions",
-    f"{INTERMEDIATE_SCHEMA}.int_theme_benchmark_contributions",
+    f"{MARTS}.fct_file_reconciliation",
+    f"{MARTS}.fct_quarantined_rows",
+    f"{MARTS}.fct_answers",
+    f"{REFERENCE}.clients",
+    f"{STAGING}.stg_landing__load_log",
+    f"{INTERMEDIATE}.int_answers_classified",
+    f"{INTERMEDIATE}.int_client_metric_periods",
+    f"{INTERMEDIATE}.int_driver_contributions",
+    f"{INTERMEDIATE}.int_theme_benchmark_contributions",
 )
 
 
