@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+# What `cxbench build --engine` runs the dbt models on (cxbench/spark.py for Spark).
+ENGINES = ("duckdb", "spark")
 
 
 class Settings(BaseSettings):
@@ -31,6 +33,12 @@ class Settings(BaseSettings):
     stale_client_days: int = 35
     # `serve --build-every` POSTs new alerts here as JSON (retried with back-off); unset: none.
     alert_webhook_url: str | None = None
+    # `build --engine spark` (cxbench/spark.py): the profiles.yml target (`spark`: a local
+    # session; `spark_cluster`: Thrift/HTTP), Spark's local files (default warehouse/spark) and
+    # the folder the dbt run exports the gates' relations to (shared storage on a cluster).
+    spark_target: str = "spark"
+    spark_warehouse_dir: Path | None = None
+    spark_export_dir: Path | None = None
 
     @property
     def project_dir(self) -> Path:
