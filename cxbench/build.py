@@ -34,6 +34,7 @@ from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
 from cxbench.lock import BuildLock, build_lock, process_alive
+from cxbench.progress import Note, Reporter, StepFinished, StepProgress, StepStarted, ignore
 from cxbench.settings import Settings
 from cxbench.testhook import pause_point
 
@@ -48,8 +49,6 @@ LAST_BUILD = "last_build.json"
 # DuckDB spills to ``<database>.tmp/duckdb_temp_<pid>_…`` (its default temp_directory).
 SPILL_FILE = re.compile(r"duckdb_temp_(\d+)_")
 AUDIT_MODULES = ("sqlalchemy", "great_expectations")
-
-Reporter = Callable[[str], None]
 
 
 class GateFailed(CxbenchError):
@@ -86,7 +85,7 @@ def new_build_id() -> str:
 
 
 def run_build(
-    settings: Settings, *, full_refresh: bool = False, report: Reporter = lambda _: None
+    settings: Settings, *, full_refresh: bool = False, report: Reporter = ignore
 ) -> BuildRecord:
     build_id = new_build_id()
     settings.warehouse.mkdir(parents=True, exist_ok=True)
@@ -116,19 +115,19 @@ def run_build(
 
 
 class _timed:
-    """Times one build step into the record and reports its start and duration."""
+    """Times one build step into the record and reports its start and end (cxbench/progress.py)."""
 
     def __init__(self, record: BuildRecord, step: str, report: Reporter) -> None:
         self.record, self.step, self.report = record, step, report
 
     def __enter__(self) -> None:
         self.started = time.perf_counter()
-        self.report(f"[{self.step}] …")
+        self.report(StepStarted(self.step))
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         elapsed = time.perf_counter() - self.started
         self.record.steps[self.step] = round(elapsed, 3)
-        self.report(f"[{self.step}] {elapsed:.1f} s")
+        self.report(StepFinished(self.step, elapsed, ok=exc_type is None))
 
 
 def _clean_up_interrupted(settings: Settings, record: BuildRecord, report: Reporter) -> None:
@@ -168,7 +167,7 @@ def _clean_up_interrupted(settings: Settings, record: BuildRecord, report: Repor
         removed.append(f"record of build {build_id} ({data['status']})")
     if removed:
         record.cleaned_up = removed
-        report(f"cleaned up after an interrupted build: {', '.join(removed)}")
+        report(Note(f"cleaned up after an interrupted build: {', '.join(removed)}"))
 
 
 def remove_dead_spill_files(database: Path) -> list[str]:
@@ -209,7 +208,7 @@ def _run_steps(
             settings.landing,
             settings.landed,
             commit=False,
-            progress=_progress(report, "files"),
+            progress=_progress(report, "land", "files"),
         )
     record.landing = {
         "new_files": len(landed.new_files),
@@ -236,6 +235,7 @@ def _run_steps(
                 settings.project_dir / EXPECTATIONS_DIR / RAW_SUITE,
             )
             record.audits.append({"gate": "raw", **result.to_dict()})
+            report(_audit_note(result))
             if not result.success:
                 record.failed_gate = "audit_raw"
                 raise GateFailed(_audit_failure_message("raw landing", result))
@@ -247,10 +247,10 @@ def _run_steps(
             "requested" if full_refresh else incremental.full_refresh_reason(settings, fingerprint)
         )
         if refresh:
-            report(f"full refresh: {refresh}")
+            report(Note(f"full refresh: {refresh}"))
         args = ["build"] + (["--full-refresh"] if refresh else [])
         preload = _import_in_background(AUDIT_MODULES)
-        dbt = run_dbt(settings, args, keep_fds=(lock.fd,))
+        dbt = run_dbt(settings, args, keep_fds=(lock.fd,), report=report)
         preload.join()  # not when interrupted: a stop must not wait for an import
         record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}
         if not dbt.success:
@@ -261,7 +261,8 @@ def _run_steps(
         ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
 
     with _timed(record, "audit_marts", report):
-        for table, suite in MARTS_SUITES:
+        for done, (table, suite) in enumerate(MARTS_SUITES):
+            report(StepProgress("audit_marts", done, len(MARTS_SUITES), "suites", table))
             result = audit.run_audit(
                 settings.database,
                 publish.MARTS_SCHEMA,
@@ -270,6 +271,8 @@ def _run_steps(
                 params=_publication_thresholds(settings),
             )
             record.audits.append({"gate": "marts", **result.to_dict()})
+            report(StepProgress("audit_marts", done + 1, len(MARTS_SUITES), "suites", table))
+            report(_audit_note(result))
             if not result.success:
                 record.failed_gate = "audit_marts"
                 raise GateFailed(_audit_failure_message(table, result))
@@ -300,11 +303,13 @@ def _run_steps(
                 settings.published, settings.keep_snapshots, protect=[previous]
             )
         except OSError as exc:  # published all the same; the next build prunes again
-            report(f"could not remove old snapshots ({exc}); the next build will retry")
+            report(
+                Note(f"could not remove old snapshots ({exc}); the next build will retry", "warn")
+            )
         else:
             if pruned:
                 kept = settings.keep_snapshots
-                report(f"removed old snapshots (keeping {kept}): {', '.join(pruned)}")
+                report(Note(f"removed old snapshots (keeping {kept}): {', '.join(pruned)}"))
 
 
 def _attack_gate(
@@ -320,7 +325,7 @@ def _attack_gate(
         rules = attacks.Rules.from_vars(_dbt_vars(settings))
         result = attacks.attack_snapshot(snapshot.path, settings.database, rules)
     record.attack = result.to_dict(max_leaks=500)
-    report(result.sentence())
+    report(Note(result.sentence(), "info" if result.ok else "error"))
     if not result.ok:
         record.failed_gate = "attack"
         publish.remove_snapshot(settings.published, snapshot.build_id)
@@ -344,16 +349,23 @@ def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
     return thread
 
 
-def _progress(report: Reporter, unit: str) -> Callable[[int, int], None]:
-    step = {"last": 0.0}
+def _progress(report: Reporter, step: str, unit: str) -> Callable[[int, int], None]:
+    """A ``(done, total)`` callback that reports ``step``'s progress (the renderer throttles)."""
 
     def show(done: int, total: int) -> None:
-        now = time.monotonic()
-        if done == total or now - step["last"] > 2:
-            step["last"] = now
-            report(f"  {done}/{total} {unit}")
+        report(StepProgress(step, done, total, unit))
 
     return show
+
+
+def _audit_note(result: audit.AuditResult) -> Note:
+    passed = sum(1 for outcome in result.outcomes if outcome.success)
+    verdict = "passed" if result.success else "FAILED"
+    return Note(
+        f"audit {result.suite} on {result.table}: {verdict} "
+        f"({passed}/{len(result.outcomes)} expectations)",
+        "info" if result.success else "error",
+    )
 
 
 def _create_raw_view(database: Path, batch: list[Path]) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxbench.errors import CxbenchError
+from cxbench.progress import Note, Reporter, dbt_event
 from cxbench.settings import Settings
 
 
@@ -89,10 +90,17 @@ def dies_with_parent(command: list[str]) -> list[str]:
 
 
 def run_dbt(
-    settings: Settings, args: list[str], *, quiet: bool = False, keep_fds: tuple[int, ...] = ()
+    settings: Settings,
+    args: list[str],
+    *,
+    quiet: bool = False,
+    keep_fds: tuple[int, ...] = (),
+    report: Reporter | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` in the project; dbt's own progress lines are shown unless quiet.
 
+    With ``report``, dbt logs JSON instead (``--log-format json``) and its node starts and
+    finishes, warnings and errors reach ``report`` as events (cxbench/progress.py).
     ``keep_fds`` stay open in dbt (the build lock), so they are held while dbt lives.
     """
     command = [
@@ -107,6 +115,9 @@ def run_dbt(
     # A killed run leaves no run_results.json (dbt writes it at the end); a stale one from an
     # earlier run must never be read as this run's results.
     (target / "run_results.json").unlink(missing_ok=True)
+    if report is not None and not quiet:
+        return_code = _run_reporting(command, settings, keep_fds, report)
+        return _read_results(target / "run_results.json", return_code)
     completed = subprocess.run(
         dies_with_parent(command),
         cwd=settings.project_dir,
@@ -117,6 +128,41 @@ def run_dbt(
         check=False,
     )
     return _read_results(target / "run_results.json", completed.returncode)
+
+
+def _run_reporting(
+    command: list[str], settings: Settings, keep_fds: tuple[int, ...], report: Reporter
+) -> int:
+    """dbt with JSON logs on a pipe, each line turned into a progress event as it comes."""
+    process = subprocess.Popen(
+        dies_with_parent([*command, "--log-format", "json"]),
+        cwd=settings.project_dir,
+        env={**dbt_environment(settings), "PYTHONUNBUFFERED": "1"},  # each line as it comes
+        stdout=subprocess.PIPE,
+        pass_fds=keep_fds,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    try:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            try:
+                line = json.loads(raw)
+            except ValueError:  # not dbt's log (a library printing): pass it on as it is
+                if raw.strip():
+                    report(Note(raw.rstrip()))
+                continue
+            if not isinstance(line, dict):
+                continue
+            event = dbt_event(line)
+            if event is not None:
+                report(event)
+        return process.wait()
+    except BaseException:  # interrupted: dbt must not run on (as subprocess.run does)
+        process.kill()
+        process.wait()
+        raise
 
 
 def _read_results(path: Path, return_code: int) -> DbtResult:

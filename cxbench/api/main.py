@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
+from cxbench.api.access_log import AccessLog, AccessLogMiddleware
 from cxbench.api.deps import V1_GUARDS, KeyCache
 from cxbench.api.fastpath import ReplayMiddleware
 from cxbench.api.pages import install_pages
@@ -74,6 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(app.state.snapshots.get)
     yield
     app.state.snapshots.release()
+    app.state.access_log.close()
 
 
 def create_served_app() -> FastAPI:
@@ -102,6 +104,8 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     app.state.targets = open_target_store(settings.targets_url, settings.targets_database)
     install_problem_handlers(app)
     app.add_middleware(ReplayMiddleware)
+    app.state.access_log = AccessLog(settings.access_log)
+    app.add_middleware(AccessLogMiddleware, log=app.state.access_log)  # outermost: sees all
 
     v1 = v1_router()
     v1.include_router(meta.router)
