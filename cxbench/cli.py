@@ -258,6 +258,35 @@ def serve(
     )
 
 
+@app.command(
+    epilog=(
+        "Example:\n\n  cxbench docs && cxbench serve   # then open /admin/dbt-docs/ with an admin "
+        "key as the password"
+    )
+)
+def docs() -> None:
+    """Build dbt's docs site (models, tests, lineage, the API exposure) for the live build."""
+    from cxbench.docs import build_docs
+    from cxbench.progress import StepFinished, StepStarted, renderer_for
+
+    render = renderer_for()
+    started = time.perf_counter()
+    render(StepStarted("docs", "dbt docs generate (static, offline)"))
+    try:
+        site = build_docs(get_settings(), report=render)
+        render(StepFinished("docs", time.perf_counter() - started))
+    except BaseException:
+        render(StepFinished("docs", time.perf_counter() - started, ok=False))
+        raise
+    finally:
+        render.close()
+    _out(
+        f"Wrote the docs site of build {site.build_id} to {site.path}; `cxbench serve` shows it "
+        "to admins at /admin/dbt-docs/ (and each build's Great Expectations results at "
+        "/admin/audits)."
+    )
+
+
 class Role(StrEnum):
     admin = "admin"
     consultant = "consultant"

@@ -4,7 +4,7 @@ command's first line must appear at once).
 """
 
 SETTING_DOCS: dict[str, str] = {
-    "home": "base folder for data/landing and warehouse (default: here)",
+    "home": "base folder of data/landing and warehouse (default: the checkout, else the cwd)",
     "landing_dir": "where client deliveries land (default: $CXB_HOME/data/landing)",
     "warehouse_dir": "DuckDB file, snapshots, build records, keys (default: $CXB_HOME/warehouse)",
     "duckdb_memory_limit": "DuckDB memory limit for build and audits",

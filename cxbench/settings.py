@@ -13,7 +13,27 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cxbench.setting_docs import SETTING_DOCS
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+PACKAGE_DIR = Path(__file__).resolve().parent
+SOURCE_DIR = PACKAGE_DIR.parent
+# An installed wheel carries the dbt project here (setup.py copies it in at build time).
+BUNDLED_PROJECT = PACKAGE_DIR / "dbt_project"
+
+
+def _project_dir() -> Path:
+    """The dbt project: the checkout's when the package sits in one (development, editable
+    installs), else the copy an installed wheel carries."""
+    if (SOURCE_DIR / "dbt_project.yml").is_file() and (SOURCE_DIR / "cxbench").is_dir():
+        return SOURCE_DIR
+    return BUNDLED_PROJECT
+
+
+PROJECT_DIR = _project_dir()
+
+
+def default_home() -> Path:
+    """Where data/landing and warehouse go unless set: the checkout in development, the
+    current folder for an installed package (never inside site-packages)."""
+    return SOURCE_DIR if PROJECT_DIR == SOURCE_DIR else Path.cwd()
 
 
 class Settings(BaseSettings):
@@ -22,7 +42,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CXB_", extra="ignore")
 
     home: Path = Field(
-        default=PROJECT_DIR,
+        default_factory=default_home,
         description=SETTING_DOCS["home"],
     )
     landing_dir: Path | None = Field(default=None, description=SETTING_DOCS["landing_dir"])

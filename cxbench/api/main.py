@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
+from cxbench.api import admin
 from cxbench.api.access_log import AccessLog, AccessLogMiddleware
 from cxbench.api.deps import V1_GUARDS, KeyCache
 from cxbench.api.fastpath import ReplayMiddleware
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     v1.include_router(answers.router)
     v1.include_router(alerts.router)
     app.include_router(health.router)
+    app.include_router(admin.router)  # HTML for admins in a browser: dbt docs, GX results
     app.include_router(v1)
     install_docs(app)
     install_pages(app)

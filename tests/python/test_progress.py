@@ -181,6 +181,9 @@ def test_version_help_and_settings(tmp_path: Path) -> None:
     assert set(SETTING_DOCS) == set(Settings.model_fields)
     build_help = run_cxbench({**env, "COLUMNS": "200"}, "build", "--help")
     assert "--json" in build_help.stdout and "cxbench build --full-refresh" in build_help.stdout
+    completion = {**env, "_CXBENCH_COMPLETE": "complete_bash", "COMP_WORDS": "cxbench bu"}
+    completed = run_cxbench({**completion, "COMP_CWORD": "1"})
+    assert completed.returncode == 0 and completed.stdout.split() == ["build"]
     unknown = run_cxbench(env, "build", "--nope")
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == (
