@@ -15,22 +15,21 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from enum import StrEnum
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cxbench.cli_io import get_settings, out, report
 from cxbench.errors import CxbenchError
 from cxbench.setting_docs import SETTING_DOCS
 
 if TYPE_CHECKING:
     from cxbench.build import BuildRecord
-    from cxbench.settings import Settings
 
 
 def _settings_help() -> str:
-    """The ``CXB_*`` settings with their descriptions, from the Settings class itself."""
+    """The ``CXB_*`` settings with their descriptions (cxbench/setting_docs.py)."""
     rows = [f"[bold]CXB_{name.upper()}[/]  {text}" for name, text in SETTING_DOCS.items()]
     return "\n\n".join(["[bold]Settings[/] (environment variables):", *rows])
 
@@ -48,29 +47,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-keys_app = typer.Typer(help="Manage API keys (only their hashes are stored).", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
-
-
-def get_settings() -> Settings:
-    """The settings, imported when a command runs (pydantic takes a second to import)."""
-    from cxbench.settings import get_settings as load
-
-    return load()
-
-
-def _report(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _out(text: str) -> None:
-    """Print to stdout; a reader that went away (``cxbench status | head``) ends us quietly."""
-    try:
-        print(text, flush=True)
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(0) from None
 
 
 def _version(value: bool) -> None:
@@ -127,7 +103,7 @@ def demo(
         raise CxbenchError(str(exc)) from exc
     finally:
         render.close()
-    _out(
+    out(
         f"Wrote {summary.answers:,} answers of {summary.clients} clients in {summary.files} files "
         f"to {summary.landing_dir}."
     )
@@ -174,7 +150,7 @@ def build(
             _print_last_record(record)
     rec = record.reconciliation
     if not as_json:
-        _out(
+        out(
             f"Published build {record.published_build_id}: {rec.get('rows_accepted', 0):,} "
             f"answers accepted, {rec.get('rows_quarantined', 0):,} quarantined, "
             f"{rec.get('rows_superseded', 0):,} superseded."
@@ -184,13 +160,13 @@ def build(
 def _print_last_record(record: Any) -> None:
     """The build's record as JSON: this one, or the one a failed build left on disk."""
     if record is not None:
-        _out(json.dumps(record.__dict__, indent=2, default=str))
+        out(json.dumps(record.__dict__, indent=2, default=str))
         return
     from cxbench.status import load_last_build
 
     last = load_last_build(get_settings())
     if last is not None:
-        _out(json.dumps(last, indent=2, default=str))
+        out(json.dumps(last, indent=2, default=str))
 
 
 @app.command(
@@ -205,7 +181,7 @@ def rollback(
     from cxbench.rollback import roll_back
 
     done = roll_back(get_settings(), to)
-    _out(f"Rolled back: {done.live} is live again (was {done.previous}).")
+    out(f"Rolled back: {done.live} is live again (was {done.previous}).")
 
 
 @app.command(
@@ -246,7 +222,7 @@ def serve(
 
         if build_every <= 0:
             raise CxbenchError("--build-every needs a positive number of seconds.")
-        BackgroundBuilder(settings, build_every, report=_report).start()
+        BackgroundBuilder(settings, build_every, report=report).start()
     uvicorn.run(
         "cxbench.api.main:create_served_app",
         factory=True,
@@ -280,76 +256,11 @@ def docs() -> None:
         raise
     finally:
         render.close()
-    _out(
+    out(
         f"Wrote the docs site of build {site.build_id} to {site.path}; `cxbench serve` shows it "
         "to admins at /admin/dbt-docs/ (and each build's Great Expectations results at "
         "/admin/audits)."
     )
-
-
-class Role(StrEnum):
-    admin = "admin"
-    consultant = "consultant"
-    client = "client"
-    ingest = "ingest"
-
-
-@keys_app.command(
-    "create",
-    epilog=(
-        "Examples:\n\n  cxbench keys create --role admin --label ops\n\n"
-        "  cxbench keys create --role consultant --client-id c001 --client-id c002\n\n"
-        "  cxbench keys create --role ingest --client-id c001"
-    ),
-)
-def keys_create(
-    role: Annotated[Role, typer.Option(help="What the key may do.")],
-    client_id: Annotated[
-        list[str] | None,
-        typer.Option("--client-id", help="A client the key may see (repeat for several)."),
-    ] = None,
-    label: Annotated[str | None, typer.Option(help="Who or what the key is for.")] = None,
-) -> None:
-    """Print a new API key once; only its hash is kept."""
-    from cxbench import keys
-
-    settings = get_settings()
-    token = keys.create_key(
-        settings.keys_file,
-        role.value,
-        client_id or (),
-        known_clients=_known_clients(),
-        label=label,
-    )
-    _report("Store this key now; only its hash is kept and it cannot be shown again.")
-    _out(token)
-
-
-@keys_app.command("list")
-def keys_list() -> None:
-    """List keys: id, role, clients, created, state, label (never the keys)."""
-    from cxbench import keys
-
-    for key in keys.load_keys(get_settings().keys_file).values():
-        state = "active" if key.is_active else f"revoked {key.revoked_at}"
-        scope = ",".join(key.client_ids) or "-"
-        _out(f"{key.key_id}\t{key.role}\t{scope}\t{key.created_at}\t{state}\t{key.label or ''}")
-
-
-@keys_app.command("revoke", epilog="Example:\n\n  cxbench keys revoke k_3f9a1c")
-def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (`keys list`).")]) -> None:
-    """Revoke a key by its id; requests with it get 401 from then on."""
-    from cxbench import keys
-
-    key = keys.revoke_key(get_settings().keys_file, key_id)
-    _out(f"Revoked key {key.key_id} ({key.role}).")
-
-
-def _known_clients() -> set[str]:
-    import csv
-
-    with (get_settings().seeds_dir / "clients.csv").open(newline="", encoding="utf-8") as handle:
-        return {row["client_id"] for row in csv.DictReader(handle)}
 
 
 @app.command(
@@ -370,18 +281,20 @@ def status(
     from cxbench.status import render_status, status_data
 
     if as_json:
-        _out(json.dumps(status_data(get_settings()), indent=2, default=str))
+        out(json.dumps(status_data(get_settings()), indent=2, default=str))
     else:
-        _out(render_status(get_settings(), all_files=files))
+        out(render_status(get_settings(), all_files=files))
 
 
-def _add_targets() -> None:
+def _add_subcommands() -> None:
+    from cxbench.keys_commands import keys_app
     from cxbench.targets.commands import targets_app
 
+    app.add_typer(keys_app, name="keys")
     app.add_typer(targets_app, name="targets")
 
 
-_add_targets()
+_add_subcommands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -395,15 +308,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             standalone_mode=False,
         )
     except CxbenchError as exc:
-        _report(f"cxbench: {exc}")
+        report(f"cxbench: {exc}")
         return 1
     except ClickException as exc:  # the command line itself: unknown option, missing value
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "cxbench"
-        _report(f"cxbench: {exc.format_message()} (`{where} --help` says more).")
+        report(f"cxbench: {exc.format_message()} (`{where} --help` says more).")
         return exc.exit_code
     except (KeyboardInterrupt, typer.Abort):
-        _report("cxbench: interrupted.")
+        report("cxbench: interrupted.")
         return 130
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -412,10 +325,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last resort: one sentence, the traceback only on request
         if os.environ.get("CXB_DEBUG"):
             raise
-        _report(f"cxbench: unexpected {type(exc).__name__}: {exc} (set CXB_DEBUG=1 for details).")
+        report(f"cxbench: unexpected {type(exc).__name__}: {exc} (set CXB_DEBUG=1 for details).")
         return 2
     if code == 130:  # Typer turns Ctrl-C into exit code 130
-        _report("cxbench: interrupted.")
+        report("cxbench: interrupted.")
     return code if isinstance(code, int) else 0
 
 

@@ -109,6 +109,14 @@ def _is_result(name: object) -> bool:
     return isinstance(name, str) and name.startswith("Log") and name.endswith("Result")
 
 
+def _node_name(node: dict[str, Any]) -> str:
+    """``schema.table`` for what dbt materialises (as dbt prints it), else the node's name."""
+    relation = node.get("node_relation") or {}
+    if node.get("resource_type") in ("model", "seed", "snapshot") and relation.get("schema"):
+        return f"{relation['schema']}.{relation.get('alias') or node.get('node_name')}"
+    return str(node.get("node_name") or node.get("unique_id", "?"))
+
+
 def dbt_event(line: dict[str, Any]) -> Event | None:
     """The event that one dbt JSON log line stands for, or None for the rest of dbt's chatter.
 
@@ -124,7 +132,7 @@ def dbt_event(line: dict[str, Any]) -> Event | None:
     index = data.get("index")
     if name == _START and node:
         return NodeStarted(
-            name=node.get("node_name") or node.get("unique_id", "?"),
+            name=_node_name(node),
             resource_type=node.get("resource_type", ""),
             index=index,
             total=total,
@@ -132,7 +140,7 @@ def dbt_event(line: dict[str, Any]) -> Event | None:
     if (_is_result(name) or name == _SKIP) and node:
         status = "skipped" if name == _SKIP else data.get("status") or node.get("node_status")
         return NodeFinished(
-            name=node.get("node_name") or node.get("unique_id", "?"),
+            name=_node_name(node),
             resource_type=node.get("resource_type", ""),
             status=str(status or "?").lower(),
             seconds=data.get("execution_time"),
@@ -148,14 +156,17 @@ def dbt_event(line: dict[str, Any]) -> Event | None:
 # Renderers ---------------------------------------------------------------------------------
 
 
+def _position(event: NodeStarted | NodeFinished) -> str:
+    return f"{event.index or '?'}/{event.total or '?'}"
+
+
 class PlainRenderer:
-    """One line per step start and end, per finished dbt node, per note; progress at most
-    every ``PLAIN_EVERY`` seconds per step (and always its last count)."""
+    """One line per step start and end, per dbt node start and finish (numbered as dbt does),
+    per note; progress at most every ``PLAIN_EVERY`` seconds per step (and its last count)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self._last: dict[str, float] = {}
-        self._finished = 0
 
     def _line(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
@@ -175,13 +186,13 @@ class PlainRenderer:
                 of = f"/{event.total}" if event.total is not None else ""
                 current = f" ({event.current})" if event.current else ""
                 self._line(f"  {event.done}{of} {event.unit}{current}".rstrip())
+        elif isinstance(event, NodeStarted):
+            self._line(f"  dbt {_position(event)} start {event.resource_type} {event.name}")
         elif isinstance(event, NodeFinished):
-            self._finished += 1
-            of = f"/{event.total}" if event.total else ""
             took = f" in {event.seconds:.1f} s" if event.seconds is not None else ""
             mark = "FAILED " if event.status in FAILED_STATUSES else ""
             self._line(
-                f"  dbt {self._finished}{of} {mark}{event.status} "
+                f"  dbt {_position(event)} {mark}{event.status} "
                 f"{event.resource_type} {event.name}{took}"
             )
         elif isinstance(event, Note):

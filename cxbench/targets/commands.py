@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from cxbench.cli_io import get_settings
 from cxbench.errors import CxbenchError
 from cxbench.targets.rules import (
     BASES,
@@ -56,12 +57,6 @@ def _actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return f"cli:uid{os.getuid()}"
-
-
-def get_settings() -> Settings:
-    from cxbench.settings import get_settings as load  # at run time: pydantic is slow to import
-
-    return load()
 
 
 def _store(settings: Settings) -> TargetStore:

@@ -32,9 +32,10 @@ from tests.python.helpers import make_settings, run_cxbench
 # What dbt 1.11 printed with --log-format json for `dbt build --select industries` (a seed and
 # its four tests), as it printed it.
 DBT_LOG = Path(__file__).parents[1] / "data" / "dbt_json_log.jsonl"
-# Seconds until the first progress output. A newcomer must see it within 2 s; the bound is
-# looser because the suite runs on two busy processes (measured: see the issue-12 note).
-FIRST_OUTPUT_BOUND = 6.0
+# A newcomer must see progress within 2 s of starting `cxbench build`. The test allows 2 s
+# beyond twice what the interpreter needs to import the command-line libraries alone (measured
+# just before), so a machine busy with the rest of the suite does not fail it.
+FIRST_OUTPUT_SECONDS = 2.0
 
 
 def env_for(root: Path) -> dict[str, str]:
@@ -54,7 +55,7 @@ def test_dbt_json_log_lines_become_node_events() -> None:
     starts = [e for e in nodes if isinstance(e, NodeStarted)]
     finishes = [e for e in nodes if isinstance(e, NodeFinished)]
     assert [e.name for e in starts] == [e.name for e in finishes]
-    assert starts[0] == NodeStarted("industries", "seed", 1, starts[0].total)
+    assert starts[0] == NodeStarted("main_reference.industries", "seed", 1, starts[0].total)
     assert starts[0].total == len(starts)
     assert {e.resource_type for e in finishes} == {"seed", "test"}
     assert {e.status for e in finishes} <= {"success", "pass"}
@@ -90,6 +91,7 @@ def test_plain_renderer_says_every_step_and_throttles_counts() -> None:
         "  1/100 files",  # the first count at once, then at most one per PLAIN_EVERY seconds
         "  100/100 files",
         "[land] done in 1.2 s",
+        "  dbt 1/2 start model stg_x",
         "  dbt 1/2 success model stg_x in 0.4 s",
         "  dbt 2/2 FAILED fail test not_null_x in 0.1 s",
         "the attack suite found nothing",
@@ -140,8 +142,12 @@ def run_on_pty(
 def test_build_on_a_terminal_shows_a_live_display_at_once(tmp_path: Path) -> None:
     (tmp_path / "landing").mkdir()
     cxbench = str(Path(sys.executable).with_name("cxbench"))
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", "import typer, rich.progress"], check=True)
+    baseline = time.monotonic() - started
     first, text, code = run_on_pty([cxbench, "build"], env_for(tmp_path))
-    assert first < FIRST_OUTPUT_BOUND, f"first output after {first:.1f} s"
+    bound = FIRST_OUTPUT_SECONDS + 2 * baseline
+    assert first < bound, f"first output after {first:.1f} s (libraries alone: {baseline:.1f} s)"
     assert "⠋" in text or "✓" in text  # Rich's spinner or tick, not plain lines
     assert "✓ loading cxbench" in text and "landing new deliveries" in text
     assert "[prepare]" not in text
