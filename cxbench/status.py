@@ -28,6 +28,33 @@ def load_last_build(settings: Settings) -> dict[str, Any] | None:
     return data
 
 
+def status_data(settings: Settings) -> dict[str, Any]:
+    """What ``render_status`` reports, as data for ``cxbench status --json``: the live snapshot,
+    the retained ones, and the last build's whole record with its state as of now."""
+    snapshot = current_snapshot(settings.published)
+    live: dict[str, Any] | None = None
+    if snapshot is not None:
+        moves = read_history(settings.published)
+        move = moves[-1] if moves else {}
+        rolled_back = move.get("action") == "rollback" and move.get("build_id") == snapshot.build_id
+        live = {
+            "build_id": snapshot.build_id,
+            "published_at": snapshot.manifest.get("published_at"),
+            "row_counts": snapshot.manifest.get("row_counts", {}),
+            "rolled_back_from": move.get("previous") if rolled_back else None,
+        }
+    last = load_last_build(settings)
+    if last is not None:
+        last = {**last, "state": _build_state(settings, last)}
+    return {
+        "live": live,
+        "retained": list(reversed(list_snapshots(settings.published))),
+        "keep_snapshots": settings.keep_snapshots,
+        "stale_client_days": settings.stale_client_days,
+        "last_build": last,
+    }
+
+
 def render_status(settings: Settings, *, all_files: bool = False) -> str:
     """The status report; per-file reconciliation lists every file only with ``all_files``."""
     lines: list[str] = []

@@ -79,6 +79,7 @@ def env_for(monkeypatch: pytest.MonkeyPatch) -> object:
 # Modules that run real builds for minutes start first, so the two pytest processes finish
 # together instead of one waiting for the other's last long module.
 LONG_MODULES = (
+    "test_wheel.py",
     "test_wap.py",
     "test_ingestion.py",
     "test_privacy.py",
