@@ -15,15 +15,19 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from enum import Enum
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 
 from cxbench.cli_io import get_settings, out, report
 from cxbench.errors import CxbenchError
 from cxbench.setting_docs import ENGINES, SETTING_DOCS
+
+# The choices of `build --engine`, from the one list (cxbench/setting_docs.py).
+Engine = Enum("Engine", {name: name for name in ENGINES}, type=str)  # type: ignore[misc]
+DEFAULT_ENGINE = Engine(ENGINES[0])
 
 if TYPE_CHECKING:
     from cxbench.build import BuildRecord
@@ -127,12 +131,11 @@ def build(
         bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")
     ] = False,
     engine: Annotated[
-        str,
+        Engine,
         typer.Option(
-            click_type=click.Choice(ENGINES),
             help="Run the dbt models on DuckDB or on Spark (the spark extra; README 'Spark').",
         ),
-    ] = "duckdb",
+    ] = DEFAULT_ENGINE,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Print the build record as JSON on stdout (also on failure)."),
@@ -151,7 +154,9 @@ def build(
         from cxbench.build import run_build
 
         render(StepFinished("prepare", time.perf_counter() - started))
-        record = run_build(get_settings(), full_refresh=full_refresh, engine=engine, report=render)
+        record = run_build(
+            get_settings(), full_refresh=full_refresh, engine=engine.value, report=render
+        )
     finally:
         render.close()
         if as_json:
