@@ -11,7 +11,8 @@ delivery arrives; its record is ``last_build.json`` as for any build, which ``/h
 The signature of the landing folder at the last attempt is kept in
 ``<warehouse>/ingest/builder.json``, so a server restarted (or killed and restarted) builds the
 deliveries that arrived while it was down. With ``CXB_ALERT_WEBHOOK_URL`` set, each check also
-posts the live snapshot's new alerts there (``cxbench.webhook``).
+queues the live snapshot's new alerts for the webhook and sends what is due (``cxbench.webhook``):
+after a build, a delivery that failed before is tried again at once.
 """
 
 from __future__ import annotations
@@ -92,7 +93,12 @@ class BackgroundBuilder:
         self.report = report
         self._stop = threading.Event()
         self.notifier = (
-            AlertNotifier(settings, settings.alert_webhook_url, report=report)
+            AlertNotifier(
+                settings,
+                settings.alert_webhook_url,
+                requeue_after=settings.alert_webhook_retry_seconds,
+                report=report,
+            )
             if settings.alert_webhook_url
             else None
         )
@@ -142,5 +148,5 @@ class BackgroundBuilder:
         )
         self.report(f"background build finished (exit {completed.returncode})")
         if self.notifier is not None:
-            self.notifier.check()
+            self.notifier.check(built=True)  # also retries deliveries that failed before
         return True

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     stale_client_days: int = 35
     # `serve --build-every` POSTs new alerts here as JSON (retried with back-off); unset: none.
     alert_webhook_url: str | None = None
+    # A webhook delivery whose retries all failed is tried again after the next build or after
+    # this many seconds, whichever comes first (it waits in warehouse/ingest/webhook_outbox/).
+    alert_webhook_retry_seconds: float = 300.0
 
     @property
     def project_dir(self) -> Path:
