@@ -211,6 +211,13 @@ def test_bad_bodies_are_problems(served: Served) -> None:
     response = served.post(key, too_big)
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
+    chunked = httpx.post(  # no Content-Length: the limit is applied while reading
+        served.url(f"/v1/clients/{CLIENT}/answers"),
+        content=(line.encode() for line in too_big.splitlines(keepends=True)),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "text/csv"},
+        timeout=30,
+    )
+    assert chunked.status_code == 413 and chunked.request.headers.get("content-length") is None
     assert served.post(key, "<xml/>", content_type="application/xml").status_code == 415
     missing = served.post(key, "client_id,response_id\nc001,r1\n")
     assert missing.status_code == 422 and "responded_at" in missing.json()["detail"]
