@@ -28,9 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cxbench.build import LAST_BUILD
 from cxbench.dbt_runner import dies_with_parent
 from cxbench.files import write_atomically
-from cxbench.landing import discover
+from cxbench.landing import discover, read_load_log
 from cxbench.settings import Settings
 from cxbench.webhook import AlertNotifier
 
@@ -61,6 +62,32 @@ def _write_state(settings: Settings, state: dict[str, Any]) -> None:
     folder = settings.warehouse / "ingest"
     folder.mkdir(parents=True, exist_ok=True)
     write_atomically(folder / STATE_FILE, json.dumps(state, indent=1))
+
+
+def already_built(settings: Settings) -> bool:
+    """True when the last build published and every file in the landing folder is the delivery
+    the load log holds for its path (same size, not modified since it was landed): with no
+    record of an earlier attempt (a first start with --build-every), nothing new has arrived,
+    and starting the server must not rebuild the same data."""
+    try:
+        last = json.loads((settings.warehouse / LAST_BUILD).read_text())
+    except (FileNotFoundError, ValueError):
+        return False
+    if not isinstance(last, dict) or last.get("status") != "published":
+        return False
+    landed = {r.source_file: r for r in read_load_log(settings.landed)}  # latest per path wins
+    for path in discover(settings.landing):
+        record = landed.get(path.relative_to(settings.landing).as_posix())
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if record is None or record.file_size != stat.st_size:
+            return False
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
+        if modified > record.loaded_at:
+            return False
+    return True
 
 
 def build_command() -> list[str]:
@@ -123,8 +150,11 @@ class BackgroundBuilder:
         if self.notifier is not None:
             self.notifier.check()  # alerts of a snapshot published by any build
         signature = landing_signature(self.settings.landing)
-        state = read_state(self.settings) or {}
-        if state.get("signature") == signature:
+        state = read_state(self.settings)
+        if state is None and already_built(self.settings):
+            _write_state(self.settings, {"signature": signature, "already_built": True})
+            return False
+        if (state or {}).get("signature") == signature:
             return False
         started = datetime.now(UTC).isoformat()
         self.report("new deliveries: building")
