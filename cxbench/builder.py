@@ -10,9 +10,12 @@ delivery arrives; its record is ``last_build.json`` as for any build, which ``/h
 
 The signature of the landing folder at the last attempt is kept in
 ``<warehouse>/ingest/builder.json``, so a server restarted (or killed and restarted) builds the
-deliveries that arrived while it was down. With ``CXB_ALERT_WEBHOOK_URL`` set, each check also
-queues the live snapshot's new alerts for the webhook and sends what is due (``cxbench.webhook``):
-after a build, a delivery that failed before is tried again at once.
+deliveries that arrived while it was down. Without that record (a first start) it builds only
+when the load log does not already hold every landing file or the last build did not publish.
+
+With ``CXB_ALERT_WEBHOOK_URL`` set, each check also queues the live snapshot's new alerts for
+the webhook and sends what is due (``cxbench.webhook``): after a build, a delivery that failed
+before is tried again at once.
 """
 
 from __future__ import annotations
