@@ -23,14 +23,16 @@ from typing import Any
 
 import duckdb
 
-CELLS_SQL = """
+from cxbench.relations import INTERMEDIATE, MARTS
+
+CELLS_SQL = f"""
 with contributions as (
     select industry_code, touchpoint_code, period, metric_code, n
-    from main_intermediate.int_client_metric_periods
+    from {INTERMEDIATE}.int_client_metric_periods
     where n >= ?
     union all
     select '*', touchpoint_code, period, metric_code, n
-    from main_intermediate.int_client_metric_periods
+    from {INTERMEDIATE}.int_client_metric_periods
     where n >= ?
 ),
 answers as (
@@ -46,14 +48,14 @@ select
     cells.suppressed_reason,
     cells.suppression_family,
     coalesce(answers.answers, 0) as answers
-from main_marts.fct_benchmark_cells as cells
+from {MARTS}.fct_benchmark_cells as cells
 left join answers
     on cells.industry_code = answers.industry_code
     and cells.touchpoint_code = answers.touchpoint_code
     and cells.period = answers.period
     and cells.metric_code = answers.metric_code
 where cells.suppressed_reason is null or cells.suppressed_reason = 'complementary'
-"""
+"""  # noqa: S608 - schema names from cxbench.relations
 
 
 def measure(database: Path, min_client_responses: int = 30) -> dict[str, Any]:
@@ -110,13 +112,13 @@ def measure(database: Path, min_client_responses: int = 30) -> dict[str, Any]:
         con.close()
 
 
-CONTRIBUTIONS_SQL = """
+CONTRIBUTIONS_SQL = f"""
 select industry_code, touchpoint_code, period, metric_code, client_id, n, sum_x
-from {db}.main_intermediate.int_client_metric_periods where n >= {mcr}
+from {{db}}.{INTERMEDIATE}.int_client_metric_periods where n >= {{mcr}}
 union all
 select '*', touchpoint_code, period, metric_code, client_id, n, sum_x
-from {db}.main_intermediate.int_client_metric_periods where n >= {mcr}
-"""
+from {{db}}.{INTERMEDIATE}.int_client_metric_periods where n >= {{mcr}}
+"""  # noqa: S608 - schema names from cxbench.relations
 
 
 def compare(new: Path, old: Path, min_client_responses: int = 30) -> dict[str, Any]:
@@ -134,8 +136,8 @@ def compare(new: Path, old: Path, min_client_responses: int = 30) -> dict[str, A
             with both_published as (
                 select {keys}, n.n_responses as n_new, o.n_responses as n_old,
                     n.value as v_new, o.value as v_old
-                from new.main_marts.fct_benchmark_cells as n
-                inner join old.main_marts.fct_benchmark_cells as o using ({keys})
+                from new.{MARTS}.fct_benchmark_cells as n
+                inner join old.{MARTS}.fct_benchmark_cells as o using ({keys})
                 where n.suppressed_reason is null and o.suppressed_reason is null
             ),
             changed as (

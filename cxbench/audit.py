@@ -14,7 +14,7 @@ Why it looks the way it does:
 - The database is opened read-only: the build has closed its writer, and an audit must not
   be able to change what it audits.
 - GX 1.x reads SQL results after it has closed the connection that produced them, which
-  `duckdb_engine` silently answers with no rows (see `install_duckdb_result_fix`).
+  `duckdb_engine` silently answers with no rows (the patch in `cxbench.gx_duckdb_fix`).
 - Thresholds that are dbt vars (`min_clients`, `max_client_share`) are `{name}` placeholders
   in the suite, filled with validated numbers only, so a caller's value can never inject SQL.
 """
@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cxbench.gx_duckdb_fix import close_execution_engine, install_duckdb_result_fix
+
 if TYPE_CHECKING:
     from great_expectations.core.expectation_validation_result import (
         ExpectationValidationResult,
@@ -43,7 +45,6 @@ __all__ = [
     "AuditError",
     "AuditResult",
     "ExpectationOutcome",
-    "install_duckdb_result_fix",
     "run_audit",
 ]
 
@@ -61,8 +62,6 @@ _SAMPLE_VALUES = 3
 # again for samples.
 _RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
 _SAMPLES_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": _SAMPLE_VALUES}
-_FIX_MARKER = "_cxbench_duckdb_result_fix"
-_PINNED_CONNECTION = "_cxbench_duckdb_connection"
 _POSITION = "cxbench_position"
 
 
@@ -336,71 +335,6 @@ def _build_expectation(suite_name: str, entry: _SuiteEntry) -> Expectation:
 
 
 # --------------------------------------------------------------------------------------------
-# The GX 1.x / duckdb_engine result fix
-
-
-def install_duckdb_result_fix() -> None:
-    """Keep one open connection per GX execution engine on DuckDB; idempotent.
-
-    The bug (GX #10738, #11579): `SqlAlchemyExecutionEngine.execute_query` runs a statement in
-    `with self.get_connection() as connection:` and returns the result, which callers fetch
-    only after that block has closed the connection. Closing rolls back the transaction
-    SQLAlchemy began, and `duckdb_engine` shares one DuckDB result slot per connection, so the
-    ROLLBACK replaces the pending result: `fetchall()` returns `[]` and `fetchone()` None.
-    GX then fails with "list index out of range" on bundled metrics and "'NoneType' object is
-    not subscriptable" on UnexpectedRowsExpectation (seen on every expectation of both suites),
-    and a metric that reads `.scalar() or 0` would get a silent zero.
-
-    The fix reuses GX's own remedy for SQLite (`_PERSISTED_CONNECTION_DIALECTS`, which cannot
-    simply be extended because it holds enum members): for the `duckdb` dialect only,
-    `get_connection` yields one connection kept open on the engine, so results stay readable
-    until the next statement. Results are still streamed, never buffered whole, so a huge
-    unexpected-rows query costs only the rows GX fetches. A statement that fails rolls the
-    connection back so one broken expectation cannot poison the ones after it. The caller
-    must close the kept connection (`_close_execution_engine`).
-
-    Checked against great-expectations 1.24.1, SQLAlchemy 2.1.9, duckdb-engine 0.17.0 and
-    duckdb 2.0.0 (also with SQLAlchemy 2.0.58). `tests/python/test_audit.py` fails if the fix
-    stops working, and its canary test fails once upstream no longer needs it.
-    """
-    from great_expectations.execution_engine import SqlAlchemyExecutionEngine
-
-    if getattr(SqlAlchemyExecutionEngine, _FIX_MARKER, False):
-        return
-    upstream_get_connection = SqlAlchemyExecutionEngine.get_connection
-
-    @contextlib.contextmanager
-    def get_connection(self: SqlAlchemyExecutionEngine) -> Iterator[Any]:
-        if self.dialect_name != "duckdb":
-            with upstream_get_connection(self) as connection:
-                yield connection
-            return
-        pinned = getattr(self, _PINNED_CONNECTION, None)
-        if pinned is None or pinned.closed:
-            pinned = self.engine.connect()
-            setattr(self, _PINNED_CONNECTION, pinned)
-        try:
-            yield pinned
-        except BaseException:
-            pinned.rollback()
-            raise
-
-    SqlAlchemyExecutionEngine.get_connection = get_connection  # type: ignore[method-assign]
-    # The marker keeps the method it replaced, so a test can show the bug without the fix.
-    setattr(SqlAlchemyExecutionEngine, _FIX_MARKER, upstream_get_connection)
-
-
-def _close_execution_engine(execution_engine: SqlAlchemyExecutionEngine) -> None:
-    """Close the kept connection and the pool, so no DuckDB handle outlives the audit."""
-    connection = getattr(execution_engine, _PINNED_CONNECTION, None)
-    if connection is not None:
-        setattr(execution_engine, _PINNED_CONNECTION, None)
-        with contextlib.suppress(Exception):
-            connection.close()
-    execution_engine.engine.dispose()
-
-
-# --------------------------------------------------------------------------------------------
 # Running GX
 
 
@@ -467,7 +401,7 @@ def _duckdb_batch(database: Path, schema: str, table: str) -> Iterator[Batch]:
         ) from None
     finally:
         if execution_engine is not None:
-            _close_execution_engine(execution_engine)
+            close_execution_engine(execution_engine)
         for engine in engines:
             engine.dispose()
 

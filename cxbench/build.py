@@ -29,11 +29,12 @@ from typing import Any
 import duckdb
 import yaml
 
-from cxbench import attacks, audit, incremental, ingest, landing, publish
+from cxbench import audit, incremental, ingest, landing, publish
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
 from cxbench.lock import BuildLock, build_lock, process_alive
+from cxbench.relations import INTERMEDIATE, MARTS, REFERENCE, STAGING
 from cxbench.settings import Settings
 from cxbench.testhook import pause_point
 
@@ -47,7 +48,9 @@ RAW_VIEW = ("raw", "landed_answers")
 LAST_BUILD = "last_build.json"
 # DuckDB spills to ``<database>.tmp/duckdb_temp_<pid>_…`` (its default temp_directory).
 SPILL_FILE = re.compile(r"duckdb_temp_(\d+)_")
-AUDIT_MODULES = ("sqlalchemy", "great_expectations")
+# Imported in a background thread while the build lands and dbt runs (~15 s of CPU together):
+# the audits' Great Expectations and the attack gate (pandas, scipy). The gates join it first.
+PRELOAD_MODULES = ("sqlalchemy", "great_expectations", "cxbench.attacks")
 
 Reporter = Callable[[str], None]
 
@@ -204,6 +207,23 @@ def _run_steps(
     full_refresh: bool,
     report: Reporter,
 ) -> None:
+    """The gates in order; each raises ``GateFailed`` (or ``CxbenchError``) to stop the build."""
+    # Importing Great Expectations and the attack gate's pandas and scipy costs ~15 s of CPU;
+    # it runs while landing reads the files (and, when there is no new batch, while dbt runs),
+    # so the gates rarely wait for it. A gate joins the thread first: GX imported from two
+    # threads at once fails on its own circular imports. (Joining is interruptible: a stop
+    # does not wait for the import.)
+    preload = _import_in_background(PRELOAD_MODULES)
+    landed = _land(settings, record, report)
+    _audit_raw_gate(settings, record, landed, preload, report)
+    _dbt_gate(settings, record, lock, full_refresh=full_refresh, report=report)
+    _audit_marts_gate(settings, record, preload, report)
+    record.reconciliation = _reconciliation(settings.database)
+    _publish(settings, record, preload, report)
+
+
+def _land(settings: Settings, record: BuildRecord, report: Reporter) -> landing.LandingReport:
+    """New and changed landing files → landed Parquet (not committed until the raw audit)."""
     with _timed(record, "land", report):
         landed = landing.land(
             settings.landing,
@@ -224,10 +244,21 @@ def _run_steps(
         raise CxbenchError(
             f"No readable landing files in {settings.landing}; run `cxbench demo` or deliver files."
         )
+    return landed
 
+
+def _audit_raw_gate(
+    settings: Settings,
+    record: BuildRecord,
+    landed: landing.LandingReport,
+    preload: threading.Thread,
+    report: Reporter,
+) -> None:
+    """The raw suite on this build's batch; only a passing batch is committed to the load log."""
     with _timed(record, "audit_raw", report):
         batch = landed.batch_files(settings.landed)
         if batch:
+            preload.join()
             _create_raw_view(settings.database, batch)
             result = audit.run_audit(
                 settings.database,
@@ -241,6 +272,23 @@ def _run_steps(
                 raise GateFailed(_audit_failure_message("raw landing", result))
         landing.commit_landing(settings.landed, landed)
 
+
+def _dbt_gate(
+    settings: Settings,
+    record: BuildRecord,
+    lock: BuildLock,
+    *,
+    full_refresh: bool,
+    report: Reporter,
+) -> None:
+    """``dbt build``: models, data tests and, when the project changed, unit tests.
+
+    Unit tests read only their own fixture rows, so their verdict depends on the project (and
+    the dbt and DuckDB versions, which the fingerprint includes) and on nothing a delivery
+    brings. A build that is not a full refresh runs with the very project whose full-refresh
+    build ran them and passed (the fingerprint is stored only after a passing build), so it
+    leaves them out; any change to the project forces a full refresh, which runs them again.
+    """
     with _timed(record, "dbt_build", report):
         fingerprint = incremental.project_fingerprint(settings.project_dir)
         refresh = (
@@ -248,10 +296,8 @@ def _run_steps(
         )
         if refresh:
             report(f"full refresh: {refresh}")
-        args = ["build"] + (["--full-refresh"] if refresh else [])
-        preload = _import_in_background(AUDIT_MODULES)
+        args = ["build", *dbt_build_options(settings, full_refresh=bool(refresh))]
         dbt = run_dbt(settings, args, keep_fds=(lock.fd,))
-        preload.join()  # not when interrupted: a stop must not wait for an import
         record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}
         if not dbt.success:
             record.failed_gate = "dbt_build"
@@ -260,11 +306,24 @@ def _run_steps(
         incremental.remember_project(settings, fingerprint)
         ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
 
+
+def dbt_build_options(settings: Settings, *, full_refresh: bool) -> list[str]:
+    """What ``dbt build`` runs: everything on a full refresh; without the unit tests else."""
+    if full_refresh:
+        return ["--full-refresh"]
+    return ["--exclude-resource-type", "unit_test"]
+
+
+def _audit_marts_gate(
+    settings: Settings, record: BuildRecord, preload: threading.Thread, report: Reporter
+) -> None:
+    """The mart suites on what dbt built, before anything is written for the API."""
     with _timed(record, "audit_marts", report):
+        preload.join()
         for table, suite in MARTS_SUITES:
             result = audit.run_audit(
                 settings.database,
-                publish.MARTS_SCHEMA,
+                MARTS,
                 table,
                 settings.project_dir / EXPECTATIONS_DIR / suite,
                 params=_publication_thresholds(settings),
@@ -274,8 +333,11 @@ def _run_steps(
                 record.failed_gate = "audit_marts"
                 raise GateFailed(_audit_failure_message(table, result))
 
-    record.reconciliation = _reconciliation(settings.database)
 
+def _publish(
+    settings: Settings, record: BuildRecord, preload: threading.Thread, report: Reporter
+) -> None:
+    """Write the snapshot, run the attack gate on it, then switch ``CURRENT`` and prune."""
     with _timed(record, "publish", report):
         snapshot = publish.write_snapshot(
             settings.database,
@@ -290,7 +352,7 @@ def _run_steps(
                 "newest_answer_at": record.reconciliation.get("newest_answer_at"),
             },
         )
-        _attack_gate(settings, record, snapshot, report)
+        _attack_gate(settings, record, snapshot, preload, report)
         pause_point("publish.switch")
         previous = publish.switch_current(settings.published, snapshot.build_id)
         record.status = "published"
@@ -308,7 +370,11 @@ def _run_steps(
 
 
 def _attack_gate(
-    settings: Settings, record: BuildRecord, snapshot: publish.Snapshot, report: Reporter
+    settings: Settings,
+    record: BuildRecord,
+    snapshot: publish.Snapshot,
+    preload: threading.Thread,
+    report: Reporter,
 ) -> None:
     """DESIGN §5.1's publish gate: replay the attacks on the snapshot as written, not yet live.
 
@@ -317,6 +383,9 @@ def _attack_gate(
     snapshot and stops the build, so the last good snapshot stays live.
     """
     with _timed(record, "attack", report):
+        preload.join()
+        from cxbench import attacks  # imported by the preload thread meanwhile
+
         rules = attacks.Rules.from_vars(_dbt_vars(settings))
         result = attacks.attack_snapshot(snapshot.path, settings.database, rules)
     record.attack = result.to_dict(max_leaks=500)
@@ -328,9 +397,8 @@ def _attack_gate(
 
 
 def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
-    """Import ``modules`` in a thread while dbt runs: the build process only waits for its
-    child then, and Great Expectations takes ~10 s of CPU to import, which the mart audit
-    would otherwise add to every build that had no raw batch to audit."""
+    """Import ``modules`` in a thread while landing runs (DuckDB reads the files outside the
+    GIL), so the raw audit does not pay Great Expectations' ~10 s import on its own."""
 
     def load() -> None:
         for module in modules:
@@ -401,25 +469,26 @@ def _audit_failure_message(what: str, result: audit.AuditResult) -> str:
 
 def _reconciliation(database: Path) -> dict[str, Any]:
     con = duckdb.connect(str(database), read_only=True)
+    # S608: the SQL names only schemas from cxbench.relations and fixed table names.
     try:
         rows = con.execute(
-            "select source_file, file_status, file_reason_code, rows_landed, rows_accepted, "
+            "select source_file, file_status, file_reason_code, rows_landed, rows_accepted, "  # noqa: S608
             "rows_quarantined, rows_superseded, rows_in_quarantined_file "
-            "from main_marts.fct_file_reconciliation "
+            f"from {MARTS}.fct_file_reconciliation "
             "order by load_id"
         ).fetchall()
         reasons = con.execute(
-            "select reason_code, count(*) from main_marts.fct_quarantined_rows "
+            f"select reason_code, count(*) from {MARTS}.fct_quarantined_rows "  # noqa: S608
             "group by reason_code order by 2 desc"
         ).fetchall()
-        newest = con.execute("select max(responded_at) from main_marts.fct_answers").fetchone()
+        newest = con.execute(f"select max(responded_at) from {MARTS}.fct_answers").fetchone()  # noqa: S608
         # Each registered client's last delivery (a client that silently stopped sending).
         deliveries = con.execute(
-            "select clients.client_id, max(load_log.loaded_at), count(classified.load_id) "
-            "from main_reference.clients as clients "
-            "left join main_intermediate.int_answers_classified as classified "
+            "select clients.client_id, max(load_log.loaded_at), count(classified.load_id) "  # noqa: S608
+            f"from {REFERENCE}.clients as clients "
+            f"left join {INTERMEDIATE}.int_answers_classified as classified "
             "on classified.client_id = clients.client_id "
-            "left join main_staging.stg_landing__load_log as load_log "
+            f"left join {STAGING}.stg_landing__load_log as load_log "
             "on load_log.load_id = classified.load_id "
             "group by clients.client_id order by clients.client_id"
         ).fetchall()

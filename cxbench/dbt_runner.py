@@ -8,19 +8,35 @@ dies (``PR_SET_PDEATHSIG``, set by a tiny launcher before it execs dbt), and eve
 inherits the build lock's descriptor, so no other build can start while it still runs.
 DuckDB's write-ahead log then recovers the file at the next open. Paths reach the dbt project
 only through environment variables.
+
+Parsing the project costs dbt ~6 s of CPU that partial parsing skips when nothing changed. dbt
+keeps its parse state per target folder (one per warehouse) and throws it away when the
+connection details differ. So dbt runs in the warehouse folder with the DuckDB file given
+*relative* to it (the same string for every warehouse), and the project keeps one shared copy
+of the latest parse state (``target/cxbench_partial_parse.msgpack``) that seeds a warehouse's
+first run. dbt checks the copy itself (its version, vars, profile, env vars and every file's
+checksum) and parses afresh what differs, so a stale copy costs time, never correctness. (The
+landed folder stays absolute: the staging views and the ingest classifier keep that path for
+readers outside dbt, so a new warehouse still re-parses the sources that name it.)
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from cxbench.errors import CxbenchError
+from cxbench.files import TMP_PREFIX
+from cxbench.relations import DBT_TARGET
 from cxbench.settings import Settings
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+SHARED_PARSE = "cxbench_partial_parse.msgpack"
 
 
 @dataclass(frozen=True)
@@ -57,10 +73,17 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
             "CXB_LANDED_DIR": str(settings.landed),
             "CXB_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DBT_TARGET_PATH": str(settings.warehouse / "dbt_target"),
+            "DBT_TARGET_PATH": str(settings.warehouse / DBT_TARGET),
             "DBT_LOG_PATH": str(settings.warehouse / "dbt_logs"),
         }
     )
+    return env
+
+
+def build_environment(settings: Settings) -> dict[str, str]:
+    """``dbt_environment`` for a run in the warehouse folder, the DuckDB file relative to it."""
+    env = dbt_environment(settings)
+    env["CXB_DUCKDB_PATH"] = os.path.relpath(settings.database, settings.warehouse)
     return env
 
 
@@ -103,20 +126,51 @@ def run_dbt(
         "--profiles-dir",
         str(settings.project_dir),
     ]
-    target = settings.warehouse / "dbt_target"
+    target = settings.warehouse / DBT_TARGET
     # A killed run leaves no run_results.json (dbt writes it at the end); a stale one from an
     # earlier run must never be read as this run's results.
     (target / "run_results.json").unlink(missing_ok=True)
+    shared = settings.project_dir / "target" / SHARED_PARSE
+    _copy_if_missing(shared, target / PARTIAL_PARSE)
     completed = subprocess.run(
         dies_with_parent(command),
-        cwd=settings.project_dir,
-        env=dbt_environment(settings),
+        cwd=settings.warehouse,
+        env=build_environment(settings),
         stdout=subprocess.DEVNULL if quiet else None,
         stderr=subprocess.DEVNULL if quiet else None,
         pass_fds=keep_fds,
         check=False,
     )
+    _share_parse_state(target / PARTIAL_PARSE, shared)
     return _read_results(target / "run_results.json", completed.returncode)
+
+
+def _copy_if_missing(source: Path, destination: Path) -> None:
+    if destination.exists() or not source.exists():
+        return
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(source, destination)
+    except OSError:
+        destination.unlink(missing_ok=True)  # dbt then parses afresh
+
+
+def _share_parse_state(parsed: Path, shared: Path) -> None:
+    """Offer this run's parse state to the next new warehouse (best effort: a read-only
+    project folder, or a race with another build, only costs that warehouse a full parse)."""
+    try:
+        if not parsed.exists() or (
+            shared.exists()
+            and shared.stat().st_size == parsed.stat().st_size
+            and shared.read_bytes() == parsed.read_bytes()
+        ):
+            return
+        shared.parent.mkdir(parents=True, exist_ok=True)
+        scratch = shared.with_name(f"{TMP_PREFIX}{shared.name}.{os.getpid()}")
+        shutil.copyfile(parsed, scratch)
+        os.replace(scratch, shared)
+    except OSError:
+        return
 
 
 def _read_results(path: Path, return_code: int) -> DbtResult:

@@ -18,11 +18,14 @@ few hundred MB of memory.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 import duckdb
@@ -117,117 +120,73 @@ class _Industry:
     volume_peak: float  # month when response volume peaks
     weekend: float  # weekend volume relative to a weekday
     channels: tuple[tuple[str, float], ...]
-    units: str  # key of _UNIT_POOLS
+    units: str  # a unit_pool of demo_data/unit_pools.csv
 
 
-_INDUSTRIES: dict[str, _Industry] = {
-    "retail": _Industry(
-        8.06, 0.10, 0.15, 5.0, 0.30, 11.5, 1.1,
-        (("email", 0.35), ("sms", 0.15), ("web", 0.15), ("app", 0.15), ("kiosk", 0.15),
-         ("phone", 0.05)),
-        "stores",
-    ),
-    "grocery": _Industry(
-        8.56, 0.05, 0.10, 6.0, 0.15, 11.5, 1.3,
-        (("app", 0.3), ("kiosk", 0.3), ("email", 0.2), ("sms", 0.1), ("web", 0.1)),
-        "stores",
-    ),
-    "banking": _Industry(
-        8.20, 0.15, 0.10, 7.0, 0.10, 2.0, 0.4,
-        (("email", 0.3), ("app", 0.3), ("web", 0.2), ("phone", 0.15), ("sms", 0.05)),
-        "offices",
-    ),
-    "insurance": _Industry(
-        7.89, 0.10, 0.10, 7.0, 0.10, 0.5, 0.4,
-        (("email", 0.45), ("sms", 0.2), ("phone", 0.2), ("web", 0.15)),
-        "offices",
-    ),
-    "telecom": _Industry(
-        7.25, 0.20, 0.10, 6.0, 0.10, 8.0, 0.6,
-        (("sms", 0.35), ("email", 0.25), ("app", 0.2), ("phone", 0.1), ("web", 0.1)),
-        "contact",
-    ),
-    "energy": _Industry(
-        7.48, 0.25, 0.35, 6.0, 0.25, 0.5, 0.5,
-        (("email", 0.5), ("sms", 0.2), ("web", 0.2), ("phone", 0.1)),
-        "contact",
-    ),
-    "b2b_services": _Industry(
-        8.34, 0.05, 0.10, 4.0, 0.20, 3.0, 0.1,
-        (("email", 0.75), ("phone", 0.15), ("web", 0.1)),
-        "teams",
-    ),
-    "public_services": _Industry(
-        7.58, 0.20, 0.15, 5.0, 0.15, 1.5, 0.3,
-        (("kiosk", 0.25), ("email", 0.3), ("sms", 0.25), ("web", 0.2)),
-        "public",
-    ),
-    "healthcare": _Industry(
-        8.73, 0.00, 0.15, 6.0, 0.15, 1.5, 0.3,
-        (("sms", 0.55), ("email", 0.25), ("app", 0.1), ("kiosk", 0.1)),
-        "clinics",
-    ),
-    "logistics": _Industry(
-        7.79, 0.10, 0.30, 6.0, 0.35, 11.5, 0.8,
-        (("sms", 0.4), ("email", 0.3), ("app", 0.2), ("web", 0.1)),
-        "depots",
-    ),
-}  # fmt: skip
-_DEFAULT_INDUSTRY = _Industry(
-    7.9, 0.1, 0.1, 6.0, 0.1, 1.0, 0.6, (("email", 0.5), ("sms", 0.25), ("web", 0.25)), "teams"
-)
+# Industry profiles, channel mixes, touchpoint effects and unit names are data
+# (demo_data/industry_profiles.csv, industry_channels.csv, touchpoint_effects.csv,
+# unit_pools.csv); a row coded "*" is what an industry or touchpoint without a row of its own
+# gets.
+_DEMO_DATA = "demo_data"
+_ANY = "*"
 
-# touchpoint code -> (latent shift, probability of a bad incident, relative volume)
-_TOUCHPOINTS: dict[str, tuple[float, float, float]] = {
-    "sales": (0.45, 0.04, 1.0),
-    "onboarding": (0.2, 0.06, 0.5),
-    "customer_service": (0.0, 0.09, 1.2),
-    "delivery": (-0.1, 0.08, 0.9),
-    "billing": (-0.45, 0.10, 0.5),
-    "web": (0.05, 0.06, 0.8),
-    "app": (0.3, 0.05, 0.8),
-    "complaints": (-1.6, 0.30, 0.2),
-    "renewal": (0.1, 0.06, 0.3),
-}
-_DEFAULT_TOUCHPOINT = (0.0, 0.07, 0.6)
 
-_UNIT_POOLS: dict[str, tuple[str, ...]] = {
-    "stores": (
-        "Helsinki Kamppi", "Helsinki Itäkeskus", "Espoo Leppävaara", "Espoo Tapiola",
-        "Vantaa Tikkurila", "Tampere Hervanta", "Tampere Keskusta", "Turku Skanssi",
-        "Oulu Linnanmaa", "Jyväskylä Keskusta", "Kuopio Petonen", "Lahti Laune", "Pori Keskusta",
-        "Joensuu Keskusta", "Rovaniemi", "Vaasa Keskusta",
-    ),
-    "offices": (
-        "Konttori Helsinki Keskusta", "Konttori Tampere", "Konttori Turku", "Konttori Oulu",
-        "Yritysasiakkaat", "Henkilöasiakkaat", "Team North", "Team South", "Puhelinpalvelu",
-    ),
-    "contact": (
-        "Contact centre Oulu", "Contact centre Tampere", "Tiimi 1", "Tiimi 2", "Tiimi 3",
-        "Team North", "Team South", "Kumppani Oy (ulkoistettu)",
-    ),
-    "teams": (
-        "Key accounts", "SME", "Team East", "Team West", "Pääkaupunkiseutu", "Länsi-Suomi",
-        "Itä-Suomi", "Pohjois-Suomi",
-    ),
-    "public": (
-        "Palvelupiste Itäkeskus", "Palvelupiste Hervanta", "Palvelupiste Keskusta",
-        "Puhelinneuvonta", "Verkkopalvelutiimi", "Lupapalvelut",
-    ),
-    "clinics": (
-        "Lääkärikeskus Kamppi", "Lääkärikeskus Hervanta", "Hammashoitola Tesoma",
-        "Lääkäriasema Tikkurila", "Klinikka Oulu", "Työterveys Espoo", "Etäpalvelut",
-    ),
-    "depots": (
-        "Terminaali Vantaa", "Terminaali Tampere", "Jakelu Pirkanmaa", "Jakelu Uusimaa",
-        "Jakelu Pohjois-Suomi", "Noutopisteet",
-    ),
-    "SE": (
-        "Stockholm City", "Göteborg Hisingen", "Malmö Triangeln", "Uppsala", "Team Nord",
-        "Team Syd",
-    ),
-    "EE": ("Tallinn Kesklinn", "Tallinn Mustamäe", "Tartu Annelinn", "Pärnu", "Narva"),
-}  # fmt: skip
+def _read_demo_table(name: str) -> list[dict[str, str]]:
+    text = (files("cxbench") / _DEMO_DATA / name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@cache
+def _industries() -> dict[str, _Industry]:
+    channels: dict[str, list[tuple[str, float]]] = {}
+    for row in _read_demo_table("industry_channels.csv"):
+        channels.setdefault(row["industry_code"], []).append((row["channel"], float(row["share"])))
+    return {
+        row["industry_code"]: _Industry(
+            float(row["base"]),
+            float(row["trend"]),
+            float(row["season_amp"]),
+            float(row["season_peak"]),
+            float(row["volume_amp"]),
+            float(row["volume_peak"]),
+            float(row["weekend"]),
+            tuple(channels[row["industry_code"]]),
+            row["unit_pool"],
+        )
+        for row in _read_demo_table("industry_profiles.csv")
+    }
+
+
+def _industry(code: str) -> _Industry:
+    industries = _industries()
+    return industries.get(code, industries[_ANY])
+
+
+@cache
+def _touchpoint_effects() -> dict[str, tuple[float, float, float]]:
+    """touchpoint code -> (latent shift, probability of a bad incident, relative volume)"""
+    return {
+        row["touchpoint_code"]: (
+            float(row["latent_shift"]),
+            float(row["p_incident"]),
+            float(row["relative_volume"]),
+        )
+        for row in _read_demo_table("touchpoint_effects.csv")
+    }
+
+
+def _touchpoint_effect(code: str) -> tuple[float, float, float]:
+    effects = _touchpoint_effects()
+    return effects.get(code, effects[_ANY])
+
+
+@cache
+def _unit_pools() -> dict[str, tuple[str, ...]]:
+    pools: dict[str, list[str]] = {}
+    for row in _read_demo_table("unit_pools.csv"):
+        pools.setdefault(row["unit_pool"], []).append(row["unit"])
+    return {pool: tuple(units) for pool, units in pools.items()}
+
 
 _LANGUAGES: dict[str, tuple[tuple[str, float], ...]] = {
     "FI": (("fi", 0.82), ("en", 0.13), ("sv", 0.05)),
@@ -540,8 +499,8 @@ def _delivery(client: _Client) -> _Delivery:
     rng = _rng(20241101, zlib.crc32(client.client_id.encode()))
     fmt = _FORMAT_CYCLE[(client.position + client.position // 10) % len(_FORMAT_CYCLE)]
     is_csv = fmt.startswith("csv")
-    industry = _INDUSTRIES.get(client.industry, _DEFAULT_INDUSTRY)
-    pool = _UNIT_POOLS[
+    industry = _industry(client.industry)
+    pool = _unit_pools()[
         "SE" if client.country == "SE" else "EE" if client.country == "EE" else industry.units
     ]
     n_units = 0 if rng.random() < 0.15 else int(rng.integers(2, min(8, len(pool)) + 1))
@@ -587,8 +546,8 @@ def _header_name(column: str, case: str) -> str:
 
 def _params(client: _Client, delivery: _Delivery, seed: int) -> _Params:
     rng = _rng(seed, client.position, 0)
-    industry = _INDUSTRIES.get(client.industry, _DEFAULT_INDUSTRY)
-    tp = np.array([_TOUCHPOINTS.get(code, _DEFAULT_TOUCHPOINT) for _, code in client.touchpoints])
+    industry = _industry(client.industry)
+    tp = np.array([_touchpoint_effect(code) for _, code in client.touchpoints])
     n_tp = len(client.touchpoints)
     names = np.array([c for c, _ in industry.channels])
     keep = rng.random(len(names)) > 0.3
@@ -692,7 +651,7 @@ def _plan(clients: Sequence[_Client], answers: int, seed: int) -> list[_Plan]:
     plans = []
     for client, delivery, param, share in zip(clients, deliveries, params, shares, strict=True):
         responses = answers * share / _expected_rows(client)
-        day_w = _day_weights(_INDUSTRIES.get(client.industry, _DEFAULT_INDUSTRY), param.growth)
+        day_w = _day_weights(_industry(client.industry), param.growth)
         window_w = np.array([day_w[a:b].sum() for _, _, a, b in _WINDOWS])
         per_window = _round_preserving_sum(responses * window_w / window_w.sum())
         plans.append(_Plan(client, delivery, param, tuple(max(1, int(n)) for n in per_window)))
@@ -758,7 +717,7 @@ def _file_batches(
 ) -> Iterator[pa.RecordBatch]:
     """Rows of one delivery file, in chunks of responses sorted by time."""
     client, delivery, params = plan.client, plan.delivery, plan.params
-    industry = _INDUSTRIES.get(client.industry, _DEFAULT_INDUSTRY)
+    industry = _industry(client.industry)
     _, _, first, end = _WINDOWS[window]
     day_w = _day_weights(industry, params.growth)[first:end]
     days = first + rng.choice(end - first, size=n_resp, p=day_w / day_w.sum())

@@ -5,12 +5,18 @@ the rules that computed them stay the same: the seeds (a client onboarded after 
 quarantined as ``unknown_client``), the macros (the metric rules behind ``fct_answers.points``),
 the models and the vars. So the build fingerprints all of that and runs a full refresh whenever
 it differs from the fingerprint of the last successful dbt build; the user never has to
-remember ``--full-refresh`` after editing a seed.
+remember ``--full-refresh`` after editing a seed. The dbt and DuckDB versions are part of the
+fingerprint too.
+
+The same fingerprint decides when dbt's unit tests run: they read only their own fixture rows,
+so their verdict follows from the project and the engines alone. A full refresh runs them; an
+incremental build runs under the very fingerprint a passing full refresh stored, and skips them.
 """
 
 from __future__ import annotations
 
 import hashlib
+from importlib import metadata
 from pathlib import Path
 
 from cxbench.files import write_atomically
@@ -20,10 +26,15 @@ FINGERPRINT_FILE = "dbt_project.fingerprint"
 # What decides the content of a built row (tests and docs do not).
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")
 PROJECT_SUFFIXES = frozenset({".sql", ".csv", ".yml", ".yaml"})
+# The engines that turn the project into rows: a new DuckDB or dbt may compute differently, and
+# the build's unit tests (run on full refresh only) must run again under them.
+ENGINE_DISTRIBUTIONS = ("dbt-core", "dbt-duckdb", "duckdb")
 
 
 def project_fingerprint(project_dir: Path) -> str:
     digest = hashlib.sha256()
+    for distribution in ENGINE_DISTRIBUTIONS:
+        digest.update(f"{distribution}=={metadata.version(distribution)}\0".encode())
     for part in PROJECT_PARTS:
         root = project_dir / part
         files = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
@@ -40,7 +51,10 @@ def full_refresh_reason(settings: Settings, fingerprint: str) -> str | None:
     if not stored.exists():
         return "first build of this warehouse"
     if stored.read_text().strip() != fingerprint:
-        return "the dbt project (models, macros, seeds or vars) changed since the last build"
+        return (
+            "the dbt project (models, macros, seeds or vars) or the dbt/DuckDB version changed "
+            "since the last build"
+        )
     return None
 
 

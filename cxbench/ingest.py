@@ -38,6 +38,7 @@ import duckdb
 
 from cxbench.files import TMP_PREFIX, fsync_dir, write_atomically
 from cxbench.landing import LANDING_COLUMNS, LOG_SCHEMA, REQUIRED_COLUMNS
+from cxbench.relations import dbt_manifest_path
 from cxbench.settings import Settings
 
 API_FOLDER = "api"
@@ -297,7 +298,7 @@ def save_classifier(settings: Settings) -> None:
     Read from the manifest dbt just wrote; a manifest without the nodes' compiled SQL (a
     project without ``int_answers_checked``) leaves the previous classifier in place.
     """
-    manifest_path = settings.warehouse / "dbt_target" / "manifest.json"
+    manifest_path = dbt_manifest_path(settings.warehouse)
     manifest = _read_json(manifest_path)
     if manifest is None:
         return

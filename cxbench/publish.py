@@ -25,30 +25,12 @@ import duckdb
 
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, fsync_dir, write_atomically
+from cxbench.relations import dbt_manifest_path
 from cxbench.testhook import pause_point
 
-# The marts the API serves, read from the dbt build's `marts` schema.
-PUBLISHED_MARTS = (
-    "fct_benchmark_cells",
-    "dim_clients",
-    "dim_industries",
-    "dim_touchpoints",
-    "dim_metrics",
-    "fct_client_scorecards",
-    "fct_unit_scorecards",
-    "fct_client_targets",
-    "fct_client_drivers",
-    "fct_client_touchpoint_impacts",
-    "fct_driver_benchmark_cells",
-    # Comment themes (issue #14). Verbatims carry only masked text: the raw comment stays in
-    # the warehouse (fct_answers).
-    "dim_comment_themes",
-    "fct_theme_benchmark_cells",
-    "fct_client_comment_themes",
-    "fct_comment_verbatims",
-    "fct_client_alerts",
-)
-MARTS_SCHEMA = "main_marts"
+# The dbt exposure that declares what the API serves (models/marts/_marts__exposures.yml): its
+# depends_on is the list of published marts, read from the build's manifest, never kept here.
+API_EXPOSURE = "exposure.cxbench.cxbench_api"
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 HISTORY = "history.jsonl"
@@ -83,10 +65,36 @@ def read_snapshot(published: Path, build_id: str) -> Snapshot:
     return Snapshot(build_id=build_id, path=path, manifest=manifest)
 
 
+def served_marts(dbt_manifest: Path) -> dict[str, str]:
+    """The marts the API serves, name → ``schema.table``, from the API exposure in the manifest
+    of the dbt run that built them (so the relation is where that run put each one)."""
+    try:
+        manifest = json.loads(dbt_manifest.read_text())
+        exposure = manifest["exposures"][API_EXPOSURE]
+    except (OSError, ValueError, KeyError) as exc:
+        raise CxbenchError(
+            f"No {API_EXPOSURE} in the dbt manifest {dbt_manifest} ({exc!r}): run the dbt build "
+            "before publishing."
+        ) from exc
+    nodes = manifest["nodes"]
+    marts = {}
+    for unique_id in exposure["depends_on"]["nodes"]:
+        node = nodes[unique_id]
+        marts[node["name"]] = f"{node['schema']}.{node.get('alias') or node['name']}"
+    return marts
+
+
 def write_snapshot(
-    database: Path, published: Path, build_id: str, manifest: Mapping[str, Any]
+    database: Path,
+    published: Path,
+    build_id: str,
+    manifest: Mapping[str, Any],
+    dbt_manifest: Path | None = None,
 ) -> Snapshot:
-    """Export the served marts to ``published/<build_id>/`` with a manifest; not yet current."""
+    """Export the served marts to ``published/<build_id>/`` with a manifest; not yet current.
+    The marts are the API exposure's, from ``dbt_manifest`` (default: the manifest the build's
+    dbt run left beside ``database``)."""
+    marts = served_marts(dbt_manifest or dbt_manifest_path(database.parent))
     published.mkdir(parents=True, exist_ok=True)
     staging = published / f"{TMP_PREFIX}{build_id}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -94,9 +102,8 @@ def write_snapshot(
     row_counts: dict[str, int] = {}
     con = duckdb.connect(str(database), read_only=True)
     try:
-        for mart in PUBLISHED_MARTS:
-            # Mart names are this module's constants, never user input.
-            relation = f"{MARTS_SCHEMA}.{mart}"
+        for mart, relation in marts.items():
+            # Names from dbt's manifest, never user input.
             target = staging / f"{mart}.parquet"
             copy_sql = f"copy (select * from {relation}) to ? (format parquet)"  # noqa: S608
             con.execute(copy_sql, [str(target)])

@@ -1,21 +1,15 @@
 -- Every landed answer mapped to its canonical touchpoint and metric, with the reason code of
 -- the first check it fails (null when it passes). int_answers_classified ranks these rows;
 -- the ingest API runs this model's compiled SQL over posted rows, so both apply one definition.
-{%- set classified_columns = [
-    'load_id', 'source_file', 'source_row', 'source_format', 'client_id', 'response_id',
-    'responded_at_raw', 'responded_at', 'touchpoint_label', 'touchpoint_code', 'channel', 'unit',
-    'question', 'answer_raw', 'answer_text', 'answer_number', 'industry_code', 'metric_code',
-    'scale_min', 'scale_max', 'higher_is_better', 'reason_code',
-] %}
-
 with
-
-answers as (
-    select * from {{ ref('stg_landing__answers') }}
-),
 
 load_log as (
     select * from {{ ref('stg_landing__load_log') }}
+),
+
+answers as (
+    select * from {{ ref('stg_landing__answers') }}
+    where {{ is_loaded_delivery('load_id', 'load_log') }}
 ),
 
 clients as (
@@ -106,7 +100,7 @@ checked as (
 ),
 
 final as (
-    select {{ classified_columns | join(',\n        ') }}
+    select {{ classified_answer_columns() | join(',\n        ') }}
     from checked
 )
 

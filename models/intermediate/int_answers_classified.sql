@@ -18,13 +18,6 @@
     )
 }}
 
-{%- set classified_columns = [
-    'load_id', 'source_file', 'source_row', 'source_format', 'client_id', 'response_id',
-    'responded_at_raw', 'responded_at', 'touchpoint_label', 'touchpoint_code', 'channel', 'unit',
-    'question', 'answer_raw', 'answer_text', 'answer_number', 'industry_code', 'metric_code',
-    'scale_min', 'scale_max', 'higher_is_better', 'reason_code',
-] %}
-
 with
 
 -- Rows of deliveries newer than any already here; the checks themselves live in
@@ -37,7 +30,7 @@ checked as (
 ),
 
 new_rows as (
-    select {{ classified_columns | join(', ') }}
+    select {{ classified_answer_columns() | join(', ') }}
     from checked
 ),
 
@@ -96,7 +89,7 @@ ranked as (
 
 final as (
     select
-        {{ classified_columns | join(',\n        ') }},
+        {{ classified_answer_columns() | join(',\n        ') }},
         case
             when reason_code is not null then 'quarantined'
             when delivery_rank = 1 then 'accepted'

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from cxbench.build import BuildRecord
 from cxbench.demo_comments import comment_table, personal_data
+from cxbench.relations import MARTS
 from cxbench.settings import Settings
 from tests.python.api_helpers import key, mart
 
@@ -58,7 +59,7 @@ def test_no_file_of_the_snapshot_holds_planted_personal_data(
     try:
         raw = "\n".join(
             t for (t,) in con.execute(
-                "select distinct comment_text from main_marts.fct_answers "
+                f"select distinct comment_text from {MARTS}.fct_answers "  # noqa: S608
                 "where comment_text is not null"
             ).fetchall()
         )  # fmt: skip

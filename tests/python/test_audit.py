@@ -11,26 +11,28 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxbench.audit import AuditError, AuditResult, install_duckdb_result_fix, run_audit
+from cxbench.audit import AuditError, AuditResult, run_audit
+from cxbench.gx_duckdb_fix import install_duckdb_result_fix
+from cxbench.relations import MARTS
 
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
 BENCHMARK_SUITE = EXPECTATIONS / "benchmark_cells.json"
 RAW_SUITE = EXPECTATIONS / "raw_landing.json"
-CELLS = ("main_marts", "fct_benchmark_cells")
+CELLS = (MARTS, "fct_benchmark_cells")
 LANDED = ("raw", "landed_answers")
 
 # Published nps/ces/csat cells and one suppressed cell per reason; values hand-picked in range.
 # p10 and p90 only where 10 or more clients contribute (DESIGN §5.1).
-GOOD_CELLS = """
-create schema main_marts;
-create table main_marts.fct_benchmark_cells (
+GOOD_CELLS = f"""
+create schema {MARTS};
+create table {MARTS}.fct_benchmark_cells (
     cell_id varchar, industry_code varchar, touchpoint_code varchar, period_grain varchar,
     period varchar, metric_code varchar, n_clients integer, n_responses bigint,
     value double, mean double, p10 double, p25 double, median double, p75 double, p90 double,
     moe double, max_client_share double, is_published boolean, suppressed_reason varchar,
     suppression_round integer, suppression_family varchar
 );
-insert into main_marts.fct_benchmark_cells values
+insert into {MARTS}.fct_benchmark_cells values
     ('retail|web|2025-07|nps', 'retail', 'web', 'month', '2025-07', 'nps',
      6, 600, 32.5, 30.1, null, 12, 31, 45, null, 4.2, 0.21, true, null, null, null),
     ('retail|web|2025-Q3|ces', 'retail', 'web', 'quarter', '2025-Q3', 'ces',
@@ -47,13 +49,13 @@ insert into main_marts.fct_benchmark_cells values
      7, 900, null, null, null, null, null, null, null, null, 0.2, false, 'complementary',
      1, 'industry');
 -- The catalogue the range and metric checks read (a part of dim_metrics).
-create table main_marts.dim_metrics (
+create table {MARTS}.dim_metrics (
     metric_code varchar, value_min double, value_max double, is_benchmarked boolean
 );
-insert into main_marts.dim_metrics values
+insert into {MARTS}.dim_metrics values
     ('nps', -100, 100, true), ('csat', 0, 100, true), ('ces', 1, 7, true),
     ('osat', 0, 100, true), ('cxi_value', 0, 100, false);
-"""
+"""  # noqa: S608
 
 GOOD_LANDED = """
 create schema raw;
@@ -83,7 +85,8 @@ def make_db(path: Path, *statements: str) -> Path:
 
 @pytest.fixture
 def cells_db(tmp_path: Path) -> Path:
-    return make_db(tmp_path / "marts.duckdb", GOOD_CELLS)
+    # Not "marts.duckdb": a catalog named like the schema makes "marts.x" ambiguous in DuckDB.
+    return make_db(tmp_path / "cells.duckdb", GOOD_CELLS)
 
 
 @pytest.fixture
@@ -106,7 +109,7 @@ def test_good_benchmark_cells_pass_with_every_expectation_evaluated(cells_db: Pa
     result = audit_cells(cells_db)
 
     assert result.success, failed(result)
-    assert result.table == "main_marts.fct_benchmark_cells"
+    assert result.table == f"{MARTS}.fct_benchmark_cells"
     assert len(result.outcomes) == len(json.loads(BENCHMARK_SUITE.read_text())["expectations"])
     details = {outcome.expectation: outcome.detail for outcome in result.outcomes}
     # Real numbers came back from DuckDB: the bug made these empty or errors.
@@ -198,7 +201,7 @@ def test_each_broken_invariant_fails_under_its_own_name(
 def test_published_cell_with_a_suppressed_reason_breaks_the_publish_rule(cells_db: Path) -> None:
     make_db(
         cells_db,
-        "update main_marts.fct_benchmark_cells set suppressed_reason = 'dominant_client'"
+        f"update {MARTS}.fct_benchmark_cells set suppressed_reason = 'dominant_client'"  # noqa: S608
         " where cell_id = '*|*|2025|csat'",
     )
 
@@ -346,7 +349,7 @@ def test_missing_suite_file_is_one_clear_sentence(cells_db: Path, tmp_path: Path
         ),
         (
             '{"expectations": [{"type": "unexpected_rows_expectation",'
-            ' "kwargs": {"unexpected_rows_query": "select 1 from main_marts.t"},'
+            ' "kwargs": {"unexpected_rows_query": "select 1 from marts.t"},'
             ' "meta": {"name": "x"}}]}',
             "from \\{batch\\}",
         ),
@@ -373,10 +376,10 @@ def test_malformed_suite_is_one_clear_sentence(
 def test_missing_database_or_table_is_an_audit_error(cells_db: Path, tmp_path: Path) -> None:
     with pytest.raises(AuditError, match="does not exist"):
         run_audit(tmp_path / "absent.duckdb", *CELLS, BENCHMARK_SUITE)
-    with pytest.raises(AuditError, match=r"main_marts\.fct_nothing does not exist"):
-        run_audit(cells_db, "main_marts", "fct_nothing", BENCHMARK_SUITE)
+    with pytest.raises(AuditError, match=rf"{MARTS}\.fct_nothing does not exist"):
+        run_audit(cells_db, MARTS, "fct_nothing", BENCHMARK_SUITE)
     with pytest.raises(AuditError, match="not a plain SQL identifier"):
-        run_audit(cells_db, "main_marts", "cells; drop table x", BENCHMARK_SUITE)
+        run_audit(cells_db, MARTS, "cells; drop table x", BENCHMARK_SUITE)
 
 
 def test_audit_releases_the_database_for_the_next_writer(cells_db: Path) -> None:
@@ -384,7 +387,7 @@ def test_audit_releases_the_database_for_the_next_writer(cells_db: Path) -> None
 
     # The same process may open the file read-write only once every audit handle is closed.
     with duckdb.connect(str(cells_db)) as con:
-        con.execute("update main_marts.fct_benchmark_cells set moe = moe")
+        con.execute(f"update {MARTS}.fct_benchmark_cells set moe = moe")  # noqa: S608
 
 
 # --- the GX 1.x SQL-on-DuckDB fix ------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cxbench.relations import REFERENCE
 from tests.python.dbt_inline import compile_inline
 
 LABELLED = Path(__file__).resolve().parents[1] / "data" / "labelled_comments.csv"
@@ -123,7 +124,7 @@ def test_the_labelled_set_is_large_bilingual_and_covers_every_theme(compiled: Co
         themes = {
             t
             for (t,) in con.execute(
-                "select theme_code from main_reference.comment_themes"
+                f"select theme_code from {REFERENCE}.comment_themes"  # noqa: S608
             ).fetchall()
         }
     finally:

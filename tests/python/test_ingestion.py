@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxbench.build import BuildRecord, run_build
+from cxbench.relations import INTERMEDIATE, MARTS
 from cxbench.settings import Settings
 from cxbench.status import render_status
 from tests.python.helpers import make_settings
@@ -262,14 +263,13 @@ ROW_REASONS_A = {
     "not_a_scale_point": 2,
     "malformed_row": 4,
 }
-COMPARED = (
-    ("main_marts", "fct_answers"),
-    ("main_marts", "fct_quarantined_rows"),
-    ("main_marts", "fct_file_reconciliation"),
-    ("main_marts", "fct_responses"),
-    ("main_marts", "fct_benchmark_cells"),
-    ("main_marts", "dim_clients"),
-    ("main_intermediate", "int_answers_classified"),
+# Every mart (read from the warehouse, so a new mart is compared too) and the classification.
+COMPARED_ALSO = ((INTERMEDIATE, "int_answers_classified"),)
+# The disclosure decision of every benchmark mart must agree between the two paths.
+DISCLOSURE_MARTS = (
+    "fct_benchmark_cells",
+    "fct_driver_benchmark_cells",
+    "fct_theme_benchmark_cells",
 )
 
 
@@ -317,8 +317,12 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
     record = run_build(settings, full_refresh=full_refresh)
     con = duckdb.connect(str(settings.database), read_only=True)
     try:
+        marts = con.execute(
+            "select table_name from information_schema.tables where table_schema = ?",
+            [MARTS],
+        ).fetchall()
         tables = {}
-        for schema, table in COMPARED:
+        for schema, table in [*((MARTS, name) for (name,) in marts), *COMPARED_ALSO]:
             result = con.execute(f"select * from {schema}.{table}")  # noqa: S608 - constants
             names = [d[0] for d in result.description]
             tables[table] = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
@@ -518,8 +522,14 @@ def test_full_refresh_gives_the_same_marts_as_the_incremental_path(
     incremental, refreshed = builds["b"], builds["full"]
     assert refreshed.record.dbt["full_refresh"] == "requested"
     assert refreshed.record.landing["new_files"] == 0
-    for _, table in COMPARED:
+    assert set(incremental.tables) == set(refreshed.tables)
+    assert set(DISCLOSURE_MARTS) <= set(refreshed.tables)
+    for table in sorted(refreshed.tables):
         assert comparable(incremental.tables[table]) == comparable(refreshed.tables[table]), table
+    decisions = [
+        row["suppressed_reason"] for table in DISCLOSURE_MARTS for row in refreshed.tables[table]
+    ]
+    assert decisions, "the comparison must cover benchmark cells and their disclosure decision"
 
 
 def comparable(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:

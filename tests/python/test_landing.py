@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxbench import landing
-from cxbench.landing import FILE_REASONS, LandingReport, LoadRecord
+from cxbench.landing import LandingReport, LoadRecord
+from cxbench.vocabulary import file_reasons
 
 HEADER = "client_id,response_id,responded_at,touchpoint,question,answer\n"
 ROW = "c001,r1,2025-07-01,web,K1,7\n"
@@ -248,7 +249,7 @@ def test_a_broken_file_is_quarantined_and_the_others_still_land(
     assert (broken.rows_landed, broken.rows_rejected) == (0, 0)
     assert landed_rows(tmp_path, broken) == [] and rejected_lines(tmp_path, broken) == []
     assert (files["good.csv"].status, files["good.csv"].rows_landed) == ("loaded", 1)
-    assert reason in FILE_REASONS
+    assert reason in file_reasons()
     logged = {r.source_file: r.reason_code for r in landing.read_load_log(tmp_path / "landed")}
     assert logged == {name: reason, "good.csv": None}
 

@@ -1,7 +1,8 @@
 """Metrics are data: the seeds' catalogue is the one list of metric codes.
 
 - No model, macro, test SQL/YAML, package or API module, audit suite or bench script lists
-  metric codes by hand (the seeds, unit-test rows and Python tests' own data may).
+  metric codes, or quarantine reason codes, by hand (the seeds, unit-test rows and Python
+  tests' own data may).
 - A consultant's own four-component index and a customer-service-satisfaction metric, with
   codes the project has never seen, are added by seed rows only — in a copy of the project —
   and a delivery for them is built by the real pipeline and served by the API.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from cxbench.api.main import create_app
 from cxbench.build import run_build
 from cxbench.keys import create_key
 from cxbench.settings import PROJECT_DIR, Settings
+from cxbench.vocabulary import quarantine_reasons
 
 SEEDS = PROJECT_DIR / "seeds"
 # Where a hand-written list of codes would be code, not data.
@@ -46,17 +48,18 @@ def catalogue_codes() -> set[str]:
 
 
 def code_lists(text: str, codes: set[str]) -> list[str]:
-    """Lines where two catalogue codes follow each other as items of a list: `('nps', 'csat')`,
-    `[nps, csat]`, `nps, csat, ces` or `nps/csat`."""
+    """Places where two codes follow each other as items of a list: `('nps', 'csat')`,
+    `[nps, csat]`, `nps, csat, ces`, `nps/csat` or a YAML list with one code a line."""
     alternatives = "|".join(sorted(map(re.escape, codes), key=len, reverse=True))
     pair = re.compile(
-        rf"(?<![\w-])({alternatives})(?![\w-])[\s,'\"/|()\[\]]+({alternatives})(?![\w-])"
+        rf"(?<![\w-])({alternatives})(?![\w-])"
+        rf"(?:[ \t,'\"/|()\[\]]+|[ \t'\"]*\n[ \t]*-[ \t]+['\"]?)"
+        rf"({alternatives})(?![\w-])"
     )
     found = []
-    for line in text.splitlines():
-        match = pair.search(line)
-        if match and match.group(1) != match.group(2):
-            found.append(line.strip())
+    for match in pair.finditer(text):
+        if match.group(1) != match.group(2):
+            found.append(" ".join(match.group(0).split()))
     return found
 
 
@@ -65,12 +68,21 @@ def test_the_list_check_finds_a_list() -> None:
     assert code_lists("where metric_code in ('nps', 'csat')", codes)
     assert code_lists("values: [nps, csat, ces]", codes)
     assert code_lists('SCALE = ("nps", "csat")', codes)
+    assert code_lists("values:\n  - nps\n  - csat\n", codes)
     assert not code_lists("when metric_kind = 'nps' then 1", codes)
     assert not code_lists("nps_points and csat-like", codes)
 
 
-def test_no_hand_written_list_of_metric_codes_outside_the_seeds() -> None:
-    codes = catalogue_codes()
+@pytest.mark.parametrize(
+    ("vocabulary", "codes"),
+    [
+        ("metric codes", catalogue_codes),
+        ("quarantine reason codes", lambda: set(quarantine_reasons())),
+    ],
+)
+def test_no_hand_written_list_of_codes_outside_the_seeds(
+    vocabulary: str, codes: Callable[[], set[str]]
+) -> None:
     problems = []
     for pattern in CHECKED:
         for path in sorted(PROJECT_DIR.glob(pattern)):
@@ -80,9 +92,9 @@ def test_no_hand_written_list_of_metric_codes_outside_the_seeds() -> None:
             if path.suffix == ".yml" and "\nunit_tests:" in text:
                 text = text[: text.index("\nunit_tests:")]  # hand-computed test rows are data
             problems += [
-                f"{path.relative_to(PROJECT_DIR)}: {line}" for line in code_lists(text, codes)
+                f"{path.relative_to(PROJECT_DIR)}: {line}" for line in code_lists(text, codes())
             ]
-    assert not problems, "metric codes listed by hand:\n" + "\n".join(problems)
+    assert not problems, f"{vocabulary} listed by hand:\n" + "\n".join(problems)
 
 
 # --- seed rows only: a new index and a new metric, built and served ---------------------------

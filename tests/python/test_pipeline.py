@@ -8,7 +8,8 @@ import duckdb
 import pyarrow.parquet as pq
 
 from cxbench.build import BuildRecord
-from cxbench.publish import PUBLISHED_MARTS, current_build_id
+from cxbench.publish import current_build_id, served_marts
+from cxbench.relations import dbt_manifest_path
 from cxbench.settings import Settings
 from cxbench.status import render_status
 
@@ -20,7 +21,11 @@ def test_build_publishes_a_complete_snapshot(built: tuple[Settings, BuildRecord]
     folder = settings.published / record.build_id
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["build_id"] == record.build_id
-    for mart in PUBLISHED_MARTS:
+    marts = served_marts(dbt_manifest_path(settings.warehouse))
+    # The API exposure's marts, every one of them and nothing else.
+    assert sorted(p.stem for p in folder.glob("*.parquet")) == sorted(marts)
+    assert "fct_benchmark_cells" in marts and "fct_answers" not in marts
+    for mart in marts:
         assert pq.read_metadata(folder / f"{mart}.parquet").num_rows == manifest["row_counts"][mart]
     gates = {a["gate"]: a["success"] for a in manifest["audits"]}
     assert gates == {"raw": True, "marts": True}

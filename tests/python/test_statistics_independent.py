@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from cxbench.build import BuildRecord
+from cxbench.relations import MARTS
 from cxbench.settings import PROJECT_DIR, Settings
 
 TOL = 1e-9
@@ -74,8 +75,8 @@ def load_answers(database: Path) -> pd.DataFrame:
     con = duckdb.connect(str(database), read_only=True)
     try:
         answers = con.execute(
-            "select client_id, response_id, touchpoint_code, unit, responded_at, question, "
-            "score, comment_text from main_marts.fct_answers"
+            "select client_id, response_id, touchpoint_code, unit, responded_at, question, "  # noqa: S608
+            f"score, comment_text from {MARTS}.fct_answers"
         ).df()
     finally:
         con.close()

@@ -40,6 +40,7 @@ from cxbench.demo import generate_demo
 from cxbench.keys import create_key
 from cxbench.landing import read_load_log
 from cxbench.publish import current_build_id, is_complete, list_snapshots
+from cxbench.relations import MARTS
 from cxbench.settings import PROJECT_DIR, Settings
 from tests.python.helpers import make_settings, run_cxbench
 
@@ -399,7 +400,7 @@ def test_build_killed_in_dbt_takes_dbt_down_with_it(wap: Wap) -> None:
     """Killed in raw audit before → this build re-lands the late file (orphan removed), passes
     the raw audit and is killed while dbt writes a mart table. dbt must die with it."""
     build = wap.build()
-    build.wait_for(r"START sql table model main_marts\.")
+    build.wait_for(rf"START sql table model {MARTS}\.")
     dbt = [pid for pid in children_of(build.proc.pid) if is_running(pid)]
     assert dbt, "dbt should be running as a child of the build"
     wap.killed.append(build.build_id)

@@ -48,42 +48,49 @@ lifted as (
     from pivoted
 ),
 
+{%- set benchmark_columns = [
+    ('all', 'n_clients', 'benchmark_n_clients'),
+    ('all', 'suppressed_reason', 'benchmark_suppressed_reason'),
+    ('all', 'value', 'benchmark_share'),
+    ('all', 'median', 'benchmark_median_share'),
+    ('detractor', 'suppressed_reason', 'benchmark_detractors_suppressed_reason'),
+    ('detractor', 'value', 'benchmark_share_detractors'),
+    ('promoter', 'suppressed_reason', 'benchmark_promoters_suppressed_reason'),
+    ('promoter', 'value', 'benchmark_share_promoters'),
+] %}
+
+-- The industry's cells for the same touchpoint × period × theme, one row with a column per
+-- NPS group and statistic (each cell is unique, so max() picks it).
+industry_cells as (
+    select
+        industry_code,
+        touchpoint_code,
+        period,
+        theme_code,
+        {% for group, column, alias in benchmark_columns -%}
+            max(case when nps_group = '{{ group }}' then {{ column }} end) as {{ alias }}
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from cells
+    group by industry_code, touchpoint_code, period, theme_code
+),
+
 final as (
     select
         {{ surrogate_key(['lifted.client_id', 'lifted.touchpoint_code', 'lifted.period', 'lifted.theme_code']) }}
             as client_theme_id,
         lifted.*,
         abs(lifted.detractor_promoter_z) > {{ critical_z() }} as is_lift_significant,
-        industry_all.n_clients as benchmark_n_clients,
-        industry_all.suppressed_reason as benchmark_suppressed_reason,
-        industry_all.value as benchmark_share,
-        industry_all.median as benchmark_median_share,
-        industry_detractors.suppressed_reason as benchmark_detractors_suppressed_reason,
-        industry_detractors.value as benchmark_share_detractors,
-        industry_promoters.suppressed_reason as benchmark_promoters_suppressed_reason,
-        industry_promoters.value as benchmark_share_promoters
+        {% for group, column, alias in benchmark_columns -%}
+            industry_cells.{{ alias }}{% if not loop.last %},{% endif %}
+        {% endfor %}
     from lifted
-    left join cells as industry_all
+    left join industry_cells
         on
-            lifted.industry_code = industry_all.industry_code
-            and lifted.touchpoint_code = industry_all.touchpoint_code
-            and lifted.period = industry_all.period
-            and lifted.theme_code = industry_all.theme_code
-            and industry_all.nps_group = 'all'
-    left join cells as industry_detractors
-        on
-            lifted.industry_code = industry_detractors.industry_code
-            and lifted.touchpoint_code = industry_detractors.touchpoint_code
-            and lifted.period = industry_detractors.period
-            and lifted.theme_code = industry_detractors.theme_code
-            and industry_detractors.nps_group = 'detractor'
-    left join cells as industry_promoters
-        on
-            lifted.industry_code = industry_promoters.industry_code
-            and lifted.touchpoint_code = industry_promoters.touchpoint_code
-            and lifted.period = industry_promoters.period
-            and lifted.theme_code = industry_promoters.theme_code
-            and industry_promoters.nps_group = 'promoter'
+            lifted.industry_code = industry_cells.industry_code
+            and lifted.touchpoint_code = industry_cells.touchpoint_code
+            and lifted.period = industry_cells.period
+            and lifted.theme_code = industry_cells.theme_code
 )
 
 select * from final

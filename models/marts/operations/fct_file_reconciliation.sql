@@ -12,6 +12,7 @@ classified as (
 
 rejected_lines as (
     select * from {{ ref('stg_landing__rejected_lines') }}
+    where {{ is_loaded_delivery('load_id', 'load_log') }}
 ),
 
 row_counts as (

@@ -17,6 +17,10 @@
 
 with
 
+load_log as (
+    select * from {{ ref('stg_landing__load_log') }}
+),
+
 classified as (
     select * from {{ ref('int_answers_classified') }}
     where
@@ -28,9 +32,11 @@ classified as (
 
 rejected_lines as (
     select * from {{ ref('stg_landing__rejected_lines') }}
-    {% if is_incremental() %}
-        where load_id > {{ load_id_watermark() }}
-    {% endif %}
+    where
+        {{ is_loaded_delivery('load_id', 'load_log') }}
+        {% if is_incremental() %}
+            and load_id > {{ load_id_watermark() }}
+        {% endif %}
 ),
 
 quarantined_answers as (

@@ -1,19 +1,11 @@
 -- Landed answers, trimmed and typed: UTC timestamp, numeric answer (decimal comma accepted
 -- in CSV), lower-case channel. Raw text is kept beside every parsed value for quarantine.
+-- Every landed file is here, loaded or not: the models that read this keep the deliveries the
+-- load log records as loaded (is_loaded_delivery), so staging reads one source.
 with
 
-load_log as (
-    select * from {{ source('landing', 'load_log') }}
-),
-
--- Only deliveries the load log records as loaded: a file an interrupted landing left on disk
--- is not a delivery yet (the next landing removes it and may reuse its load id).
 landed_answers as (
     select * from {{ source('landing', 'landed_answers') }}
-    where load_id in (
-        select load_log.load_id from load_log
-        where load_log.status = 'loaded'
-    )
 ),
 
 trimmed as (

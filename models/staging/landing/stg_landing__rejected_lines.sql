@@ -1,17 +1,9 @@
 -- Lines a parser could not read (CSV or JSONL): quarantined as malformed rows.
+-- Loaded or not: readers keep the deliveries the load log records as loaded (is_loaded_delivery).
 with
 
-load_log as (
-    select * from {{ source('landing', 'load_log') }}
-),
-
--- Only deliveries the load log records as loaded (see stg_landing__answers).
 rejected_lines as (
     select * from {{ source('landing', 'rejected_lines') }}
-    where load_id in (
-        select load_log.load_id from load_log
-        where load_log.status = 'loaded'
-    )
 ),
 
 final as (

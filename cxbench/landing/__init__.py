@@ -7,9 +7,9 @@ written to ``<landed>/answers/<load_id>.parquet`` with their file and row number
 cannot read (a CSV line that does not split into the header's columns, a JSONL line that is not
 a JSON object) go to ``<landed>/rejects/<load_id>.parquet`` verbatim and are quarantined as
 ``malformed_row``; the rest of the file still loads. A file that cannot be read as a whole is
-logged as quarantined with a reason (``FILE_REASONS``). ``load_log.parquet`` records every
-delivery (path, size, content hash, rows, status) so an identical re-delivery is skipped and the
-latest delivery of an answer can win downstream.
+logged as quarantined with a reason (a file code of ``seeds/quarantine_reasons.csv``).
+``load_log.parquet`` records every delivery (path, size, content hash, rows, status) so an
+identical re-delivery is skipped and the latest delivery of an answer can win downstream.
 
 A file whose last record is cut off (no line break at the end and the last line unreadable, a
 quoted CSV field still open at the end, a Parquet file without its footer) is quarantined as a
@@ -19,13 +19,14 @@ the whole file again under the same path lands it, because its content hash diff
 
 Client strings (paths, header names, values) never become SQL text: paths and values are bound
 parameters and the only identifiers used are ones this module generates.
+
+This module runs landing and keeps the load log; each input format has its own reader module
+(``csv_format``, ``parquet_format``, ``jsonl_format``) over the shared ``contract``.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -35,46 +36,52 @@ from pathlib import Path
 
 import duckdb
 
-REQUIRED_COLUMNS = ("client_id", "response_id", "responded_at", "touchpoint", "question", "answer")
-OPTIONAL_COLUMNS = ("channel", "unit")
-LANDING_COLUMNS = (*REQUIRED_COLUMNS[:4], "channel", "unit", "question", "answer")
+from cxbench.landing.contract import (
+    LANDING_COLUMNS,
+    OPTIONAL_COLUMNS,
+    REJECTS_SCHEMA,
+    REQUIRED_COLUMNS,
+    FileQuarantined,
+    Scan,
+)
+from cxbench.landing.csv_format import read_csv
+from cxbench.landing.jsonl_format import read_jsonl
+from cxbench.landing.parquet_format import read_parquet
+from cxbench.vocabulary import file_reasons
+
+__all__ = [
+    "LANDING_COLUMNS",
+    "LOG_SCHEMA",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "FileQuarantined",
+    "LandingReport",
+    "LoadRecord",
+    "commit_landing",
+    "count_rows_in_file",
+    "discover",
+    "land",
+    "read_load_log",
+    "write_load_log",
+]
+# One reader per input format (the modules next to this one), by the load log's source_format.
+READERS = {"csv": read_csv, "parquet": read_parquet, "jsonl": read_jsonl}
+
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl"}
 ANSWERS_DIR = "answers"
 REJECTS_DIR = "rejects"
 LOAD_LOG = "load_log.parquet"
 SCHEMA_FILE = "_schema.parquet"
 
-# Why a delivery is quarantined as a whole; every other problem is a row's reason code in dbt.
-FILE_REASONS = {
-    "empty_file": "the file has no content",
-    "header_only": "the file has a header (or a schema) but no rows",
-    "missing_columns": "a required column of the landing contract is missing",
-    "duplicate_columns": "two columns match the same contract column, ignoring case",
-    "not_utf8": "the file is not UTF-8 text",
-    "truncated": "the file ends in the middle of a record",
-    "unreadable": "the file cannot be parsed at all (or no row of it can)",
-}
-
 LOG_SCHEMA = (
     "load_id bigint, source_file varchar, file_size bigint, content_hash varchar, "
     "source_format varchar, rows_landed bigint, rows_rejected bigint, status varchar, "
     "reason_code varchar, reason_detail varchar, loaded_at timestamp, rows_in_file bigint"
 )
-REJECTS_SCHEMA = "source_line bigint, raw_line varchar, error_type varchar, error_message varchar"
 # DuckDB reads a path holding one of these as a glob pattern, which could match other files.
 GLOB_CHARACTERS = frozenset("*?[]{}")
-PARQUET_MAGIC = b"PAR1"
 # Files up to this size are checked for holding nothing but whitespace (and a BOM).
 BLANK_CHECK_BYTES = 4096
-
-
-class FileQuarantined(Exception):
-    """A delivery that cannot be read as a whole; ``reason_code`` goes to the load log."""
-
-    def __init__(self, reason_code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason_code = reason_code
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -119,15 +126,6 @@ class LandingReport:
     @property
     def quarantined_files(self) -> tuple[LoadRecord, ...]:
         return tuple(r for r in self.new_files if r.status == "quarantined")
-
-
-@dataclass(frozen=True)
-class _Scan:
-    """How to read one file: its rows (source_row + contract columns) and its rejected lines."""
-
-    rows_sql: str
-    params: list[object]
-    rejects_sql: str | None = None
 
 
 def discover(landing_dir: Path) -> list[Path]:
@@ -344,8 +342,7 @@ def _land_one(
         if _is_blank(path, record.file_size):
             raise FileQuarantined("empty_file", "the file is empty")
         source = _readable_path(path, scratch, record.load_id)
-        reader = {"csv": _read_csv, "parquet": _read_parquet, "jsonl": _read_jsonl}
-        landed, rejected = _stage(con, reader[record.source_format](con, source))
+        landed, rejected = _stage(con, READERS[record.source_format](con, source))
         _check_whole_file(con, path, landed, rejected)
         _write_landed(con, record, landed_dir, landed, rejected)
     except FileQuarantined as exc:
@@ -354,7 +351,7 @@ def _land_one(
     except (duckdb.Error, OSError) as exc:
         _discard_landed(landed_dir, record.load_id)
         reason = _error_reason(exc)
-        detail = FILE_REASONS[reason] if reason == "not_utf8" else _first_line(str(exc))
+        detail = file_reasons()[reason] if reason == "not_utf8" else _first_line(str(exc))
         return _quarantined(record, FileQuarantined(reason, detail), path)
     return replace(record, rows_landed=landed, rows_rejected=rejected)
 
@@ -388,200 +385,7 @@ def _readable_path(path: Path, scratch: Path, load_id: int) -> Path:
     return link
 
 
-def _match_columns(names: list[str]) -> dict[str, int]:
-    """Map landing-contract columns to positions in the file's header, case-insensitively."""
-    positions: dict[str, int] = {}
-    for index, name in enumerate(names):
-        key = name.strip().lower()
-        if key in LANDING_COLUMNS:
-            if key in positions:
-                raise FileQuarantined("duplicate_columns", f"the column {key} appears twice")
-            positions[key] = index
-    _require(positions)
-    return positions
-
-
-def _require(found: Iterable[str]) -> None:
-    missing = [c for c in REQUIRED_COLUMNS if c not in set(found)]
-    if missing:
-        raise FileQuarantined("missing_columns", "missing required columns: " + ", ".join(missing))
-
-
-def _projection(positions: dict[str, int], source_name: Callable[[int], str]) -> str:
-    """Select list in contract order; a column the file lacks is NULL."""
-    parts = []
-    for column in LANDING_COLUMNS:
-        if column in positions:
-            parts.append(f"cast({source_name(positions[column])} as varchar) as {column}")
-        else:
-            parts.append(f"cast(null as varchar) as {column}")
-    return ", ".join(parts)
-
-
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> _Scan:
-    header_line = _csv_header_line(path)
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter), [])
-    positions = _match_columns(header)
-    generated = {f"c{i}": "VARCHAR" for i in range(len(header))}
-    columns_sql = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in generated) + "}"
-    scan = (
-        "read_csv(?, delim = ?, quote = '\"', escape = '\"', header = true, "
-        f"auto_detect = false, columns = {columns_sql}, store_rejects = true, "
-        "strict_mode = true, max_line_size = 4000000)"
-    )
-    # The reader keeps the file's order, so row_number() is the record's position in the file.
-    rows_sql = (
-        "select row_number() over () as source_row, "  # noqa: S608 - generated identifiers only
-        f"{_projection(positions, lambda i: f'c{i}')} from {scan}"
-    )
-    # One row per rejected line, however many errors the parser reported on it.
-    rejects_sql = (
-        "select line as source_line, any_value(csv_line) as raw_line, "
-        "string_agg(distinct error_type, ', ') as error_type, "
-        "min(error_message) as error_message "
-        "from reject_errors group by line"
-    )
-    return _Scan(rows_sql, [str(path), delimiter], rejects_sql)
-
-
-def _csv_header_line(path: Path) -> str:
-    with path.open("rb") as handle:
-        raw = handle.readline(1 << 20)
-    try:
-        return raw.decode("utf-8-sig").rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise FileQuarantined("not_utf8", "the file is not UTF-8 text") from exc
-
-
-def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> _Scan:
-    with path.open("rb") as handle:
-        head = handle.read(4)
-        handle.seek(max(path.stat().st_size - 4, 0))
-        if head == PARQUET_MAGIC and handle.read(4) != PARQUET_MAGIC:
-            raise FileQuarantined("truncated", "the Parquet file has no footer: it is truncated")
-    names = [
-        row[0]
-        for row in con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
-    ]
-    positions = _match_columns(names)
-    # Positional access (#n) keeps client header names out of the SQL text; the row number the
-    # reader adds comes after the file's own columns.
-    scan = "(select * from read_parquet(?, file_row_number = true))"
-    rows_sql = (
-        f"select #{len(names) + 1} + 1 as source_row, "  # noqa: S608 - generated identifiers only
-        f"{_projection(positions, lambda i: f'#{i + 1}')} from {scan}"
-    )
-    return _Scan(rows_sql, [str(path)])
-
-
-def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> _Scan:
-    """Objects into ``jsonl_objects`` (source_row, j); lines that are not objects are rejects.
-
-    The streaming reader handles a clean file; a file with a bad line is split into lines so
-    each bad line is quarantined with its line number and the good ones still load.
-    """
-    try:
-        con.execute(
-            "create or replace temp table jsonl_objects as "
-            "select row_number() over () as source_row, j from read_ndjson_objects(?) as t (j)",
-            [str(path)],
-        )
-        clean = not _jsonl_has_problems(con)
-    except duckdb.Error:
-        clean = False
-    if clean:
-        con.execute(f"create or replace temp table jsonl_rejects ({REJECTS_SCHEMA})")
-    else:
-        _split_jsonl_lines(con, path)
-    keys = [
-        row[0]
-        for row in con.execute(
-            "select distinct unnest(json_keys(j)) from jsonl_objects order by 1"
-        ).fetchall()
-    ]
-    spellings: dict[str, list[str]] = {}
-    for key in keys:
-        column = key.strip().lower()
-        if column in LANDING_COLUMNS:
-            spellings.setdefault(column, []).append(key)
-    objects = con.execute("select count(*) from jsonl_objects").fetchone()
-    if objects and objects[0]:  # with no object at all the file is judged by its rejects
-        _require(spellings)
-    params: list[object] = []
-    parts = []
-    for column in LANDING_COLUMNS:
-        # Different objects may spell a key differently; one object never holds two spellings
-        # (that line is rejected as a duplicate key), so coalesce picks the one it has.
-        paths = ["json_extract_string(j, ?)" for _ in spellings.get(column, [])]
-        params.extend('$."' + key + '"' for key in spellings.get(column, []))
-        value = f"coalesce({', '.join(paths)})" if paths else "cast(null as varchar)"
-        parts.append(f"{value} as {column}")
-    rows_sql = f"select source_row, {', '.join(parts)} from jsonl_objects"  # noqa: S608 - generated identifiers only
-    return _Scan(rows_sql, params, "select * from jsonl_rejects")
-
-
-def _contract_keys_sql(table: str, row_column: str, json_column: str) -> str:
-    """Contract columns each JSON object holds (lower case), one row per key occurrence."""
-    contract = ", ".join(f"'{c}'" for c in LANDING_COLUMNS)
-    return (
-        f"select {row_column} as object_row, lower(trim(k)) as column_name "  # noqa: S608 - generated identifiers only
-        f"from (select {row_column}, unnest(json_keys({json_column})) as k from {table}) "
-        f"where lower(trim(k)) in ({contract})"
-    )
-
-
-def _jsonl_has_problems(con: duckdb.DuckDBPyConnection) -> bool:
-    """A value that is not an object, or an object naming a contract column twice."""
-    keys = _contract_keys_sql("jsonl_objects", "source_row", "j")
-    row = con.execute(
-        "select exists (select 1 from jsonl_objects where json_type(j) != 'OBJECT') "  # noqa: S608 - generated identifiers only
-        f"or exists (select 1 from ({keys}) group by object_row, column_name having count(*) > 1)"
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def _split_jsonl_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Line by line: objects to ``jsonl_objects``, every other non-blank line to rejects."""
-    con.execute(
-        "create or replace temp table jsonl_lines as "
-        "with file as (select string_split(content, chr(10)) as lines from read_text(?)), "
-        "numbered as ("
-        "    select unnest(lines) as line, unnest(range(1, len(lines) + 1)) as source_line"
-        "    from file"
-        ") "
-        "select source_line, rtrim(if(source_line = 1, ltrim(line, chr(65279)), line), chr(13)) "
-        "as line from numbered where trim(line, ' ' || chr(9) || chr(13)) != ''",
-        [str(path)],
-    )
-    duplicated = _contract_keys_sql(
-        "(select * from jsonl_lines where json_valid(line))", "source_line", "line"
-    )
-    con.execute(
-        "create or replace temp table jsonl_checked as "  # noqa: S608 - generated identifiers only
-        "select source_line, line, case "
-        "    when not json_valid(line) then 'MALFORMED JSON' "
-        "    when json_type(try_cast(line as json)) != 'OBJECT' then 'NOT A JSON OBJECT' "
-        f"    when source_line in (select object_row from ({duplicated}) "
-        "        group by object_row, column_name having count(*) > 1) then 'DUPLICATE KEY' "
-        "end as error_type from jsonl_lines"
-    )
-    con.execute(
-        "create or replace temp table jsonl_objects as "
-        "select row_number() over (order by source_line) as source_row, line::json as j "
-        "from jsonl_checked where error_type is null order by source_line"
-    )
-    con.execute(
-        "create or replace temp table jsonl_rejects as "
-        "select source_line, line as raw_line, error_type, case error_type "
-        "    when 'MALFORMED JSON' then 'The line is not valid JSON.' "
-        "    when 'NOT A JSON OBJECT' then 'The line is JSON but not an object.' "
-        "    else 'The object names a contract column twice (ignoring case).' "
-        "end as error_message from jsonl_checked where error_type is not null"
-    )
-
-
-def _stage(con: duckdb.DuckDBPyConnection, scan: _Scan) -> tuple[int, int]:
+def _stage(con: duckdb.DuckDBPyConnection, scan: Scan) -> tuple[int, int]:
     """Read the file into the temp tables landed_batch and landed_rejects; count both."""
     # The CSV reader appends to these; start each file with none from the previous one.
     con.execute("drop table if exists reject_errors")
