@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cxbench import landing
 from cxbench.dbt_runner import run_dbt
+from cxbench.relations import DBT_TARGET
 from tests.python.helpers import make_settings
 
 HEADER = "client_id,response_id,responded_at,touchpoint,question,answer\n"
@@ -28,7 +29,7 @@ def test_the_load_log_is_stale_after_two_days_without_a_delivery(tmp_path: Path)
 
     run_dbt(settings, ["source", "freshness", "--select", "source:landing.load_log"], quiet=True)
 
-    sources = json.loads((settings.warehouse / "dbt_target" / "sources.json").read_text())
+    sources = json.loads((settings.warehouse / DBT_TARGET / "sources.json").read_text())
     [result] = sources["results"]
     assert result["unique_id"] == "source.cxbench.landing.load_log"
     assert result["status"] == "warn"
