@@ -13,7 +13,7 @@ export DO_NOT_TRACK := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install browser run demo build serve test test-python test-dbt lint format bench bench-api clean
+.PHONY: help install browser run demo build serve test test-python test-dbt lint format bench bench-api clean spark-install test-spark
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,21 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv with the pinned lock file and the cxbench command
+
+SPARK_STAMP := $(VENV)/.spark-installed
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	$(UV) pip sync --python $(BIN)/python --quiet requirements-spark.lock
+	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
+	@touch $(SPARK_STAMP)
+
+spark-install: $(SPARK_STAMP)  ## the optional spark extra (requirements-spark.lock) and Java 17 (apt-get as root)
+	@if ! command -v java >/dev/null && [ -z "$$JAVA_HOME" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; \
+	  else \
+	    echo "Spark needs Java 17: run 'sudo apt-get install -y openjdk-17-jre-headless' (or set JAVA_HOME)."; exit 1; \
+	  fi; \
+	fi
 
 CHROMIUM ?= /usr/bin/chromium
 browser:  ## Debian's chromium for the page tests (apt-get as root; otherwise says how)
@@ -56,6 +71,9 @@ test: install lint test-python test-dbt  ## everything CI runs: lint, pytest, db
 
 test-python: install browser  ## pytest on two processes: the real pipeline on small demo data, API, audits, the pages in Chromium
 	CXB_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -n 2 --dist loadfile
+
+test-spark: spark-install  ## the demo built on DuckDB and on Spark, every published mart compared cell by cell (not in make test)
+	$(BIN)/pytest -q -p no:xdist -s tests/spark
 
 test-dbt: install  ## the demo through `cxbench build`: dbt build (models + tests + unit tests), GX suites, publish
 	./scripts/test-dbt.sh

@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from cxbench import audit, incremental, ingest, landing, publish
+from cxbench import audit, incremental, ingest, landing, publish, spark
 from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
@@ -64,6 +64,7 @@ class BuildRecord:
     build_id: str
     started_at: str
     status: str = "running"  # running | published | failed | interrupted
+    engine: str = "duckdb"
     failed_gate: str | None = None
     message: str | None = None
     finished_at: str | None = None
@@ -89,12 +90,23 @@ def new_build_id() -> str:
 
 
 def run_build(
-    settings: Settings, *, full_refresh: bool = False, report: Reporter = lambda _: None
+    settings: Settings,
+    *,
+    full_refresh: bool = False,
+    engine: str = "duckdb",
+    report: Reporter = lambda _: None,
 ) -> BuildRecord:
+    """One gated build; ``engine`` runs dbt on DuckDB (default) or Spark (cxbench/spark.py)."""
+    if engine not in spark.ENGINES:
+        raise CxbenchError(f"Unknown engine {engine!r}: choose one of {', '.join(spark.ENGINES)}.")
+    if engine == "spark":
+        spark.check_installed()
     build_id = new_build_id()
     settings.warehouse.mkdir(parents=True, exist_ok=True)
     with build_lock(settings.warehouse / "build.lock", build_id) as lock:
-        record = BuildRecord(build_id=build_id, started_at=datetime.now(UTC).isoformat())
+        record = BuildRecord(
+            build_id=build_id, started_at=datetime.now(UTC).isoformat(), engine=engine
+        )
         record.save(settings.warehouse)
         try:
             _clean_up_interrupted(settings, record, report)
@@ -218,7 +230,7 @@ def _run_steps(
     _audit_raw_gate(settings, record, landed, preload, report)
     _dbt_gate(settings, record, lock, full_refresh=full_refresh, report=report)
     _audit_marts_gate(settings, record, preload, report)
-    record.reconciliation = _reconciliation(settings.database)
+    record.reconciliation = _reconciliation(_gates_database(settings, record))
     _publish(settings, record, preload, report)
 
 
@@ -259,9 +271,10 @@ def _audit_raw_gate(
         batch = landed.batch_files(settings.landed)
         if batch:
             preload.join()
-            _create_raw_view(settings.database, batch)
+            _gates_database(settings, record).parent.mkdir(parents=True, exist_ok=True)
+            _create_raw_view(_gates_database(settings, record), batch)
             result = audit.run_audit(
-                settings.database,
+                _gates_database(settings, record),
                 RAW_VIEW[0],
                 RAW_VIEW[1],
                 settings.project_dir / EXPECTATIONS_DIR / RAW_SUITE,
@@ -289,6 +302,10 @@ def _dbt_gate(
     build ran them and passed (the fingerprint is stored only after a passing build), so it
     leaves them out; any change to the project forces a full refresh, which runs them again.
     """
+    if record.engine == "spark":
+        with _timed(record, "dbt_build", report):
+            _run_dbt_on_spark(settings, record, lock)
+        return
     with _timed(record, "dbt_build", report):
         fingerprint = incremental.project_fingerprint(settings.project_dir)
         refresh = (
@@ -307,6 +324,32 @@ def _dbt_gate(
         ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
 
 
+def _run_dbt_on_spark(settings: Settings, record: BuildRecord, lock: BuildLock) -> None:
+    """dbt on Spark, where every model is rebuilt (no merge without Delta: README "Spark"),
+    then Spark's exported relations copied into the gates' DuckDB file.
+
+    The ingest API's classifier stays the DuckDB build's (its compiled SQL is DuckDB SQL).
+    """
+    spark.prepare(settings)
+    dbt = run_dbt(
+        settings,
+        ["build", *spark.dbt_arguments(settings)],
+        keep_fds=(lock.fd,),
+        extra_env=spark.dbt_environment(settings),
+    )
+    record.dbt = {**_dbt_summary(dbt), "full_refresh": "every model is a full build on Spark"}
+    if not dbt.success:
+        record.failed_gate = "dbt_build"
+        failed = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
+        raise GateFailed(f"dbt build on Spark failed ({failed}); nothing was published.")
+    spark.load_export(settings)
+
+
+def _gates_database(settings: Settings, record: BuildRecord) -> Path:
+    """The DuckDB file the gates read: the engine's own, or the copy of Spark's tables."""
+    return spark.gates_database(settings) if record.engine == "spark" else settings.database
+
+
 def dbt_build_options(settings: Settings, *, full_refresh: bool) -> list[str]:
     """What ``dbt build`` runs: everything on a full refresh; without the unit tests else."""
     if full_refresh:
@@ -322,7 +365,7 @@ def _audit_marts_gate(
         preload.join()
         for table, suite in MARTS_SUITES:
             result = audit.run_audit(
-                settings.database,
+                _gates_database(settings, record),
                 MARTS,
                 table,
                 settings.project_dir / EXPECTATIONS_DIR / suite,
@@ -340,7 +383,7 @@ def _publish(
     """Write the snapshot, run the attack gate on it, then switch ``CURRENT`` and prune."""
     with _timed(record, "publish", report):
         snapshot = publish.write_snapshot(
-            settings.database,
+            _gates_database(settings, record),
             settings.published,
             record.build_id,
             {
@@ -387,7 +430,7 @@ def _attack_gate(
         from cxbench import attacks  # imported by the preload thread meanwhile
 
         rules = attacks.Rules.from_vars(_dbt_vars(settings))
-        result = attacks.attack_snapshot(snapshot.path, settings.database, rules)
+        result = attacks.attack_snapshot(snapshot.path, _gates_database(settings, record), rules)
     record.attack = result.to_dict(max_leaks=500)
     report(result.sentence())
     if not result.ok:

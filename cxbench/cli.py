@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from cxbench.errors import CxbenchError
-from cxbench.settings import get_settings
+from cxbench.settings import ENGINES, get_settings
 
 
 def _report(message: str) -> None:
@@ -53,7 +53,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     # `kill` (SIGTERM) stops a build like Ctrl-C: dbt is stopped and the record says so.
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
-    record = run_build(get_settings(), full_refresh=args.full_refresh, report=_report)
+    record = run_build(
+        get_settings(), full_refresh=args.full_refresh, engine=args.engine, report=_report
+    )
     rec = record.reconciliation
     print(
         f"Published build {record.published_build_id}: {rec.get('rows_accepted', 0):,} answers "
@@ -155,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="audit raw → dbt build → audit marts → publish")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    build.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="duckdb",
+        help="run the dbt models on DuckDB (default) or Spark (the spark extra; README 'Spark')",
+    )
     build.set_defaults(func=cmd_build)
 
     rollback = sub.add_parser(

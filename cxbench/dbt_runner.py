@@ -112,7 +112,12 @@ def dies_with_parent(command: list[str]) -> list[str]:
 
 
 def run_dbt(
-    settings: Settings, args: list[str], *, quiet: bool = False, keep_fds: tuple[int, ...] = ()
+    settings: Settings,
+    args: list[str],
+    *,
+    quiet: bool = False,
+    keep_fds: tuple[int, ...] = (),
+    extra_env: dict[str, str] | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` in the project; dbt's own progress lines are shown unless quiet.
 
@@ -135,7 +140,7 @@ def run_dbt(
     completed = subprocess.run(
         dies_with_parent(command),
         cwd=settings.warehouse,
-        env=build_environment(settings),
+        env={**build_environment(settings), **(extra_env or {})},
         stdout=subprocess.DEVNULL if quiet else None,
         stderr=subprocess.DEVNULL if quiet else None,
         pass_fds=keep_fds,

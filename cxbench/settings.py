@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+# What `cxbench build --engine` runs the dbt models on (cxbench/spark.py for Spark).
+ENGINES = ("duckdb", "spark")
 
 
 class Settings(BaseSettings):
@@ -34,6 +36,12 @@ class Settings(BaseSettings):
     # A webhook delivery whose retries all failed is tried again after the next build or after
     # this many seconds, whichever comes first (it waits in warehouse/ingest/webhook_outbox/).
     alert_webhook_retry_seconds: float = 300.0
+    # `build --engine spark` (cxbench/spark.py): the profiles.yml target (`spark`: a local
+    # session; `spark_cluster`: Thrift/HTTP), Spark's local files (default warehouse/spark) and
+    # the folder the dbt run exports the gates' relations to (shared storage on a cluster).
+    spark_target: str = "spark"
+    spark_warehouse_dir: Path | None = None
+    spark_export_dir: Path | None = None
 
     @property
     def project_dir(self) -> Path:

@@ -23,7 +23,7 @@
         {{ watermarks | join('\nunion all\n') }}
     {%- else -%}
         select
-            cast(null as varchar) as model_name,
+            cast(null as string) as model_name,
             cast(null as bigint) as after_load_id
         where false
     {%- endif %}

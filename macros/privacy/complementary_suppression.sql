@@ -40,9 +40,9 @@
     {%- endif -%}
     {#- measure: one column or a list (a composite measure key, e.g. theme_code and nps_group). -#}
     {%- set measures = [measure] if measure is string else measure -%}
-    {%- set measure_key = "cast(" ~ (measures | join(" as varchar), cast(")) ~ " as varchar)" -%}
+    {%- set measure_key = "cast(" ~ (measures | join(" as string), cast(")) ~ " as string)" -%}
     {%- set cell_key = "concat_ws('|', industry_code, touchpoint_code, period, " ~ measure_key ~ ")" -%}
-    {%- set quarter_of_month = "left(period, 4) || '-Q' || cast((cast(right(period, 2) as integer) + 2) // 3 as varchar)" -%}
+    {%- set quarter_of_month = "left(period, 4) || '-Q' || cast(cast(floor((cast(right(period, 2) as integer) + 2) / 3) as integer) as string)" -%}
     {%- set families = [
         {'name': 'industry', 'key': "concat_ws('|', touchpoint_code, period, " ~ measure_key ~ ")",
          'parent': "industry_code = '*'", 'member': 'true'},
@@ -57,7 +57,7 @@
         cells: nps_group 'all' and its groups) forms one more family with that parent. -#}
     {%- if split is not none -%}
         {%- set others = measures | reject('equalto', split) | list -%}
-        {%- set split_key = "concat_ws('|', industry_code, touchpoint_code, period" ~ ((", cast(" ~ (others | join(" as varchar), cast(")) ~ " as varchar)") if others else "") ~ ")" -%}
+        {%- set split_key = "concat_ws('|', industry_code, touchpoint_code, period" ~ ((", cast(" ~ (others | join(" as string), cast(")) ~ " as string)") if others else "") ~ ")" -%}
         {%- do families.append({'name': split, 'key': split_key,
             'parent': split ~ " = '" ~ split_parent ~ "'", 'member': 'true'}) -%}
     {%- endif -%}
@@ -115,7 +115,7 @@
             cell_key,
             suppressed_reason,
             cast(null as integer) as suppression_round,
-            cast(null as varchar) as suppression_family
+            cast(null as string) as suppression_family
         from cell_base
     ),
 
@@ -276,25 +276,34 @@
             and max(remainder_n) <= {{ var('max_client_share') }} * sum(remainder_n)
     ),
 
-    chosen_{{ r }} as (
+    ranked_options_{{ r }} as (
         select
             option_costs_{{ r }}.family_key,
             option_costs_{{ r }}.option_kind,
-            option_costs_{{ r }}.option_rank
+            option_costs_{{ r }}.option_rank,
+            row_number() over (
+                partition by option_costs_{{ r }}.family_key
+                order by
+                    option_costs_{{ r }}.answers_lost,
+                    option_costs_{{ r }}.cells_lost,
+                    option_costs_{{ r }}.option_kind,
+                    option_costs_{{ r }}.option_rank
+            ) as choice_rank
         from option_costs_{{ r }}
         inner join passing_options_{{ r }}
             on
                 option_costs_{{ r }}.family_key = passing_options_{{ r }}.family_key
                 and option_costs_{{ r }}.option_kind = passing_options_{{ r }}.option_kind
                 and option_costs_{{ r }}.option_rank = passing_options_{{ r }}.option_rank
-        qualify row_number() over (
-            partition by option_costs_{{ r }}.family_key
-            order by
-                option_costs_{{ r }}.answers_lost,
-                option_costs_{{ r }}.cells_lost,
-                option_costs_{{ r }}.option_kind,
-                option_costs_{{ r }}.option_rank
-        ) = 1
+    ),
+
+    chosen_{{ r }} as (
+        select
+            family_key,
+            option_kind,
+            option_rank
+        from ranked_options_{{ r }}
+        where choice_rank = 1
     ),
 
     -- A failing family no option repairs withholds its parent. (Withholding every child

@@ -8,7 +8,7 @@
     The patterns err on the side of masking: a long order number is masked too. -#}
 {% macro mask_personal_data(text) -%}
     {%- set rules = [
-        ('[email]', '[^[:space:]@<>(),;:"\\[\\]]+@[^[:space:]@<>(),;:"\\[\\]]+\\.[a-z]{2,}'),
+        ('[email]', '[^\\s\\x0B@<>(),;:"\\[\\]]+@[^\\s\\x0B@<>(),;:"\\[\\]]+\\.[a-z]{2,}'),
         ('[iban]', '\\b[a-z]{2}[0-9]{2}([ -]?[0-9a-z]{4}){2,7}([ -]?[0-9a-z]{1,4})?\\b'),
         ('[personal id]', '\\b[0-9]{6}[-+a-fu-y][0-9]{3}[0-9a-y]\\b'),
         ('[card]', '\\b[1-9]([ -]?[0-9]){12,18}\\b'),

@@ -53,8 +53,10 @@
 
     theme_comments_matched as (
         {%- for code in theme_codes %}
-            {%- set match = patterns[code]['match'] | join('|') | replace("'", "''") -%}
-            {%- set exclude = patterns[code]['exclude'] | join('|') | replace("'", "''") -%}
+            {#- An apostrophe as the regex escape \x27: Spark reads '' inside a literal as the end
+                of one literal and the start of the next, not as a quote. -#}
+            {%- set match = patterns[code]['match'] | join('|') | replace("'", "\\x27") -%}
+            {%- set exclude = patterns[code]['exclude'] | join('|') | replace("'", "\\x27") -%}
             {%- set text = regex_replace_all('normalised_text', "'" ~ exclude ~ "'", "' '") if exclude else 'normalised_text' %}
             select
                 {{ keys }},
@@ -65,7 +67,7 @@
         {%- else %}
             select
                 {{ keys }},
-                cast(null as varchar) as theme_code
+                cast(null as string) as theme_code
             from theme_comments_normalised
             where 1 = 0
         {%- endfor %}

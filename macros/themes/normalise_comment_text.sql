@@ -6,9 +6,9 @@
 {%- endmacro %}
 
 {% macro default__normalise_comment_text(text) -%}
-    translate(lower(replace({{ text }}, '’', '''')), 'äöåáàâãéèêëíìîïóòôõúùûüýçñ', 'aoaaaaaeeeeiiiioooouuuuycn')
+    translate(lower(replace({{ text }}, '’', chr(39))), 'äöåáàâãéèêëíìîïóòôõúùûüýçñ', 'aoaaaaaeeeeiiiioooouuuuycn')
 {%- endmacro %}
 
 {% macro duckdb__normalise_comment_text(text) -%}
-    strip_accents(lower(replace({{ text }}, '’', '''')))
+    strip_accents(lower(replace({{ text }}, '’', chr(39))))
 {%- endmacro %}

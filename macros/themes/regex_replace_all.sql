@@ -15,3 +15,7 @@
 {% macro postgres__regex_replace_all(text, pattern, replacement, case_insensitive=false) -%}
     regexp_replace({{ text }}, {{ pattern }}, {{ replacement }}, '{{ "gi" if case_insensitive else "g" }}')
 {%- endmacro %}
+
+{% macro spark__regex_replace_all(text, pattern, replacement, case_insensitive=false) -%}
+    regexp_replace({{ text }}, {{ "'(?i)' || " if case_insensitive }}{{ pattern }}, {{ replacement }})
+{%- endmacro %}

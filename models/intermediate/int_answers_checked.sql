@@ -87,7 +87,7 @@ checked as (
             when touchpoint_code is null then 'unknown_touchpoint'
             when responded_at_raw is null then 'missing_timestamp'
             when responded_at is null then 'timestamp_unparseable'
-            when responded_at > loaded_at + to_hours({{ var('future_tolerance_hours') }})
+            when responded_at > loaded_at + {{ interval_of(var('future_tolerance_hours'), 'hour') }}
                 then 'timestamp_in_future'
             when answer_text is null then 'answer_missing'
             when metric_kind = 'comment_share' then null

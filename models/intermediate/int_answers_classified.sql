@@ -10,7 +10,7 @@
 -- delivery of a key is always in the batch and the result equals a full refresh.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='merge',
         unique_key=['load_id', 'source_row'],
         merge_update_columns=['row_status'],

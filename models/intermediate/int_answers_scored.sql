@@ -25,8 +25,6 @@ scored as (
         accepted.question,
         accepted.metric_code,
         metrics.metric_kind,
-        metrics.value_min,
-        metrics.value_max,
         accepted.scale_min,
         accepted.scale_max,
         accepted.higher_is_better,
@@ -49,12 +47,14 @@ scored as (
 
 final as (
     select
-        * exclude (value_min, value_max),
+        scored.*,
         {{ metric_points(
-            'metric_kind', 'score', 'norm', 'scale_min', 'scale_max', 'higher_is_better',
-            'value_min', 'value_max'
+            'scored.metric_kind', 'scored.score', 'scored.norm', 'scored.scale_min',
+            'scored.scale_max', 'scored.higher_is_better', 'metrics.value_min', 'metrics.value_max'
         ) }} as points
     from scored
+    inner join metrics
+        on scored.metric_code = metrics.metric_code
 )
 
 select * from final

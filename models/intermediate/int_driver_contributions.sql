@@ -27,7 +27,13 @@ contributors as (
 final as (
     select * from contributors
     union all
-    select * replace ('*' as industry_code) from contributors
+    select
+        {{ star_replace(
+            ['industry_code', 'touchpoint_code', 'period_grain', 'period', 'period_start',
+             'driver_code', 'client_id', 'n', 'value'],
+            {'industry_code': "'*'"},
+        ) }}
+    from contributors
 )
 
 select * from final

@@ -27,7 +27,13 @@ contributors as (
 final as (
     select * from contributors
     union all
-    select * replace ('*' as industry_code) from contributors
+    select
+        {{ star_replace(
+            ['industry_code', 'touchpoint_code', 'period_grain', 'period', 'period_start',
+             'theme_code', 'nps_group', 'client_id', 'n_comments', 'n_theme_comments', 'theme_share'],
+            {'industry_code': "'*'"},
+        ) }}
+    from contributors
 )
 
 select * from final

@@ -21,7 +21,7 @@ final as (
     where
         themes.is_catch_all
         or terms.term != lower(terms.term)
-        or not {{ regex_matches('terms.term', "'^\\*?[\\pL\\pN'' -]*[\\pL\\pN]\\*?$'") }}
+        or not {{ regex_matches('terms.term', "'^\\*?[\\pL\\pN\\x27 -]*[\\pL\\pN]\\*?$'") }}
 )
 
 select * from final

@@ -17,7 +17,7 @@ contributors as (
 contributions as (
     select * from contributors
     union all
-    select * replace ('*' as industry_code) from contributors
+    select {{ star_replace(ref('int_client_metric_periods'), {'industry_code': "'*'"}) }} from contributors
 ),
 
 all_cells as (

@@ -77,7 +77,7 @@ baseline_sums as (
             and current_months.touchpoint_code = baseline.touchpoint_code
             and current_months.metric_code = baseline.metric_code
             and current_months.period_start > baseline.period_start
-            and current_months.period_start - to_months({{ var('alert_baseline_months') }})
+            and current_months.period_start - {{ interval_of(var('alert_baseline_months'), 'month') }}
             <= baseline.period_start
     group by
         current_months.client_id,
@@ -104,7 +104,7 @@ reference_values as (
         'previous_month' as comparison,
         *
     from previous_months
-    union all by name
+    union all
     select
         'rolling_baseline' as comparison,
         *
@@ -313,7 +313,7 @@ cusum_alerts as (
 
 all_alerts as (
     select * from z_alerts
-    union all by name
+    union all
     select * from cusum_alerts
     union all by name
     select * from z_alerts_7_days

@@ -18,7 +18,7 @@ themes as (
 theme_lists as (
     select
         matched.comment_id,
-        string_agg(matched.theme_code, ',' order by themes.sort_order) as theme_codes
+        {{ ordered_string_agg('matched.theme_code', "','", 'themes.sort_order') }} as theme_codes
     from matched
     inner join themes
         on matched.theme_code = themes.theme_code

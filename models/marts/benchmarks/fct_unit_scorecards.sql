@@ -26,9 +26,10 @@ unit_ranks as (
         touchpoint_code,
         period,
         metric_code,
-        rank() over (
+        -- bigint on every engine (Spark's rank() is an int)
+        cast(rank() over (
             partition by client_id, touchpoint_code, period, metric_code order by value desc
-        ) as unit_rank,
+        ) as bigint) as unit_rank,
         count(*) over (partition by client_id, touchpoint_code, period, metric_code) as n_units_ranked
     from unit_periods
     where is_ranked

@@ -16,7 +16,7 @@ component_of as (
     select
         metric_code,
         min(index_code) as index_code,
-        arg_min(weight, index_code) as index_weight
+        min_by(weight, index_code) as index_weight
     from weights
     group by metric_code
 ),

@@ -6,7 +6,7 @@
 -- quarantined without touching it.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='merge',
         unique_key='answer_id',
         on_schema_change='fail',

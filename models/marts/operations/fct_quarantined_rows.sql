@@ -8,7 +8,7 @@
 -- changes nothing).
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='merge',
         unique_key='quarantined_row_id',
         on_schema_change='fail',
@@ -54,7 +54,7 @@ quarantined_answers as (
         unit,
         question,
         answer_raw,
-        cast(null as varchar) as raw_line
+        cast(null as string) as raw_line
     from classified
 ),
 
@@ -65,14 +65,14 @@ malformed_lines as (
         cast(null as bigint) as source_row,
         source_line,
         'malformed_row' as reason_code,
-        cast(null as varchar) as client_id,
-        cast(null as varchar) as response_id,
-        cast(null as varchar) as responded_at_raw,
-        cast(null as varchar) as touchpoint_label,
-        cast(null as varchar) as channel,
-        cast(null as varchar) as unit,
-        cast(null as varchar) as question,
-        cast(null as varchar) as answer_raw,
+        cast(null as string) as client_id,
+        cast(null as string) as response_id,
+        cast(null as string) as responded_at_raw,
+        cast(null as string) as touchpoint_label,
+        cast(null as string) as channel,
+        cast(null as string) as unit,
+        cast(null as string) as question,
+        cast(null as string) as answer_raw,
         raw_line
     from rejected_lines
 ),

@@ -29,10 +29,8 @@ trimmed as (
 parsed as (
     select
         *,
-        -- A naive value is UTC (the session time zone); an offset is honoured.
-        try_cast(responded_at_raw as timestamptz) as responded_at_parsed,
         case
-            when source_format = 'csv' and regexp_full_match(answer_text, '[+-]?[0-9]+,[0-9]+')
+            when source_format = 'csv' and {{ regex_full_match('answer_text', "'[+-]?[0-9]+,[0-9]+'") }}
                 then replace(answer_text, ',', '.')
             else answer_text
         end as answer_decimal_point
@@ -54,18 +52,16 @@ final as (
         question,
         answer_raw,
         answer_text,
-        -- ISO 8601 dates and timestamps only: DuckDB would also read 'epoch' and 'infinity'.
-        case
-            when regexp_matches(responded_at_raw, '^[0-9]{4}-[0-9]{2}-[0-9]{2}')
-                then timezone('UTC', responded_at_parsed)
-        end as responded_at,
+        -- ISO 8601 dates and timestamps only, one rule on every engine (DuckDB would also
+        -- read 'epoch' and 'infinity'); a naive value is UTC, an offset is honoured.
+        {{ iso8601_timestamp_utc('responded_at_raw') }} as responded_at,
         -- Plain decimal notation only: DuckDB would also read 'nan', 'inf' and '1_000'.
         case
             when
-                regexp_full_match(
-                    answer_decimal_point, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?'
-                )
-                and isfinite(try_cast(answer_decimal_point as double))
+                {{ regex_full_match(
+                    'answer_decimal_point', "'[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?'"
+                ) }}
+                and {{ is_finite('try_cast(answer_decimal_point as double)') }}
                 then try_cast(answer_decimal_point as double)
         end as answer_number
     from parsed
