@@ -141,6 +141,7 @@ compared as (
 ),
 
 -- Two-sided test; only the drop side is an alert (every metric here is higher = better).
+-- The three alert CTEs share one column order (they are unioned by position).
 z_alerts as (
     select
         *,
@@ -289,7 +290,6 @@ cusum_alerts as (
         cusum_statistics.metric_code,
         cusum_statistics.period,
         cusum_statistics.period_start as window_start,
-        'month' as alert_window,
         'cusum' as comparison,
         cusum_statistics.n,
         cusum_statistics.value,
@@ -300,6 +300,7 @@ cusum_alerts as (
         cast(null as double) as reference_standard_error,
         cusum_statistics.value - cusum_statistics.reference_value as change,  -- noqa: RF04
         cast(null as double) as change_z,
+        'month' as alert_window,
         cusum_statistics.cusum_statistic
     from cusum_statistics
     inner join current_months
@@ -315,7 +316,7 @@ all_alerts as (
     select * from z_alerts
     union all
     select * from cusum_alerts
-    union all by name
+    union all
     select * from z_alerts_7_days
 ),
 
