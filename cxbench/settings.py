@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     alert_webhook_url: str | None = Field(
         default=None, description=SETTING_DOCS["alert_webhook_url"]
     )
+    alert_webhook_retry_seconds: float = Field(
+        default=300.0, description=SETTING_DOCS["alert_webhook_retry_seconds"]
+    )
     access_log: str = Field(
         default="-",
         description=SETTING_DOCS["access_log"],
