@@ -15,7 +15,7 @@ SETTING_DOCS: dict[str, str] = {
     "stale_client_days": "`status` names a client whose last delivery is older than this",
     "alert_webhook_url": "`serve --build-every` POSTs new alerts here as JSON",
     "alert_webhook_retry_seconds": "a webhook delivery whose retries all failed is tried again "
-    "after the next build or after this many seconds (it waits in warehouse/ingest/webhook_outbox/)",
+    "after the next build or after this many seconds (warehouse/ingest/webhook_outbox/)",
     "access_log": "API access log, one JSON line a request: a file to append to, - stderr",
     "spark_target": "`build --engine spark`: profiles.yml target (spark, or spark_cluster)",
     "spark_warehouse_dir": "`build --engine spark`: Spark's local files (default warehouse/spark)",
