@@ -582,9 +582,12 @@ def test_failed_gates_publish_nothing_and_status_says_why(
     mart = copy / "models" / "marts" / "benchmarks" / "fct_benchmark_cells.sql"
     text = mart.read_text()
     # The unit tests' fixture cells are yearly, so a bug only at quarter grain passes dbt.
-    correct = "then {{ margin_of_error('judged.pooled_standard_error') }}"
+    correct = "('moe', margin_of_error('judged.pooled_standard_error'))"
     assert correct in text
-    wrong = correct + " * (case judged.period_grain when 'quarter' then -1 else 1 end)"
+    wrong = (
+        "('moe', margin_of_error('judged.pooled_standard_error')"
+        """ ~ " * (case judged.period_grain when 'quarter' then -1 else 1 end)")"""
+    )
     mart.write_text(text.replace(correct, wrong))
     failed = run_cli(env, "build", cwd=copy)
     assert failed.returncode == 1, failed.stdout + failed.stderr
