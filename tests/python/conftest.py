@@ -12,12 +12,9 @@ import fcntl
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from cxbench.api.main import create_app
 from cxbench.build import BuildRecord, run_build
 from cxbench.cli import skip_noisy_teardown
 from cxbench.demo import generate_demo
@@ -47,21 +44,6 @@ def built(
             record = run_build(settings)
             record_file.write_text(json.dumps(record.__dict__))
     yield settings, record
-
-
-@pytest.fixture(scope="module")
-def served(built: tuple[Settings, BuildRecord]) -> Iterator[TestClient]:
-    """One app on the shared build per test module: loading the snapshot is what a new app
-    costs (~2 s)."""
-    with TestClient(create_app(built[0])) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def client(served: TestClient, tmp_path: Path) -> TestClient:
-    """The module's app with a key store of this test's own, so keys never leak between tests."""
-    served.app.state.keys.path = tmp_path / "keys.json"
-    return served
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from cxbench.build import BuildRecord
 from cxbench.docs import offline_problems, site_path
 from cxbench.keys import create_key
 from cxbench.settings import Settings
-from tests.python.api_helpers import auth, make_app
+from tests.python.api.fixtures import auth, make_app
 
 
 @pytest.fixture(scope="module")
