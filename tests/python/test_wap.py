@@ -148,6 +148,21 @@ def children_of(pid: int) -> list[int]:
     return children
 
 
+def dbt_children_of(pid: int) -> list[int]:
+    """The build's running dbt processes. Not every child: importing Great Expectations in the
+    background (cxbench/build.py) starts multiprocessing's resource tracker, which ends on its
+    own once the build has exited."""
+    running = []
+    for child in children_of(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(part.endswith(b"/dbt") for part in command) and is_running(child):
+            running.append(child)
+    return running
+
+
 def is_running(pid: int) -> bool:
     """Alive and not a zombie waiting to be reaped."""
     try:
@@ -401,7 +416,7 @@ def test_build_killed_in_dbt_takes_dbt_down_with_it(wap: Wap) -> None:
     the raw audit and is killed while dbt writes a mart table. dbt must die with it."""
     build = wap.build()
     build.wait_for(rf"^  dbt \d+/\d+ start model {MARTS}\.")
-    dbt = [pid for pid in children_of(build.proc.pid) if is_running(pid)]
+    dbt = dbt_children_of(build.proc.pid)
     assert dbt, "dbt should be running as a child of the build"
     wap.killed.append(build.build_id)
     build.kill()
@@ -542,7 +557,7 @@ def test_sigterm_stops_a_build_and_its_dbt_cleanly(wap: Wap) -> None:
     build = wap.build()
     build.wait_for(r"^\[dbt_build\] ")
     deadline = time.monotonic() + 60
-    while not (dbt := [pid for pid in children_of(build.proc.pid) if is_running(pid)]):
+    while not (dbt := dbt_children_of(build.proc.pid)):
         assert time.monotonic() < deadline and build.proc.poll() is None, build.output
         time.sleep(0.05)
     stopped = build.build_id
