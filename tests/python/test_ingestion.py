@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxbench.build import BuildRecord, run_build
-from cxbench.relations import INTERMEDIATE, MARTS
+from cxbench.relations import DBT_TARGET, INTERMEDIATE, MARTS
 from cxbench.settings import Settings
 from cxbench.status import render_status
 from tests.python.helpers import make_settings
@@ -281,6 +282,11 @@ class Built:
     tables: dict[str, list[dict[str, Any]]]
     status: str
     status_all_files: str
+    # What dbt ran: node counts by resource type, each incremental model's recorded batch
+    # watermark, and the SQL dbt ran for the uniqueness test of fct_answers.
+    node_types: dict[str, int]
+    batch_watermarks: dict[str, int | None]
+    answers_unique_test_sql: str
 
     def per_file(self) -> dict[str, list[tuple[int, int, int, int, str | None]]]:
         counts: dict[str, list[tuple[int, int, int, int, str | None]]] = {}
@@ -326,9 +332,26 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
             result = con.execute(f"select * from {schema}.{table}")  # noqa: S608 - constants
             names = [d[0] for d in result.description]
             tables[table] = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        watermarks = dict(
+            con.execute(
+                "select model_name, after_load_id from main.build_batch_watermarks"
+            ).fetchall()
+        )
     finally:
         con.close()
-    return Built(record, tables, render_status(settings), render_status(settings, all_files=True))
+    target = settings.warehouse / DBT_TARGET
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    node_types = Counter(r["unique_id"].split(".")[0] for r in results)
+    [unique_test] = (target / "run").rglob("unique_fct_answers_answer_id*.sql")
+    return Built(
+        record,
+        tables,
+        render_status(settings),
+        render_status(settings, all_files=True),
+        dict(node_types),
+        watermarks,
+        unique_test.read_text(),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -431,6 +454,30 @@ def test_status_lists_only_files_that_need_a_look(builds: dict[str, Built]) -> N
 
 
 # --- build 2: incremental -------------------------------------------------------------------
+
+
+def test_the_incremental_build_tests_its_batch_and_the_full_builds_everything(
+    builds: dict[str, Built],
+) -> None:
+    """Unit tests run on full refresh only (their verdict depends on the project alone); data
+    tests on an incremental model read the new batch on an incremental build, all rows else."""
+    first, second, refreshed = builds["a"], builds["b"], builds["full"]
+    assert first.node_types.get("unit_test", 0) > 0
+    assert refreshed.node_types.get("unit_test", 0) == first.node_types["unit_test"]
+    assert "unit_test" not in second.node_types
+    assert second.node_types["test"] == first.node_types["test"] > 0
+    # The watermarks are the newest deliveries the first build processed.
+    assert second.batch_watermarks["fct_answers"] == max(
+        r["load_id"] for r in first.tables["fct_answers"]
+    )
+    assert second.batch_watermarks["int_answers_classified"] == max(
+        r["load_id"] for r in first.tables["int_answers_classified"]
+    )
+    assert first.batch_watermarks == refreshed.batch_watermarks == {}
+    assert "build_batch_watermarks" in second.answers_unique_test_sql
+    for full in (first, refreshed):
+        assert "build_batch_watermarks" not in full.answers_unique_test_sql
+        assert "where true" in full.answers_unique_test_sql
 
 
 def test_the_second_build_is_incremental(builds: dict[str, Built]) -> None:

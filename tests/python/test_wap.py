@@ -579,7 +579,7 @@ def test_failed_gates_publish_nothing_and_status_says_why(
     copy = project_copy(tmp_path_factory.mktemp("gates"))
     env = {**wap.env, "PYTHONPATH": str(copy)}
 
-    mart = copy / "models" / "marts" / "fct_benchmark_cells.sql"
+    mart = copy / "models" / "marts" / "benchmarks" / "fct_benchmark_cells.sql"
     text = mart.read_text()
     # The unit tests' fixture cells are yearly, so a bug only at quarter grain passes dbt.
     correct = "then {{ margin_of_error('judged.pooled_standard_error') }}"
