@@ -3,7 +3,7 @@
 -- per-cell rule, then complementary suppression over the families; a withheld cell keeps only
 -- its coordinates, n_clients and suppressed_reason.
 with
-{% set inputs %}
+{% set inputs %}{# The CTEs complementary_suppression reads: Spark builds its round tables from them. #}
 client_periods as (
     select * from {{ ref('int_client_metric_periods') }}
 ),

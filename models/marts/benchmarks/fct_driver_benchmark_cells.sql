@@ -4,7 +4,7 @@
 -- suppression over the families (n = paired responses), p10/p90 only from 10 contributors on,
 -- and no quantile but the median when quantiles tie.
 with
-{% set inputs %}
+{% set inputs %}{# The CTEs complementary_suppression reads: Spark builds its round tables from them. #}
 client_drivers as (
     select * from {{ ref('int_client_drivers') }}
 ),

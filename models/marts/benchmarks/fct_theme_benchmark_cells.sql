@@ -4,7 +4,7 @@
 -- suppression (n = comments; measure key theme × NPS group, and 'all' with its groups as one
 -- more family), p10/p90 only from 10 contributors on, no quantile but the median on ties.
 with
-{% set inputs %}
+{% set inputs %}{# The CTEs complementary_suppression reads: Spark builds its round tables from them. #}
 client_periods as (
     select * from {{ ref('int_client_comment_theme_periods') }}
 ),
