@@ -11,6 +11,7 @@
 
 {% macro spark__create_or_replace_table(relation) -%}
     {%- if execute -%}
+        {%- do run_query('create schema if not exists ' ~ relation.schema) -%}
         {%- do run_query('drop table if exists ' ~ relation) -%}
     {%- endif -%}
     create table {{ relation }} as
