@@ -12,3 +12,17 @@
 {% macro spark__as_double(expression) -%}
     cast({{ expression }} as double)
 {%- endmacro %}
+
+{#- `expression` as a bigint: on DuckDB exactly as written (its row_number() is a bigint), on
+    Spark cast (its row_number() and rank() are ints; the contracts say bigint). -#}
+{% macro as_bigint(expression) -%}
+    {{ return(adapter.dispatch('as_bigint', 'cxbench')(expression)) }}
+{%- endmacro %}
+
+{% macro default__as_bigint(expression) -%}
+    {{ expression }}
+{%- endmacro %}
+
+{% macro spark__as_bigint(expression) -%}
+    cast({{ expression }} as bigint)
+{%- endmacro %}

@@ -20,7 +20,7 @@ all_cells as (
 -- n_responses: the cell's comments.
 cell_statistics as (
     {{ benchmark_cell_statistics('contributions', ['theme_code', 'nps_group'], 'theme_share', 'n_comments', [
-        ('pooled_share', as_double('100.0 * sum(n_theme_comments) / sum(n_comments)')),
+        ('pooled_share', as_double('100.0 * sum(n_theme_comments)') ~ ' / sum(n_comments)'),
     ]) }}
 ),
 
