@@ -2,7 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
+# The first supported Python found (3.11, 3.12 or 3.13); `make install PYTHON=python3.13` to choose.
+SUPPORTED_PYTHONS := python3.11 python3.12 python3.13
+# (Asked to run, not just looked up: a pyenv shim exists for versions that are not active.)
+PYTHON ?= $(firstword $(foreach p,$(SUPPORTED_PYTHONS),$(shell $(p) -c "import sys; print(sys.executable)" 2>/dev/null)) python3.11)
 VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
@@ -19,7 +22,7 @@ help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml requirements.lock
-	@command -v $(PYTHON) >/dev/null || { echo "cxbench needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	@command -v $(PYTHON) >/dev/null || { echo "cxbench needs Python 3.11, 3.12 or 3.13 ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
 	$(UV) pip sync --python $(BIN)/python --quiet requirements.lock

@@ -96,7 +96,7 @@ class Measured:
         None  # busy CPU not ours / (wall × cores): noise on a shared box
     )
     samples: int = 0
-    # Peak tree RSS per build step, the step being the last `[step] …` line the child printed.
+    # Peak tree RSS per build step: the step of the last `[step] <what> …` line the child printed.
     peak_rss_by_step: dict[str, int] = field(default_factory=dict)
     cpu_by_step: dict[str, float] = field(default_factory=dict)  # sampled, ±interval per step
     log: str = ""
@@ -107,7 +107,7 @@ class Measured:
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
-_STEP_LINE = re.compile(r"^\[(\w+)\] …", re.MULTILINE)
+_STEP_LINE = re.compile(r"^\[(\w+)\] [^\n]*…$", re.MULTILINE)  # "[land] landing … …"
 _TICK = os.sysconf("SC_CLK_TCK")
 _running: set[int] = set()  # process groups this script started and has not reaped
 

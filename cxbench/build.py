@@ -34,6 +34,7 @@ from cxbench.dbt_runner import DbtResult, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
 from cxbench.lock import BuildLock, build_lock, process_alive
+from cxbench.progress import Note, Reporter, StepFinished, StepProgress, StepStarted, ignore
 from cxbench.relations import INTERMEDIATE, MARTS, REFERENCE, STAGING
 from cxbench.settings import Settings
 from cxbench.testhook import pause_point
@@ -51,8 +52,6 @@ SPILL_FILE = re.compile(r"duckdb_temp_(\d+)_")
 # Imported in a background thread while the build lands and dbt runs (~15 s of CPU together):
 # the audits' Great Expectations and the attack gate (pandas, scipy). The gates join it first.
 PRELOAD_MODULES = ("sqlalchemy", "great_expectations", "cxbench.attacks")
-
-Reporter = Callable[[str], None]
 
 
 class GateFailed(CxbenchError):
@@ -94,7 +93,7 @@ def run_build(
     *,
     full_refresh: bool = False,
     engine: str = "duckdb",
-    report: Reporter = lambda _: None,
+    report: Reporter = ignore,
 ) -> BuildRecord:
     """One gated build; ``engine`` runs dbt on DuckDB (default) or Spark (cxbench/spark.py)."""
     if engine not in spark.ENGINES:
@@ -131,19 +130,19 @@ def run_build(
 
 
 class _timed:
-    """Times one build step into the record and reports its start and duration."""
+    """Times one build step into the record and reports its start and end (cxbench/progress.py)."""
 
     def __init__(self, record: BuildRecord, step: str, report: Reporter) -> None:
         self.record, self.step, self.report = record, step, report
 
     def __enter__(self) -> None:
         self.started = time.perf_counter()
-        self.report(f"[{self.step}] …")
+        self.report(StepStarted(self.step))
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         elapsed = time.perf_counter() - self.started
         self.record.steps[self.step] = round(elapsed, 3)
-        self.report(f"[{self.step}] {elapsed:.1f} s")
+        self.report(StepFinished(self.step, elapsed, ok=exc_type is None))
 
 
 def _clean_up_interrupted(settings: Settings, record: BuildRecord, report: Reporter) -> None:
@@ -183,7 +182,7 @@ def _clean_up_interrupted(settings: Settings, record: BuildRecord, report: Repor
         removed.append(f"record of build {build_id} ({data['status']})")
     if removed:
         record.cleaned_up = removed
-        report(f"cleaned up after an interrupted build: {', '.join(removed)}")
+        report(Note(f"cleaned up after an interrupted build: {', '.join(removed)}"))
 
 
 def remove_dead_spill_files(database: Path) -> list[str]:
@@ -241,7 +240,7 @@ def _land(settings: Settings, record: BuildRecord, report: Reporter) -> landing.
             settings.landing,
             settings.landed,
             commit=False,
-            progress=_progress(report, "files"),
+            progress=_progress(report, "land", "files"),
         )
     record.landing = {
         "new_files": len(landed.new_files),
@@ -280,6 +279,7 @@ def _audit_raw_gate(
                 settings.project_dir / EXPECTATIONS_DIR / RAW_SUITE,
             )
             record.audits.append({"gate": "raw", **result.to_dict()})
+            report(_audit_note(result))
             if not result.success:
                 record.failed_gate = "audit_raw"
                 raise GateFailed(_audit_failure_message("raw landing", result))
@@ -304,7 +304,7 @@ def _dbt_gate(
     """
     if record.engine == "spark":
         with _timed(record, "dbt_build", report):
-            _run_dbt_on_spark(settings, record, lock)
+            _run_dbt_on_spark(settings, record, lock, report)
         return
     with _timed(record, "dbt_build", report):
         fingerprint = incremental.project_fingerprint(settings.project_dir)
@@ -312,9 +312,9 @@ def _dbt_gate(
             "requested" if full_refresh else incremental.full_refresh_reason(settings, fingerprint)
         )
         if refresh:
-            report(f"full refresh: {refresh}")
+            report(Note(f"full refresh: {refresh}"))
         args = ["build", *dbt_build_options(settings, full_refresh=bool(refresh))]
-        dbt = run_dbt(settings, args, keep_fds=(lock.fd,))
+        dbt = run_dbt(settings, args, keep_fds=(lock.fd,), report=report)
         record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}
         if not dbt.success:
             record.failed_gate = "dbt_build"
@@ -324,7 +324,9 @@ def _dbt_gate(
         ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
 
 
-def _run_dbt_on_spark(settings: Settings, record: BuildRecord, lock: BuildLock) -> None:
+def _run_dbt_on_spark(
+    settings: Settings, record: BuildRecord, lock: BuildLock, report: Reporter
+) -> None:
     """dbt on Spark, where every model is rebuilt (no merge without Delta: README "Spark"),
     then Spark's exported relations copied into the gates' DuckDB file.
 
@@ -336,6 +338,7 @@ def _run_dbt_on_spark(settings: Settings, record: BuildRecord, lock: BuildLock) 
         ["build", *spark.dbt_arguments(settings)],
         keep_fds=(lock.fd,),
         extra_env=spark.dbt_environment(settings),
+        report=report,
     )
     record.dbt = {**_dbt_summary(dbt), "full_refresh": "every model is a full build on Spark"}
     if not dbt.success:
@@ -363,7 +366,8 @@ def _audit_marts_gate(
     """The mart suites on what dbt built, before anything is written for the API."""
     with _timed(record, "audit_marts", report):
         preload.join()
-        for table, suite in MARTS_SUITES:
+        for done, (table, suite) in enumerate(MARTS_SUITES):
+            report(StepProgress("audit_marts", done, len(MARTS_SUITES), "suites", table))
             result = audit.run_audit(
                 _gates_database(settings, record),
                 MARTS,
@@ -372,6 +376,8 @@ def _audit_marts_gate(
                 params=_publication_thresholds(settings),
             )
             record.audits.append({"gate": "marts", **result.to_dict()})
+            report(StepProgress("audit_marts", done + 1, len(MARTS_SUITES), "suites", table))
+            report(_audit_note(result))
             if not result.success:
                 record.failed_gate = "audit_marts"
                 raise GateFailed(_audit_failure_message(table, result))
@@ -405,11 +411,13 @@ def _publish(
                 settings.published, settings.keep_snapshots, protect=[previous]
             )
         except OSError as exc:  # published all the same; the next build prunes again
-            report(f"could not remove old snapshots ({exc}); the next build will retry")
+            report(
+                Note(f"could not remove old snapshots ({exc}); the next build will retry", "warn")
+            )
         else:
             if pruned:
                 kept = settings.keep_snapshots
-                report(f"removed old snapshots (keeping {kept}): {', '.join(pruned)}")
+                report(Note(f"removed old snapshots (keeping {kept}): {', '.join(pruned)}"))
 
 
 def _attack_gate(
@@ -432,7 +440,7 @@ def _attack_gate(
         rules = attacks.Rules.from_vars(_dbt_vars(settings))
         result = attacks.attack_snapshot(snapshot.path, _gates_database(settings, record), rules)
     record.attack = result.to_dict(max_leaks=500)
-    report(result.sentence())
+    report(Note(result.sentence(), "info" if result.ok else "error"))
     if not result.ok:
         record.failed_gate = "attack"
         publish.remove_snapshot(settings.published, snapshot.build_id)
@@ -455,16 +463,23 @@ def _import_in_background(modules: tuple[str, ...]) -> threading.Thread:
     return thread
 
 
-def _progress(report: Reporter, unit: str) -> Callable[[int, int], None]:
-    step = {"last": 0.0}
+def _progress(report: Reporter, step: str, unit: str) -> Callable[[int, int], None]:
+    """A ``(done, total)`` callback that reports ``step``'s progress (the renderer throttles)."""
 
     def show(done: int, total: int) -> None:
-        now = time.monotonic()
-        if done == total or now - step["last"] > 2:
-            step["last"] = now
-            report(f"  {done}/{total} {unit}")
+        report(StepProgress(step, done, total, unit))
 
     return show
+
+
+def _audit_note(result: audit.AuditResult) -> Note:
+    passed = sum(1 for outcome in result.outcomes if outcome.success)
+    verdict = "passed" if result.success else "FAILED"
+    return Note(
+        f"audit {result.suite} on {result.table}: {verdict} "
+        f"({passed}/{len(result.outcomes)} expectations)",
+        "info" if result.success else "error",
+    )
 
 
 def _create_raw_view(database: Path, batch: list[Path]) -> None:

@@ -10,8 +10,12 @@ delivery arrives; its record is ``last_build.json`` as for any build, which ``/h
 
 The signature of the landing folder at the last attempt is kept in
 ``<warehouse>/ingest/builder.json``, so a server restarted (or killed and restarted) builds the
-deliveries that arrived while it was down. With ``CXB_ALERT_WEBHOOK_URL`` set, each check also
-posts the live snapshot's new alerts there (``cxbench.webhook``).
+deliveries that arrived while it was down. Without that record (a first start) it builds only
+when the load log does not already hold every landing file or the last build did not publish.
+
+With ``CXB_ALERT_WEBHOOK_URL`` set, each check also queues the live snapshot's new alerts for
+the webhook and sends what is due (``cxbench.webhook``): after a build, a delivery that failed
+before is tried again at once.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cxbench.build import LAST_BUILD
 from cxbench.dbt_runner import dies_with_parent
 from cxbench.files import write_atomically
-from cxbench.landing import discover
+from cxbench.landing import discover, read_load_log
 from cxbench.settings import Settings
 from cxbench.webhook import AlertNotifier
 
@@ -62,6 +67,32 @@ def _write_state(settings: Settings, state: dict[str, Any]) -> None:
     write_atomically(folder / STATE_FILE, json.dumps(state, indent=1))
 
 
+def already_built(settings: Settings) -> bool:
+    """True when the last build published and every file in the landing folder is the delivery
+    the load log holds for its path (same size, not modified since it was landed): with no
+    record of an earlier attempt (a first start with --build-every), nothing new has arrived,
+    and starting the server must not rebuild the same data."""
+    try:
+        last = json.loads((settings.warehouse / LAST_BUILD).read_text())
+    except (FileNotFoundError, ValueError):
+        return False
+    if not isinstance(last, dict) or last.get("status") != "published":
+        return False
+    landed = {r.source_file: r for r in read_load_log(settings.landed)}  # latest per path wins
+    for path in discover(settings.landing):
+        record = landed.get(path.relative_to(settings.landing).as_posix())
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if record is None or record.file_size != stat.st_size:
+            return False
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
+        if modified > record.loaded_at:
+            return False
+    return True
+
+
 def build_command() -> list[str]:
     return [sys.executable, "-m", "cxbench.cli", "build"]
 
@@ -92,7 +123,12 @@ class BackgroundBuilder:
         self.report = report
         self._stop = threading.Event()
         self.notifier = (
-            AlertNotifier(settings, settings.alert_webhook_url, report=report)
+            AlertNotifier(
+                settings,
+                settings.alert_webhook_url,
+                requeue_after=settings.alert_webhook_retry_seconds,
+                report=report,
+            )
             if settings.alert_webhook_url
             else None
         )
@@ -117,8 +153,11 @@ class BackgroundBuilder:
         if self.notifier is not None:
             self.notifier.check()  # alerts of a snapshot published by any build
         signature = landing_signature(self.settings.landing)
-        state = read_state(self.settings) or {}
-        if state.get("signature") == signature:
+        state = read_state(self.settings)
+        if state is None and already_built(self.settings):
+            _write_state(self.settings, {"signature": signature, "already_built": True})
+            return False
+        if (state or {}).get("signature") == signature:
             return False
         started = datetime.now(UTC).isoformat()
         self.report("new deliveries: building")
@@ -142,5 +181,5 @@ class BackgroundBuilder:
         )
         self.report(f"background build finished (exit {completed.returncode})")
         if self.notifier is not None:
-            self.notifier.check()
+            self.notifier.check(built=True)  # also retries deliveries that failed before
         return True

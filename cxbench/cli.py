@@ -1,79 +1,225 @@
-"""The ``cxbench`` command (DESIGN §6). Errors are one sentence on stderr and exit code 1."""
+"""The ``cxbench`` command (DESIGN §6), on Typer and Rich.
+
+Errors are one sentence on stderr: exit 1 for a cxbench error (a failed gate, bad input),
+2 for a command line Typer cannot parse or an unexpected error, 130 when interrupted.
+Heavy modules (DuckDB, dbt, Great Expectations, pandas) are imported inside the commands, so
+``--help``, ``--version`` and shell completion answer at once, and ``build`` shows its first
+progress line before it spends seconds importing them.
+"""
 
 from __future__ import annotations
 
-import argparse
+import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
+from enum import Enum
 from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any
 
+import typer
+
+from cxbench.cli_io import get_settings, out, report
 from cxbench.errors import CxbenchError
-from cxbench.settings import ENGINES, get_settings
+from cxbench.setting_docs import ENGINES, SETTING_DOCS
+
+# The choices of `build --engine`, from the one list (cxbench/setting_docs.py).
+Engine = Enum("Engine", {name: name for name in ENGINES}, type=str)  # type: ignore[misc]
+DEFAULT_ENGINE = Engine(ENGINES[0])
+
+if TYPE_CHECKING:
+    from cxbench.build import BuildRecord
 
 
-def _report(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+def _settings_help() -> str:
+    """The ``CXB_*`` settings with their descriptions (cxbench/setting_docs.py)."""
+    rows = [f"[bold]CXB_{name.upper()}[/]  {text}" for name, text in SETTING_DOCS.items()]
+    return "\n\n".join(["[bold]Settings[/] (environment variables):", *rows])
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+app = typer.Typer(
+    name="cxbench",
+    help=(
+        "Open CX benchmarking warehouse: demo data, build (audit → dbt → audit → publish), "
+        "serve the API.\n\n"
+        "A first run: [cyan]cxbench demo && cxbench build && cxbench serve[/]"
+    ),
+    epilog=_settings_help(),
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"cxbench {version('cxbench')}")
+        except PackageNotFoundError:
+            print("cxbench (not installed)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Options that apply before any command."""
+
+
+@app.command(
+    epilog="Examples:\n\n  cxbench demo\n\n  cxbench demo --clients 20 --answers 20000 --seed 3"
+)
+def demo(
+    clients: Annotated[int, typer.Option(help="Number of demo clients.")] = 96,
+    answers: Annotated[int, typer.Option(help="Approximate answers in total.")] = 500_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+) -> None:
+    """Write realistic demo deliveries into the landing folder ([bold]CXB_LANDING_DIR[/])."""
     from cxbench.demo import generate_demo
+    from cxbench.progress import StepFinished, StepProgress, StepStarted, renderer_for
 
     settings = get_settings()
-
-    def progress(done: int, total: int) -> None:
-        if done == total or done % max(total // 10, 1) == 0:
-            _report(f"  {done}/{total} files")
-
+    render = renderer_for()
+    started = time.perf_counter()
+    render(StepStarted("demo", f"writing demo deliveries to {settings.landing}"))
     try:
         summary = generate_demo(
             settings.landing,
             settings.seeds_dir,
-            clients=args.clients,
-            answers=args.answers,
-            seed=args.seed,
-            progress=progress,
+            clients=clients,
+            answers=answers,
+            seed=seed,
+            progress=lambda done, total: render(StepProgress("demo", done, total, "files")),
         )
+        render(StepFinished("demo", time.perf_counter() - started))
     except ValueError as exc:
+        render(StepFinished("demo", time.perf_counter() - started, ok=False))
         raise CxbenchError(str(exc)) from exc
-    print(
+    finally:
+        render.close()
+    out(
         f"Wrote {summary.answers:,} answers of {summary.clients} clients in {summary.files} files "
         f"to {summary.landing_dir}."
     )
-    return 0
 
 
 def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    from cxbench.build import run_build
+@app.command(
+    epilog=(
+        "Examples:\n\n  cxbench build\n\n  cxbench build --full-refresh\n\n"
+        "  cxbench build --json 2>/dev/null | jq .status\n\n"
+        "Progress goes to stderr: a live display on a terminal, plain lines otherwise. "
+        "Exit 1 when a gate fails (nothing is published; the last good snapshot stays live)."
+    )
+)
+def build(
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Rebuild incremental models from scratch.")
+    ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="Run the dbt models on DuckDB or on Spark (the spark extra; README 'Spark').",
+        ),
+    ] = DEFAULT_ENGINE,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the build record as JSON on stdout (also on failure)."),
+    ] = False,
+) -> None:
+    """Land → audit raw → dbt build → audit marts → attack gate → publish."""
+    from cxbench.progress import StepFinished, StepStarted, renderer_for
 
     # `kill` (SIGTERM) stops a build like Ctrl-C: dbt is stopped and the record says so.
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
-    record = run_build(
-        get_settings(), full_refresh=args.full_refresh, engine=args.engine, report=_report
-    )
+    render = renderer_for()
+    record: BuildRecord | None = None
+    try:
+        started = time.perf_counter()
+        render(StepStarted("prepare"))  # seen at once: the imports below take seconds
+        from cxbench.build import run_build
+
+        render(StepFinished("prepare", time.perf_counter() - started))
+        record = run_build(
+            get_settings(), full_refresh=full_refresh, engine=engine.value, report=render
+        )
+    finally:
+        render.close()
+        if as_json:
+            _print_last_record(record)
     rec = record.reconciliation
-    print(
-        f"Published build {record.published_build_id}: {rec.get('rows_accepted', 0):,} answers "
-        f"accepted, {rec.get('rows_quarantined', 0):,} quarantined, "
-        f"{rec.get('rows_superseded', 0):,} superseded."
-    )
-    return 0
+    if not as_json:
+        out(
+            f"Published build {record.published_build_id}: {rec.get('rows_accepted', 0):,} "
+            f"answers accepted, {rec.get('rows_quarantined', 0):,} quarantined, "
+            f"{rec.get('rows_superseded', 0):,} superseded."
+        )
 
 
-def cmd_rollback(args: argparse.Namespace) -> int:
+def _print_last_record(record: Any) -> None:
+    """The build's record as JSON: this one, or the one a failed build left on disk."""
+    if record is not None:
+        out(json.dumps(record.__dict__, indent=2, default=str))
+        return
+    from cxbench.status import load_last_build
+
+    last = load_last_build(get_settings())
+    if last is not None:
+        out(json.dumps(last, indent=2, default=str))
+
+
+@app.command(
+    epilog="Examples:\n\n  cxbench rollback\n\n  cxbench rollback --to 20261201T101500Z-ab12cd"
+)
+def rollback(
+    to: Annotated[
+        str | None, typer.Option(metavar="BUILD_ID", help="A retained snapshot to make live.")
+    ] = None,
+) -> None:
+    """Make the previous retained snapshot live again (or --to BUILD_ID)."""
     from cxbench.rollback import roll_back
 
-    done = roll_back(get_settings(), args.to)
-    print(f"Rolled back: {done.live} is live again (was {done.previous}).")
-    return 0
+    done = roll_back(get_settings(), to)
+    out(f"Rolled back: {done.live} is live again (was {done.previous}).")
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+@app.command(
+    epilog=(
+        "Examples:\n\n  cxbench serve\n\n  cxbench serve --host 0.0.0.0 --port 8080 --workers 2\n\n"
+        "  cxbench serve --build-every 60\n\n"
+        "Then open http://127.0.0.1:8000/docs (API), /app/ (pages); admins: /admin/dbt-docs/ "
+        "and /admin/audits (after `cxbench docs`). One JSON access-log line per request goes "
+        "to [bold]CXB_ACCESS_LOG[/] (stderr by default)."
+    )
+)
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    build_every: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="Also build in the background when new deliveries have landed, checking this "
+            "often.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the API from the current published snapshot."""
     import uvicorn
 
     from cxbench.publish import current_build_id
@@ -84,150 +230,119 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from cxbench.targets.store import open_target_store
 
     open_target_store(settings.targets_url, settings.targets_database)  # a bad URL: one sentence
-    if args.build_every is not None:
+    if build_every is not None:
         from cxbench.builder import BackgroundBuilder
 
-        if args.build_every <= 0:
+        if build_every <= 0:
             raise CxbenchError("--build-every needs a positive number of seconds.")
-        BackgroundBuilder(settings, args.build_every, report=_report).start()
+        BackgroundBuilder(settings, build_every, report=report).start()
     uvicorn.run(
         "cxbench.api.main:create_served_app",
         factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
+        host=host,
+        port=port,
+        workers=workers,
         log_level="info",
-        access_log=False,
+        access_log=False,  # cxbench writes its own (cxbench/api/access_log.py)
     )
-    return 0
 
 
-def cmd_keys(args: argparse.Namespace) -> int:
-    from cxbench import keys
-
-    settings = get_settings()
-    if args.keys_command == "create":
-        token = keys.create_key(
-            settings.keys_file,
-            args.role,
-            args.client_id or (),
-            known_clients=_known_clients(),
-            label=args.label,
-        )
-        _report("Store this key now; only its hash is kept and it cannot be shown again.")
-        print(token)
-    elif args.keys_command == "list":
-        for key in keys.load_keys(settings.keys_file).values():
-            state = "active" if key.is_active else f"revoked {key.revoked_at}"
-            scope = ",".join(key.client_ids) or "-"
-            print(
-                f"{key.key_id}\t{key.role}\t{scope}\t{key.created_at}\t{state}\t{key.label or ''}"
-            )
-    elif args.keys_command == "revoke":
-        key = keys.revoke_key(settings.keys_file, args.key_id)
-        print(f"Revoked key {key.key_id} ({key.role}).")
-    return 0
-
-
-def _known_clients() -> set[str]:
-    import csv
-
-    with (get_settings().seeds_dir / "clients.csv").open(newline="", encoding="utf-8") as handle:
-        return {row["client_id"] for row in csv.DictReader(handle)}
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    from cxbench.status import render_status
-
-    print(render_status(get_settings(), all_files=args.files))
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cxbench", description="Open CX benchmarking warehouse: demo, build, serve."
+@app.command(
+    epilog=(
+        "Example:\n\n  cxbench docs && cxbench serve   # then open /admin/dbt-docs/ with an admin "
+        "key as the password"
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+)
+def docs() -> None:
+    """Build dbt's docs site (models, tests, lineage, the API exposure) for the live build."""
+    from cxbench.docs import build_docs
+    from cxbench.progress import StepFinished, StepStarted, renderer_for
 
-    demo = sub.add_parser("demo", help="write realistic demo deliveries into the landing folder")
-    demo.add_argument("--clients", type=int, default=96, help="number of demo clients (default 96)")
-    demo.add_argument("--answers", type=int, default=500_000, help="approximate answers in total")
-    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same files)")
-    demo.set_defaults(func=cmd_demo)
-
-    build = sub.add_parser("build", help="audit raw → dbt build → audit marts → publish")
-    build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
-    build.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default="duckdb",
-        help="run the dbt models on DuckDB (default) or Spark (the spark extra; README 'Spark')",
+    render = renderer_for()
+    started = time.perf_counter()
+    render(StepStarted("docs", "dbt docs generate (static, offline)"))
+    try:
+        site = build_docs(get_settings(), report=render)
+        render(StepFinished("docs", time.perf_counter() - started))
+    except BaseException:
+        render(StepFinished("docs", time.perf_counter() - started, ok=False))
+        raise
+    finally:
+        render.close()
+    out(
+        f"Wrote the docs site of build {site.build_id} to {site.path}; `cxbench serve` shows it "
+        "to admins at /admin/dbt-docs/ (and each build's Great Expectations results at "
+        "/admin/audits)."
     )
-    build.set_defaults(func=cmd_build)
 
-    rollback = sub.add_parser(
-        "rollback", help="make the previous retained snapshot live again (or --to BUILD_ID)"
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  cxbench status\n\n  cxbench status --files\n\n"
+        "  cxbench status --json | jq .last_build.status"
     )
-    rollback.add_argument("--to", metavar="BUILD_ID", help="a retained snapshot to make live")
-    rollback.set_defaults(func=cmd_rollback)
+)
+def status(
+    files: Annotated[
+        bool, typer.Option("--files", help="Reconcile every file, not only those with problems.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The live snapshot and last build record as JSON.")
+    ] = False,
+) -> None:
+    """Live snapshot, last build, gates, quarantine, freshness (never opens the DuckDB file)."""
+    from cxbench.status import render_status, status_data
 
-    serve = sub.add_parser("serve", help="serve the API from the current published snapshot")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument(
-        "--build-every",
-        type=float,
-        metavar="SECONDS",
-        help="also build in the background when new deliveries have landed, checking this often",
-    )
-    serve.set_defaults(func=cmd_serve)
+    if as_json:
+        out(json.dumps(status_data(get_settings()), indent=2, default=str))
+    else:
+        out(render_status(get_settings(), all_files=files))
 
-    keys = sub.add_parser("keys", help="manage API keys")
-    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
-    create = keys_sub.add_parser("create", help="print a new API key once")
-    create.add_argument(
-        "--role", required=True, choices=("admin", "consultant", "client", "ingest")
-    )
-    create.add_argument("--client-id", action="append", help="a client the key may see")
-    create.add_argument("--label", help="who or what the key is for")
-    keys_sub.add_parser("list", help="list keys (ids, roles, scopes; never the keys)")
-    revoke = keys_sub.add_parser("revoke", help="revoke a key by its id")
-    revoke.add_argument("key_id")
-    keys.set_defaults(func=cmd_keys)
 
-    status = sub.add_parser("status", help="current snapshot, last build, gates, quarantine")
-    status.add_argument(
-        "--files", action="store_true", help="reconcile every file, not only those with problems"
-    )
-    status.set_defaults(func=cmd_status)
+def _add_subcommands() -> None:
+    from cxbench.keys_commands import keys_app
+    from cxbench.targets.commands import targets_app
 
-    from cxbench.targets.commands import add_parser as add_targets_parser
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(targets_app, name="targets")
 
-    add_targets_parser(sub)
-    return parser
+
+_add_subcommands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; the exit code (see the module docstring), never an exception."""
+    from typer._click.exceptions import ClickException
+
     try:
-        return int(args.func(args))
+        code = app(
+            args=list(argv) if argv is not None else None,
+            prog_name="cxbench",
+            standalone_mode=False,
+        )
     except CxbenchError as exc:
-        _report(f"cxbench: {exc}")
+        report(f"cxbench: {exc}")
         return 1
-    except KeyboardInterrupt:
-        _report("cxbench: interrupted.")
+    except ClickException as exc:  # the command line itself: unknown option, missing value
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "cxbench"
+        report(f"cxbench: {exc.format_message()} (`{where} --help` says more).")
+        return exc.exit_code
+    except (KeyboardInterrupt, typer.Abort):
+        report("cxbench: interrupted.")
         return 130
     except BrokenPipeError:
-        # The reader went away (`cxbench status | head`): nothing more to say to it.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except Exception as exc:  # the last resort: one sentence, the traceback only on request
         if os.environ.get("CXB_DEBUG"):
             raise
-        _report(f"cxbench: unexpected {type(exc).__name__}: {exc} (set CXB_DEBUG=1 for details).")
+        report(f"cxbench: unexpected {type(exc).__name__}: {exc} (set CXB_DEBUG=1 for details).")
         return 2
+    if code == 130:  # Typer turns Ctrl-C into exit code 130
+        report("cxbench: interrupted.")
+    return code if isinstance(code, int) else 0
 
 
 def skip_noisy_teardown(code: int) -> None:

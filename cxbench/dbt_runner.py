@@ -32,8 +32,9 @@ from pathlib import Path
 
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX
+from cxbench.progress import Note, Reporter, dbt_event
 from cxbench.relations import DBT_TARGET
-from cxbench.settings import Settings
+from cxbench.settings import BUNDLED_PROJECT, Settings
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 SHARED_PARSE = "cxbench_partial_parse.msgpack"
@@ -118,9 +119,12 @@ def run_dbt(
     quiet: bool = False,
     keep_fds: tuple[int, ...] = (),
     extra_env: dict[str, str] | None = None,
+    report: Reporter | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` in the project; dbt's own progress lines are shown unless quiet.
 
+    With ``report``, dbt logs JSON instead (``--log-format json``) and its node starts and
+    finishes, warnings and errors reach ``report`` as events (cxbench/progress.py).
     ``keep_fds`` stay open in dbt (the build lock), so they are held while dbt lives.
     """
     command = [
@@ -135,12 +139,21 @@ def run_dbt(
     # A killed run leaves no run_results.json (dbt writes it at the end); a stale one from an
     # earlier run must never be read as this run's results.
     (target / "run_results.json").unlink(missing_ok=True)
+    # A checkout shares its parse state between warehouses; an installed wheel's project sits
+    # in site-packages, which cxbench never writes to.
     shared = settings.project_dir / "target" / SHARED_PARSE
+    if settings.project_dir == BUNDLED_PROJECT:
+        shared = target / PARTIAL_PARSE
     _copy_if_missing(shared, target / PARTIAL_PARSE)
+    env = {**build_environment(settings), **(extra_env or {})}
+    if report is not None and not quiet:
+        return_code = _run_reporting(command, settings, env, keep_fds, report)
+        _share_parse_state(target / PARTIAL_PARSE, shared)
+        return _read_results(target / "run_results.json", return_code)
     completed = subprocess.run(
         dies_with_parent(command),
         cwd=settings.warehouse,
-        env={**build_environment(settings), **(extra_env or {})},
+        env=env,
         stdout=subprocess.DEVNULL if quiet else None,
         stderr=subprocess.DEVNULL if quiet else None,
         pass_fds=keep_fds,
@@ -176,6 +189,45 @@ def _share_parse_state(parsed: Path, shared: Path) -> None:
         os.replace(scratch, shared)
     except OSError:
         return
+
+
+def _run_reporting(
+    command: list[str],
+    settings: Settings,
+    env: dict[str, str],
+    keep_fds: tuple[int, ...],
+    report: Reporter,
+) -> int:
+    """dbt with JSON logs on a pipe, each line turned into a progress event as it comes."""
+    process = subprocess.Popen(
+        dies_with_parent([*command, "--log-format", "json"]),
+        cwd=settings.warehouse,
+        env={**env, "PYTHONUNBUFFERED": "1"},  # each line as it comes
+        stdout=subprocess.PIPE,
+        pass_fds=keep_fds,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    try:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            try:
+                line = json.loads(raw)
+            except ValueError:  # not dbt's log (a library printing): pass it on as it is
+                if raw.strip():
+                    report(Note(raw.rstrip()))
+                continue
+            if not isinstance(line, dict):
+                continue
+            event = dbt_event(line)
+            if event is not None:
+                report(event)
+        return process.wait()
+    except BaseException:  # interrupted: dbt must not run on (as subprocess.run does)
+        process.kill()
+        process.wait()
+        raise
 
 
 def _read_results(path: Path, return_code: int) -> DbtResult:

@@ -25,7 +25,8 @@ import duckdb
 
 from cxbench.errors import CxbenchError
 from cxbench.relations import INTERMEDIATE, MARTS, REFERENCE, STAGING
-from cxbench.settings import ENGINES, Settings
+from cxbench.setting_docs import ENGINES
+from cxbench.settings import Settings
 
 __all__ = ["ENGINES", "check_installed", "dbt_arguments", "load_export", "prepare"]
 # What the build reads after dbt, besides the published marts: the reconciliation

@@ -15,6 +15,7 @@ from cxbench.build import LAST_BUILD
 from cxbench.lock import process_alive, read_holder
 from cxbench.publish import current_snapshot, list_snapshots, read_history, read_snapshot
 from cxbench.settings import Settings
+from cxbench.webhook import pending_deliveries
 
 # Per-file lines shown by default; `cxbench status --files` shows every file.
 MAX_FILES_SHOWN = 20
@@ -26,6 +27,33 @@ def load_last_build(settings: Settings) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(path.read_text())
     return data
+
+
+def status_data(settings: Settings) -> dict[str, Any]:
+    """What ``render_status`` reports, as data for ``cxbench status --json``: the live snapshot,
+    the retained ones, and the last build's whole record with its state as of now."""
+    snapshot = current_snapshot(settings.published)
+    live: dict[str, Any] | None = None
+    if snapshot is not None:
+        moves = read_history(settings.published)
+        move = moves[-1] if moves else {}
+        rolled_back = move.get("action") == "rollback" and move.get("build_id") == snapshot.build_id
+        live = {
+            "build_id": snapshot.build_id,
+            "published_at": snapshot.manifest.get("published_at"),
+            "row_counts": snapshot.manifest.get("row_counts", {}),
+            "rolled_back_from": move.get("previous") if rolled_back else None,
+        }
+    last = load_last_build(settings)
+    if last is not None:
+        last = {**last, "state": _build_state(settings, last)}
+    return {
+        "live": live,
+        "retained": list(reversed(list_snapshots(settings.published))),
+        "keep_snapshots": settings.keep_snapshots,
+        "stale_client_days": settings.stale_client_days,
+        "last_build": last,
+    }
 
 
 def render_status(settings: Settings, *, all_files: bool = False) -> str:
@@ -48,6 +76,7 @@ def render_status(settings: Settings, *, all_files: bool = False) -> str:
     last = load_last_build(settings)
     if last is None:
         lines.append("Last build: none")
+        lines.extend(_webhook_lines(settings))
         return "\n".join(lines)
     lines.append(
         f"Last build: {last['build_id']} — {_build_state(settings, last)}"
@@ -98,7 +127,21 @@ def render_status(settings: Settings, *, all_files: bool = False) -> str:
     if rec:
         lines.extend(_reconciliation_lines(rec, all_files=all_files))
         lines.extend(_freshness_lines(rec, settings.stale_client_days))
+    lines.extend(_webhook_lines(settings))
     return "\n".join(lines)
+
+
+def _webhook_lines(settings: Settings) -> list[str]:
+    """Alert webhook deliveries still waiting: a receiver that has been down is visible."""
+    waiting = pending_deliveries(settings)
+    if not waiting:
+        return []
+    oldest = waiting[0]
+    alerts = sum(len(d["payload"]["alerts"]) for d in waiting)
+    return [
+        f"Alert webhook: {len(waiting):,} deliveries ({alerts:,} alerts) waiting in the outbox "
+        f"since {oldest['created_at']}; last error: {oldest.get('last_error') or 'none yet'}"
+    ]
 
 
 def _freshness_lines(rec: dict[str, Any], stale_days: int) -> list[str]:

@@ -10,7 +10,9 @@ stack for exactly this key and request, and none of them can change while the sn
 key stay the same. Everything else (a new key, a new question, any error) goes through FastAPI.
 
 ``respond`` (cxbench/api/representation.py) records what may be replayed; the records hang off the
-snapshot, so a new snapshot starts with none.
+snapshot, so a new snapshot starts with none. A replay honours ``If-None-Match`` (304) and
+``Accept-Encoding`` exactly as ``respond`` does, and leaves the key and route it answered for
+the access log (cxbench/api/access_log.py).
 """
 
 from __future__ import annotations
@@ -21,8 +23,15 @@ from fastapi.security.utils import get_authorization_scheme_param
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cxbench import keys as key_store
-from cxbench.api.deps import KeyCache
-from cxbench.api.representation import SNAPSHOT_STATE, prefers_csv_header, replay_key
+from cxbench.api.deps import AuthenticatedKey, KeyCache
+from cxbench.api.representation import (
+    PRINCIPAL_STATE,
+    ROUTE_STATE,
+    SNAPSHOT_STATE,
+    conditional_parts,
+    prefers_csv_header,
+    replay_key,
+)
 from cxbench.api.snapshot import LoadedSnapshot, SnapshotStore
 
 
@@ -69,9 +78,15 @@ class ReplayMiddleware:
         )
         if found is None:
             return False
-        headers = [(b"content-type", found.media_type.encode())]
-        headers += [(name.encode(), value.encode()) for name, value in found.headers]
-        headers.append((b"content-length", str(len(found.body)).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": found.body})
+        state = scope["state"]
+        state[PRINCIPAL_STATE] = AuthenticatedKey(key.key_id, key.role, frozenset(key.client_ids))
+        state[ROUTE_STATE] = found.route
+        status, parts, body = conditional_parts(
+            found, _header(scope, b"if-none-match"), _header(scope, b"accept-encoding")
+        )
+        headers = [(name.encode(), value.encode("latin-1")) for name, value in parts]
+        if status != 304:
+            headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
         return True

@@ -14,6 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
+from cxbench.api import admin
+from cxbench.api.access_log import AccessLog, AccessLogMiddleware
 from cxbench.api.deps import V1_GUARDS, KeyCache
 from cxbench.api.fastpath import ReplayMiddleware
 from cxbench.api.pages import install_pages
@@ -74,6 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(app.state.snapshots.get)
     yield
     app.state.snapshots.release()
+    app.state.access_log.close()
 
 
 def create_served_app() -> FastAPI:
@@ -102,6 +105,8 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     app.state.targets = open_target_store(settings.targets_url, settings.targets_database)
     install_problem_handlers(app)
     app.add_middleware(ReplayMiddleware)
+    app.state.access_log = AccessLog(settings.access_log)
+    app.add_middleware(AccessLogMiddleware, log=app.state.access_log)  # outermost: sees all
 
     v1 = v1_router()
     v1.include_router(meta.router)
@@ -116,6 +121,7 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
     v1.include_router(answers.router)
     v1.include_router(alerts.router)
     app.include_router(health.router)
+    app.include_router(admin.router)  # HTML for admins in a browser: dbt docs, GX results
     app.include_router(v1)
     install_docs(app)
     install_pages(app)

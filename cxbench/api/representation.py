@@ -7,6 +7,12 @@ A route describes its answer as a typed response model with one list field (``it
 is one row per item, led by the model's scalar fields (``build_id``, a client id, …), with
 nested models flattened into ``parent.child`` columns.
 
+Cached answers carry a strong ``ETag`` (a hash of the body): a client that sends it back in
+``If-None-Match`` gets ``304 Not Modified`` and no body. Answers of ``GZIP_MIN_BYTES`` or more
+are gzipped once when rendered and sent so to clients that accept it (``Accept-Encoding``); the
+gzipped form has its own ETag (``-gz``), and either form's tag revalidates. The replay fast
+path (cxbench/api/fastpath.py) answers through the same ``conditional_parts``.
+
 CSV cells are safe to open in a spreadsheet: text starting with ``= + - @``, a tab or a line
 break is prefixed with ``'`` so it is never run as a formula (numbers are written as numbers).
 """
@@ -14,11 +20,14 @@ break is prefixed with ``'`` so it is never run as a formula (numbers are writte
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
 import io
 import json
 import types
 import typing
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
+from dataclasses import replace
 from typing import Any
 
 from fastapi import Request
@@ -28,6 +37,10 @@ from starlette.responses import Response
 
 from cxbench.api.snapshot import LoadedSnapshot, Rendered
 
+GZIP_MIN_BYTES = 1400  # below one packet, compressing saves nothing worth the CPU
+GZIP_LEVEL = 6
+VARY = "Accept, Accept-Encoding"
+
 JSON = "application/json"
 CSV = "text/csv"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
@@ -35,6 +48,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 BOM = "\ufeff"  # Excel reads UTF-8 (accents in client names) only when the file says so
 SNAPSHOT_STATE = "cxb_snapshot"  # request.state: the snapshot this request answers from
 PRINCIPAL_STATE = "cxb_principal"  # request.state: the authenticated key
+ROUTE_STATE = "cxb_route"  # request.state: the route template a replayed answer came from
 
 
 def _quality(params: list[str]) -> float:
@@ -182,6 +196,17 @@ def csv_documentation(example: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def route_template(scope: MutableMapping[str, Any]) -> str | None:
+    """The matched route's full path template (``/v1/clients/{client_id}/scorecard``).
+
+    FastAPI ≥ 0.16x keeps included routers unflattened: ``scope["route"].path`` is relative to
+    its router, and the full template is on the effective route context it records.
+    """
+    context = (scope.get("fastapi") or {}).get("effective_route_context")
+    path = getattr(context, "path", None) or getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) else None
+
+
 def replay_key(
     key_id: str, role: str, client_ids: Iterable[str], path: str, query: bytes, as_csv: bool
 ) -> Hashable:
@@ -198,15 +223,64 @@ def _safe_filename(name: str) -> str:
 
 
 def render(model: BaseModel, as_csv: bool, filename: str) -> Rendered:
-    """The model as CSV (when asked and it has rows) or JSON, with the headers that say so."""
+    """The model as CSV (when asked and it has rows) or JSON, with the headers that say so,
+    its ETag and, when large, its gzipped form."""
     if as_csv and list_field(type(model)) is not None:
         disposition = f'attachment; filename="{_safe_filename(filename)}.csv"'
-        return Rendered(
-            render_csv(model),
-            CSV_MEDIA_TYPE,
-            (("vary", "Accept"), ("content-disposition", disposition)),
-        )
-    return Rendered(render_json(model), JSON, (("vary", "Accept"),))
+        body = render_csv(model)
+        media_type = CSV_MEDIA_TYPE
+        headers: tuple[tuple[str, str], ...] = (("content-disposition", disposition),)
+    else:
+        body, media_type, headers = render_json(model), JSON, ()
+    return Rendered(
+        body,
+        media_type,
+        (("vary", VARY), *headers),
+        etag=hashlib.blake2b(body, digest_size=12).hexdigest(),
+        gzipped=gzip.compress(body, GZIP_LEVEL, mtime=0) if len(body) >= GZIP_MIN_BYTES else None,
+    )
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """True when ``Accept-Encoding`` lists gzip (or ``*``) with a quality above zero."""
+    if not accept_encoding:
+        return False
+    for coding in accept_encoding.split(","):
+        name, *params = coding.split(";")
+        if name.strip().lower() in ("gzip", "*") and _quality(params) > 0:
+            return True
+    return False
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match or not etag:
+        return False
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*":
+            return True
+        tag = tag.removeprefix("W/").strip('"').removesuffix("-gz")
+        if tag == etag:
+            return True
+    return False
+
+
+def conditional_parts(
+    rendered: Rendered, if_none_match: str | None, accept_encoding: str | None
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body for a cached answer: 304 when the client's copy is current,
+    the gzipped body when the client takes it, the plain body otherwise."""
+    use_gzip = rendered.gzipped is not None and accepts_gzip(accept_encoding)
+    headers = list(rendered.headers)
+    if rendered.etag:
+        headers.append(("etag", f'"{rendered.etag}-gz"' if use_gzip else f'"{rendered.etag}"'))
+    if _matches(if_none_match, rendered.etag):
+        return 304, headers, b""
+    headers.append(("content-type", rendered.media_type))
+    if use_gzip and rendered.gzipped is not None:
+        headers.append(("content-encoding", "gzip"))
+        return 200, headers, rendered.gzipped
+    return 200, headers, rendered.body
 
 
 def respond_live(
@@ -263,5 +337,10 @@ async def respond(
             scope["query_string"],
             wants_csv,
         )
-        snapshot.responses.put(replay, rendered)
-    return Response(rendered.body, media_type=rendered.media_type, headers=dict(rendered.headers))
+        snapshot.responses.put(replay, replace(rendered, route=route_template(scope)))
+    status, headers, body = conditional_parts(
+        rendered, request.headers.get("if-none-match"), request.headers.get("accept-encoding")
+    )
+    response = Response(body, status_code=status)
+    response.headers.update(dict(headers))  # content-type comes from here, charset and all
+    return response

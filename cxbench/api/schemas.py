@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from cxbench.api.target_schemas import AgreedTarget
@@ -480,13 +482,24 @@ class IngestReceipt(BaseModel):
 
 
 class AlertItem(BaseModel):
-    """A significant drop in the client's latest month (fct_client_alerts)."""
+    """A significant drop in the client's latest month or latest 7 days (fct_client_alerts)."""
 
     touchpoint: str = Field(examples=["customer_service"])
     metric: str = Field(examples=["nps"])
-    period: str = Field(examples=["2026-11"])
+    window: str = Field(
+        description="month (the latest month) or 7_days (the latest 7 days)", examples=["month"]
+    )
+    period: str = Field(
+        description="The window: a month, or first…last day of 7 days", examples=["2026-11"]
+    )
+    window_start: date = Field(description="First UTC day of the window", examples=["2026-11-01"])
+    window_end: date = Field(
+        description="Last UTC day of the window (included)", examples=["2026-11-30"]
+    )
     comparison: str = Field(
-        description="previous_month, rolling_baseline or cusum", examples=["previous_month"]
+        description="previous_month, rolling_baseline or cusum (month); previous_7_days or "
+        "rolling_baseline (7_days)",
+        examples=["previous_month"],
     )
     n: int = Field(examples=[212])
     value: float = Field(examples=[11.3])

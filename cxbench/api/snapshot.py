@@ -73,11 +73,20 @@ class Index:
 
 @dataclass(frozen=True)
 class Rendered:
-    """An answer ready to send: its body and the headers that describe it."""
+    """An answer ready to send: its body and the headers that describe it, its ETag (a hash of
+    the body), the body gzipped once when it is large, and (for a replay record) the route
+    template it came from, for the access log."""
 
     body: bytes
     media_type: str
     headers: tuple[tuple[str, str], ...] = ()
+    etag: str = ""
+    gzipped: bytes | None = None
+    route: str | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
 
 
 class ResponseCache:
@@ -102,18 +111,18 @@ class ResponseCache:
 
     def put(self, key: Hashable, rendered: Rendered) -> None:
         # Sizes are counted per entry, even when two entries share one body: an overestimate.
-        size = len(rendered.body)
+        size = rendered.size
         if size > self.max_bytes // 4:
             return  # one huge answer must not evict everything else
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= old.size
             self._entries[key] = rendered
             self._bytes += size
             while self._bytes > self.max_bytes and self._entries:
                 _, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted.body)
+                self._bytes -= evicted.size
 
     def __len__(self) -> int:
         return len(self._entries)

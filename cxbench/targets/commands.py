@@ -8,16 +8,18 @@ overwrites a change it has not seen. Output is tab-separated with a header, or `
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import typer
+
+from cxbench.cli_io import get_settings
 from cxbench.errors import CxbenchError
-from cxbench.settings import Settings, get_settings
 from cxbench.targets.rules import (
     BASES,
     CLIENT_SCORECARDS,
@@ -33,6 +35,9 @@ from cxbench.targets.store import (
     open_target_store,
     parse_if_match,
 )
+
+if TYPE_CHECKING:
+    from cxbench.settings import Settings
 
 T = TypeVar("T")
 LIST_COLUMNS = (
@@ -102,29 +107,117 @@ def _etag(value: str | None) -> str | None:
     return f'"{value}"'
 
 
-def cmd_targets(args: argparse.Namespace) -> int:
+targets_app = typer.Typer(
+    help="Agreed targets: list, set, retire, history (the API's rules, on this machine).",
+    no_args_is_help=True,
+)
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON instead of tab-separated.")]
+ClientOption = Annotated[str | None, typer.Option(help="One client (default: all).")]
+
+
+@targets_app.command("list", epilog="Examples:\n\n  cxbench targets list --client-id c001 --json")
+def list_command(
+    client_id: ClientOption = None,
+    metric: Annotated[str | None, typer.Option(help="One metric code.")] = None,
+    include_retired: Annotated[bool, typer.Option(help="Retired targets too.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Agreed targets (tab-separated with a header, or --json)."""
+    targets = _store(get_settings()).list_targets(
+        client_id, metric=metric, include_retired=include_retired
+    )
+    _print([_target_row(t) for t in targets], LIST_COLUMNS, as_json)
+
+
+@targets_app.command("history", epilog="Example:\n\n  cxbench targets history --client-id c001")
+def history_command(
+    client_id: ClientOption = None,
+    touchpoint: Annotated[str | None, typer.Option(help="One touchpoint code.")] = None,
+    metric: Annotated[str | None, typer.Option(help="One metric code.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Every change, oldest first."""
+    events = _store(get_settings()).history(client_id, touchpoint=touchpoint, metric=metric)
+    _print([_event_row(e) for e in events], HISTORY_COLUMNS, as_json)
+
+
+Basis = StrEnum("Basis", {basis: basis for basis in BASES})  # type: ignore[misc]
+CUSTOM = Basis("custom")
+
+
+@targets_app.command(
+    "set",
+    epilog=(
+        "Examples:\n\n  cxbench targets set c001 '*' nps --value 35 --due 2027-Q4\n\n"
+        "  cxbench targets set c001 web csat --basis p75 --due 2027 --if-match v2"
+    ),
+)
+def set_command(
+    client_id: Annotated[str, typer.Argument(help="The client.")],
+    touchpoint: Annotated[str, typer.Argument(help="A touchpoint code, or '*' for all.")],
+    metric: Annotated[str, typer.Argument(help="A metric code.")],
+    due: Annotated[str, typer.Option(help="Due period: 2027-07, 2027-Q4 or 2027.")],
+    value: Annotated[
+        float | None, typer.Option(help="The target (optional with a pNN basis).")
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option(help="Baseline period (default: the client's latest).")
+    ] = None,
+    basis: Annotated[Basis, typer.Option(help="Where the target comes from.")] = CUSTOM,
+    basis_period: Annotated[
+        str | None, typer.Option(help="Benchmark period of a pNN basis.")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Why, for the history.")] = None,
+    if_match: Annotated[
+        str | None, typer.Option(help="The current ETag (v3) to change an existing target.")
+    ] = None,
+) -> None:
+    """Agree a target, or change one (--if-match)."""
     settings = get_settings()
-    store = _store(settings)
-    if args.targets_command == "list":
-        targets = store.list_targets(
-            args.client_id, metric=args.metric, include_retired=args.include_retired
-        )
-        _print([_target_row(t) for t in targets], LIST_COLUMNS, args.json)
-    elif args.targets_command == "history":
-        events = store.history(args.client_id, touchpoint=args.touchpoint, metric=args.metric)
-        _print([_event_row(e) for e in events], HISTORY_COLUMNS, args.json)
-    elif args.targets_command == "set":
-        _set(settings, store, args)
-    elif args.targets_command == "retire":
-        target = store.retire(
-            args.client_id,
-            args.touchpoint,
-            args.metric,
-            actor=_actor(),
-            precondition=Precondition(if_match=parse_if_match(_etag(args.if_match))),
-        )
-        print(f"Retired the {target.metric} target of {target.client_id} at {target.touchpoint}.")
-    return 0
+    snapshot = _live_facts(settings, client_id)
+    request = TargetRequest(
+        target_value=value,
+        due_period=due,
+        baseline_period=baseline,
+        basis=basis.value,
+        basis_period=basis_period,
+        note=note,
+    )
+    fields = resolve_target(request, touchpoint, metric, facts_from_snapshot(snapshot, client_id))
+    target, created = _store(settings).put(
+        client_id,
+        touchpoint,
+        metric,
+        fields,
+        actor=_actor(),
+        precondition=Precondition(if_match=parse_if_match(_etag(if_match))),
+    )
+    verb = "Created" if created else "Changed"
+    print(
+        f"{verb} the {target.metric} target of {target.client_id} at {target.touchpoint}: "
+        f"{target.fields.target_value:g} by {target.fields.due_period} (from "
+        f"{target.fields.baseline_period}); ETag {target.etag}."
+    )
+
+
+@targets_app.command(
+    "retire", epilog="Example:\n\n  cxbench targets retire c001 '*' nps --if-match v3"
+)
+def retire_command(
+    client_id: Annotated[str, typer.Argument(help="The client.")],
+    touchpoint: Annotated[str, typer.Argument(help="A touchpoint code, or '*'.")],
+    metric: Annotated[str, typer.Argument(help="A metric code.")],
+    if_match: Annotated[str, typer.Option(help="The current ETag (v3).")],
+) -> None:
+    """Retire a target (it stays in the history)."""
+    target = _store(get_settings()).retire(
+        client_id,
+        touchpoint,
+        metric,
+        actor=_actor(),
+        precondition=Precondition(if_match=parse_if_match(_etag(if_match))),
+    )
+    print(f"Retired the {target.metric} target of {target.client_id} at {target.touchpoint}.")
 
 
 @dataclass
@@ -178,69 +271,3 @@ def _live_facts(settings: Settings, client_id: str) -> _LiveFacts:
         manifest=json.loads((folder / MANIFEST).read_text()),
         touchpoint_codes=frozenset(t["touchpoint_code"] for t in read("dim_touchpoints")) | {"*"},
     )
-
-
-def _set(settings: Settings, store: TargetStore, args: argparse.Namespace) -> None:
-    snapshot = _live_facts(settings, args.client_id)
-    request = TargetRequest(
-        target_value=args.value,
-        due_period=args.due,
-        baseline_period=args.baseline,
-        basis=args.basis,
-        basis_period=args.basis_period,
-        note=args.note,
-    )
-    fields = resolve_target(
-        request, args.touchpoint, args.metric, facts_from_snapshot(snapshot, args.client_id)
-    )
-    target, created = store.put(
-        args.client_id,
-        args.touchpoint,
-        args.metric,
-        fields,
-        actor=_actor(),
-        precondition=Precondition(if_match=parse_if_match(_etag(args.if_match))),
-    )
-    verb = "Created" if created else "Changed"
-    print(
-        f"{verb} the {target.metric} target of {target.client_id} at {target.touchpoint}: "
-        f"{target.fields.target_value:g} by {target.fields.due_period} (from "
-        f"{target.fields.baseline_period}); ETag {target.etag}."
-    )
-
-
-def add_parser(sub: Any) -> None:
-    """Register ``targets`` and its subcommands on the ``cxbench`` parser."""
-    targets = sub.add_parser("targets", help="agreed targets: list, set, retire, history")
-    targets_sub = targets.add_subparsers(dest="targets_command", required=True)
-
-    listing = targets_sub.add_parser("list", help="agreed targets (tab-separated, or --json)")
-    listing.add_argument("--client-id", help="one client (default: all)")
-    listing.add_argument("--metric")
-    listing.add_argument("--include-retired", action="store_true")
-    listing.add_argument("--json", action="store_true")
-
-    setting = targets_sub.add_parser("set", help="agree a target, or change one (--if-match)")
-    setting.add_argument("client_id")
-    setting.add_argument("touchpoint", help="a touchpoint code, or '*' for all")
-    setting.add_argument("metric")
-    setting.add_argument("--value", type=float, help="the target (optional with a pNN basis)")
-    setting.add_argument("--due", required=True, help="due period: 2027-07, 2027-Q4 or 2027")
-    setting.add_argument("--baseline", help="baseline period (default: the client's latest)")
-    setting.add_argument("--basis", choices=BASES, default="custom")
-    setting.add_argument("--basis-period", help="benchmark period of a pNN basis")
-    setting.add_argument("--note")
-    setting.add_argument("--if-match", help="the current ETag (v3) to change an existing target")
-
-    retire = targets_sub.add_parser("retire", help="retire a target (kept in the history)")
-    retire.add_argument("client_id")
-    retire.add_argument("touchpoint")
-    retire.add_argument("metric")
-    retire.add_argument("--if-match", required=True, help="the current ETag (v3)")
-
-    history = targets_sub.add_parser("history", help="every change, oldest first")
-    history.add_argument("--client-id", help="one client (default: all)")
-    history.add_argument("--touchpoint")
-    history.add_argument("--metric")
-    history.add_argument("--json", action="store_true")
-    targets.set_defaults(func=cmd_targets)

@@ -2,7 +2,7 @@
 
 Every value, standard error and interval here is read from ``fct_client_scorecards``, where the
 dbt macros compute them; this module only compares them. The arithmetic, all of it checked by
-hand in tests/python/test_target_progress.py:
+hand in tests/python/targets/test_target_progress.py:
 
 - **baseline** and **latest**: the client's rows for the target's touchpoint × metric in the
   baseline period and in the latest period of the due period's grain up to the due period

@@ -12,12 +12,9 @@ import fcntl
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from cxbench.api.main import create_app
 from cxbench.build import BuildRecord, run_build
 from cxbench.cli import skip_noisy_teardown
 from cxbench.demo import generate_demo
@@ -49,21 +46,6 @@ def built(
     yield settings, record
 
 
-@pytest.fixture(scope="module")
-def served(built: tuple[Settings, BuildRecord]) -> Iterator[TestClient]:
-    """One app on the shared build per test module: loading the snapshot is what a new app
-    costs (~2 s)."""
-    with TestClient(create_app(built[0])) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def client(served: TestClient, tmp_path: Path) -> TestClient:
-    """The module's app with a key store of this test's own, so keys never leak between tests."""
-    served.app.state.keys.path = tmp_path / "keys.json"
-    return served
-
-
 @pytest.fixture
 def env_for(monkeypatch: pytest.MonkeyPatch) -> object:
     """Point the cxbench command (get_settings) at a settings object's folders."""
@@ -79,6 +61,7 @@ def env_for(monkeypatch: pytest.MonkeyPatch) -> object:
 # Modules that run real builds for minutes start first, so the two pytest processes finish
 # together instead of one waiting for the other's last long module.
 LONG_MODULES = (
+    "test_wheel.py",
     "test_wap.py",
     "test_ingestion.py",
     "test_privacy.py",

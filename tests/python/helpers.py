@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from cxbench.settings import PROJECT_DIR, Settings
 
@@ -32,3 +37,41 @@ def run_cxbench(
         timeout=timeout,
         check=False,
     )
+
+
+class WebhookReceiver:
+    """An alert webhook receiver on 127.0.0.1: refuses the first ``refuse`` POSTs with 503 (or,
+    with ``hang``, holds each POST that long first), then takes them with 204."""
+
+    def __init__(self, refuse: int = 1, hang: float = 0.0) -> None:
+        receiver = self
+        self.refuse = refuse
+        self.refused = 0
+        self.accepted: list[dict[str, Any]] = []
+        self.keys: list[str | None] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if hang:
+                    time.sleep(hang)
+                if receiver.refused < receiver.refuse:
+                    receiver.refused += 1
+                    self.send_response(503)
+                else:
+                    receiver.accepted.append(json.loads(body))
+                    receiver.keys.append(self.headers.get("Idempotency-Key"))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

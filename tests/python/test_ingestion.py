@@ -453,6 +453,58 @@ def test_status_lists_only_files_that_need_a_look(builds: dict[str, Built]) -> N
     assert "  a/late.csv: 0 = 0 + 0 + 0 [file quarantined: truncated]" in full
 
 
+# Rows held by each file quarantined whole (non-blank lines less a CSV header; a Parquet file
+# whose footer cannot be read is not countable).
+ROWS_HELD_A = {
+    "a/empty.csv": 0,
+    "a/header_only.csv": 0,
+    "a/missing_columns.csv": 1,
+    "a/duplicate_columns.csv": 1,
+    "a/latin1.csv": 1,
+    "a/late.csv": 2,
+    "a/cut.jsonl": 2,
+    "a/cut.parquet": None,
+    "a/garbage.parquet": None,
+}
+
+
+def test_files_quarantined_whole_say_how_many_rows_they_held(builds: dict[str, Built]) -> None:
+    first = builds["a"]
+    held = {
+        r["source_file"]: r["rows_in_quarantined_file"]
+        for r in first.tables["fct_file_reconciliation"]
+        if r["file_reason_code"] is not None
+    }
+    assert held == ROWS_HELD_A
+    loaded = [r for r in first.tables["fct_file_reconciliation"] if r["file_reason_code"] is None]
+    assert all(r["rows_in_quarantined_file"] is None for r in loaded)
+    assert "  they held 7 rows (2 files could not be counted)" in first.status
+    assert "Rows sent: 177 = 170 landed + 7 in files quarantined as a whole" in first.status
+    assert "a/late.csv: 0 = 0 + 0 + 0 [file quarantined: truncated] (held 2 rows)" in (
+        first.status_all_files
+    )
+    assert (
+        "a/garbage.parquet: 0 = 0 + 0 + 0 [file quarantined: unreadable] (rows not countable)"
+        in (first.status_all_files)
+    )
+
+
+def test_status_gives_the_newest_answer_and_each_clients_last_delivery(
+    builds: dict[str, Built],
+) -> None:
+    """The deliveries were landed just now: every client that sent a file delivered within
+    the threshold; registered clients that never sent one are named."""
+    status = builds["b"].status
+    newest = max(r["responded_at"] for r in builds["b"].tables["fct_answers"])
+    assert f"Newest answer: {newest.isoformat()}" in status
+    line = next(x for x in status.splitlines() if x.startswith("Client deliveries:"))
+    assert line.endswith("delivered within 35 days (CXB_STALE_CLIENT_DAYS)")
+    delivered = {r["client_id"] for r in builds["b"].tables["fct_answers"]}
+    assert int(line.split()[2]) >= len(delivered)
+    warning = next(x for x in status.splitlines() if "WARNING: no delivery" in x)
+    assert "c001" not in warning and "(never)" in warning
+
+
 # --- build 2: incremental -------------------------------------------------------------------
 
 

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cxbench.build import LAST_BUILD
-from cxbench.cli import build_parser
+from cxbench.cli import main
 from cxbench.status import MAX_FILES_SHOWN, render_status
 from tests.python.helpers import make_settings
 
@@ -88,10 +90,21 @@ def test_status_says_when_no_file_needs_a_look(tmp_path: Path) -> None:
     assert "demo/" not in text
 
 
-def test_status_files_flag() -> None:
-    parser = build_parser()
-    assert parser.parse_args(["status", "--files"]).files is True
-    assert parser.parse_args(["status"]).files is False
+def test_status_files_flag_and_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings(tmp_path)
+    write_last_build(settings.warehouse, [file_row(i, quarantined=1) for i in range(30)])
+    monkeypatch.setenv("CXB_HOME", str(tmp_path))
+    monkeypatch.setenv("CXB_WAREHOUSE_DIR", str(settings.warehouse))
+    assert main(["status"]) == 0
+    assert capsys.readouterr().out.count("demo/f") == MAX_FILES_SHOWN
+    assert main(["status", "--files"]) == 0
+    assert capsys.readouterr().out.count("demo/f") == 30
+    assert main(["status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["last_build"]["build_id"] == "b1" and data["last_build"]["state"] == "published"
+    assert len(data["last_build"]["reconciliation"]["files"]) == 30
 
 
 def test_status_counts_rows_of_whole_file_quarantines_and_names_silent_clients(

@@ -1,13 +1,14 @@
 """A client's drop alerts (DESIGN §7 v2), from the published ``fct_client_alerts``.
 
-The detector lives in dbt (z tests with the standard-error macros); this module only selects
-the client's rows. The ``/v1`` guards have checked the key's client scope before it runs.
+The detector lives in dbt (z tests with the standard-error macros, over the latest month and,
+where a series has enough answers, the latest 7 days); this module only selects the client's
+rows. The ``/v1`` guards have checked the key's client scope before it runs.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
@@ -23,8 +24,8 @@ router = APIRouter(prefix="/clients", tags=["alerts"])
 CLIENT_ALERTS = "fct_client_alerts"
 
 
-def _alert_order(row: dict[str, Any]) -> tuple[str, str, str]:
-    return (row["touchpoint_code"], row["metric_code"], row["comparison"])
+def _alert_order(row: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (row["alert_window"], row["touchpoint_code"], row["metric_code"], row["comparison"])
 
 
 def _by_client(snapshot: LoadedSnapshot) -> dict[str, list[dict[str, Any]]]:
@@ -38,7 +39,7 @@ def _by_client(snapshot: LoadedSnapshot) -> dict[str, list[dict[str, Any]]]:
 @router.get(
     "/{client_id}/alerts",
     operation_id="get_client_alerts",
-    summary="Significant drops in the client's latest month, per touchpoint and metric",
+    summary="Significant drops in the client's latest month and 7 days, per touchpoint and metric",
     response_model=Alerts,
     responses=csv_documentation(csv_header(Alerts)),
 )
@@ -49,8 +50,13 @@ async def get_alerts(
     metric: Annotated[
         str | None, Query(description="a benchmarked metric code from /v1/meta")
     ] = None,
+    window: Annotated[
+        Literal["month", "7_days"] | None,
+        Query(description="only the latest month's alerts, or only the latest 7 days'"),
+    ] = None,
 ) -> Response:
-    """By touchpoint and metric; empty when nothing fell significantly. CSV with `Accept`."""
+    """By window, touchpoint and metric; empty when nothing fell significantly. The 7-day
+    window is tested only for series with enough answers in it. CSV with `Accept`."""
     check_choice("metric", metric, snapshot.metric_codes)
 
     def build() -> Alerts:
@@ -59,7 +65,10 @@ async def get_alerts(
             AlertItem(
                 touchpoint=r["touchpoint_code"],
                 metric=r["metric_code"],
+                window=r["alert_window"],
                 period=r["period"],
+                window_start=r["window_start"],
+                window_end=r["window_end"],
                 comparison=r["comparison"],
                 n=r["n"],
                 value=r["value"],
@@ -71,14 +80,15 @@ async def get_alerts(
                 cusum_statistic=r["cusum_statistic"],
             )
             for r in rows
-            if metric is None or r["metric_code"] == metric
+            if (metric is None or r["metric_code"] == metric)
+            and (window is None or r["alert_window"] == window)
         ]
         return Alerts(build_id=snapshot.build_id, client_id=client_id, items=items)
 
     return await respond(
         request,
         snapshot,
-        ("alerts", client_id, metric),
+        ("alerts", client_id, metric, window),
         build,
         filename=f"alerts-{client_id}-{snapshot.build_id}",
     )

@@ -1,11 +1,15 @@
--- Significant drops in a client's latest month, per touchpoint (and '*') × metric: against the
--- previous month and against a rolling baseline of the months before it, two-sided z tests at
--- var('alert_z') with the standard-error macros, and a lower CUSUM for slow slides from the
--- series' first months. One row per alert; see the doc block.
+-- Significant drops per client × touchpoint (and '*') × metric, in two windows: the latest
+-- month (vs the previous month, a rolling baseline, and a CUSUM for slow slides) and, where a
+-- series has enough answers, the latest 7 days (vs the 7 days before and a rolling baseline).
+-- Two-sided z tests with the standard-error macros. One row per alert; see the doc block.
 with
 
 client_periods as (
     select * from {{ ref('int_client_metric_periods') }}
+),
+
+client_windows as (
+    select * from {{ ref('int_client_metric_windows') }}
 ),
 
 -- Months with enough answers for a stable standard error; comment shares are not scores.
@@ -114,6 +118,7 @@ compared as (
         current_months.touchpoint_code,
         current_months.metric_code,
         current_months.period,
+        current_months.period_start as window_start,
         reference_rows.comparison,
         current_months.n,
         current_months.value,
@@ -136,12 +141,80 @@ compared as (
 ),
 
 -- Two-sided test; only the drop side is an alert (every metric here is higher = better).
+-- The three alert CTEs share one column order (they are unioned by position).
 z_alerts as (
     select
         *,
+        'month' as alert_window,
         cast(null as double) as cusum_statistic
     from compared
     where abs(change_z) > {{ var('alert_z') }} and change_z < 0
+),
+
+-- The 7-day window: series with at least alert_7d_min_answers answers in the latest 7 days and
+-- in the reference; comment shares are not scores.
+recent_windows as (
+    select *
+    from client_windows
+    where
+        metric_code != 'comment'
+        and n >= {{ var('alert_7d_min_answers') }}
+),
+
+latest_7_days as (
+    select * from recent_windows
+    where window_name = 'latest_7_days'
+),
+
+reference_7_days as (
+    select
+        *,
+        case
+            when window_name = 'previous_7_days' then 'previous_7_days'
+            else 'rolling_baseline'
+        end as comparison
+    from recent_windows
+    where window_name in ('previous_7_days', 'baseline')
+),
+
+compared_7_days as (
+    select
+        latest_7_days.client_id,
+        latest_7_days.industry_code,
+        latest_7_days.touchpoint_code,
+        latest_7_days.metric_code,
+        latest_7_days.period,
+        latest_7_days.window_start,
+        reference_7_days.comparison,
+        latest_7_days.n,
+        latest_7_days.value,
+        latest_7_days.standard_error,
+        reference_7_days.period as reference_period,
+        reference_7_days.n as reference_n,
+        reference_7_days.value as reference_value,
+        reference_7_days.standard_error as reference_standard_error,
+        latest_7_days.value - reference_7_days.value as change,  -- noqa: RF04
+        {{ difference_z(
+            'latest_7_days.value', 'latest_7_days.standard_error',
+            'reference_7_days.value', 'reference_7_days.standard_error'
+        ) }} as change_z
+    from latest_7_days
+    inner join reference_7_days
+        on
+            latest_7_days.client_id = reference_7_days.client_id
+            and latest_7_days.touchpoint_code = reference_7_days.touchpoint_code
+            and latest_7_days.metric_code = reference_7_days.metric_code
+),
+
+-- The same two-sided test at alert_7d_z: up to one 7-day window a day is tested, not one a
+-- month, so the threshold is higher (the doc block gives the false alarms it allows).
+z_alerts_7_days as (
+    select
+        *,
+        '7_days' as alert_window,
+        cast(null as double) as cusum_statistic
+    from compared_7_days
+    where abs(change_z) > {{ var('alert_7d_z') }} and change_z < 0
 ),
 
 -- Slow slides: each series' first alert_cusum_reference_months months (with enough answers)
@@ -216,6 +289,7 @@ cusum_alerts as (
         cusum_statistics.touchpoint_code,
         cusum_statistics.metric_code,
         cusum_statistics.period,
+        cusum_statistics.period_start as window_start,
         'cusum' as comparison,
         cusum_statistics.n,
         cusum_statistics.value,
@@ -226,6 +300,7 @@ cusum_alerts as (
         cast(null as double) as reference_standard_error,
         cusum_statistics.value - cusum_statistics.reference_value as change,  -- noqa: RF04
         cast(null as double) as change_z,
+        'month' as alert_window,
         cusum_statistics.cusum_statistic
     from cusum_statistics
     inner join current_months
@@ -241,6 +316,8 @@ all_alerts as (
     select * from z_alerts
     union all
     select * from cusum_alerts
+    union all
+    select * from z_alerts_7_days
 ),
 
 final as (
@@ -251,7 +328,15 @@ final as (
         industry_code,
         touchpoint_code,
         metric_code,
+        alert_window,
         period,
+        cast(window_start as date) as window_start,
+        cast(
+            case
+                when alert_window = 'month' then window_start + interval 1 month - interval 1 day
+                else window_start + interval 6 day
+            end as date
+        ) as window_end,
         comparison,
         n,
         value,

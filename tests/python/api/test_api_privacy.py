@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.settings import Settings
-from tests.python.api_helpers import Answer, auth, get_many
+from tests.python.api.fixtures import Answer, auth, get_many
 
 P10_P90_MIN = 10
 STATISTICS = ("n_responses", "value", "mean", "p10", "p25", "median", "p75", "p90", "moe")

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from cxbench.build import BuildRecord
 from cxbench.settings import Settings
-from tests.python.api_helpers import key, mart
+from tests.python.api.fixtures import key, mart
 
 
 @pytest.fixture(scope="module")

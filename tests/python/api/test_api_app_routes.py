@@ -16,7 +16,7 @@ from cxbench.api.main import create_app
 from cxbench.api.pages import CONTENT_SECURITY_POLICY
 from cxbench.build import BuildRecord
 from cxbench.settings import PROJECT_DIR, Settings
-from tests.python.api_helpers import key
+from tests.python.api.fixtures import key
 
 STATIC = PROJECT_DIR / "cxbench" / "api" / "static" / "app"
 

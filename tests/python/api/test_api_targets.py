@@ -22,7 +22,7 @@ from cxbench.keys import create_key
 from cxbench.settings import Settings
 from cxbench.targets.rules import ordinal
 from cxbench.targets.store import SQLiteTargetStore
-from tests.python.api_helpers import auth, make_app
+from tests.python.api.fixtures import auth, make_app
 
 Row = dict[str, Any]
 

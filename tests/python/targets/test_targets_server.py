@@ -21,7 +21,7 @@ import pytest
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.settings import Settings
-from tests.python.api_helpers import auth
+from tests.python.api.fixtures import auth
 
 CLIENT = "c001"
 TOUCHPOINTS = ("*", "delivery", "onboarding", "billing", "customer_service")

@@ -31,7 +31,7 @@ from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.settings import Settings
 from cxbench.targets.store import SQLiteTargetStore
-from tests.python.api_helpers import auth
+from tests.python.api.fixtures import auth
 
 # Bounded: ~max_examples cases per operation and phase, with a fixed seed (about 20 s here).
 MAX_EXAMPLES = 60

@@ -15,7 +15,7 @@ from cxbench.api.representation import csv_cell, prefers_csv, render_csv
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.settings import Settings
-from tests.python.api_helpers import auth, make_app
+from tests.python.api.fixtures import auth, make_app
 
 
 @pytest.fixture(scope="module")

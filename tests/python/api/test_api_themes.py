@@ -21,7 +21,7 @@ from cxbench.build import BuildRecord
 from cxbench.demo_comments import comment_table, personal_data
 from cxbench.relations import MARTS
 from cxbench.settings import Settings
-from tests.python.api_helpers import key, mart
+from tests.python.api.fixtures import key, mart
 
 MASK_TAGS = ("[email]", "[phone]", "[personal id]", "[iban]", "[card]")
 

@@ -1,9 +1,11 @@
-"""Helpers for the API tests: apps on the real published snapshot, keys, many requests fast."""
+"""The API tests' one fixture module: the app on the shared build (`served`, and `client` with
+a key store of the test's own; registered for tests/python/api/ by its conftest), apps on the
+real published snapshot, keys, and many requests fast."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from urllib.parse import unquote, urlencode
 
 import httpx
 import pyarrow.parquet as pq
+import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.testclient import TestClient
@@ -28,6 +31,21 @@ from cxbench.targets.store import SQLiteTargetStore
 QUERY_DEFAULTS = {"metric": "nps", "touchpoint": "*", "ambition": "p75", "grain": "year"}
 # Values for path parameters other than {client_id} (the agreed-target routes).
 PATH_DEFAULTS = {"touchpoint": "*", "metric": "nps"}
+
+
+@pytest.fixture(scope="module")
+def served(built: tuple[Settings, BuildRecord]) -> Iterator[TestClient]:
+    """One app on the shared build per test module: loading the snapshot is what a new app
+    costs (~2 s)."""
+    with TestClient(create_app(built[0])) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def client(served: TestClient, tmp_path: Path) -> TestClient:
+    """The module's app with a key store of this test's own, so keys never leak between tests."""
+    served.app.state.keys.path = tmp_path / "keys.json"
+    return served
 
 
 def auth(key: str) -> dict[str, str]:
@@ -93,7 +111,7 @@ def required_query(route: RouteContext, latest_year: str) -> dict[str, str]:
             if field.field_info.is_required():
                 assert field.alias in values, (
                     f"{route.path} requires query parameter {field.alias!r}: add a value for it "
-                    "to QUERY_DEFAULTS in tests/python/api_helpers.py"
+                    "to QUERY_DEFAULTS in tests/python/api/fixtures.py"
                 )
                 params[field.alias] = values[field.alias]
         pending.extend(dependant.dependencies)

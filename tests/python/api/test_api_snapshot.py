@@ -21,7 +21,7 @@ from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.publish import MANIFEST, POINTER, switch_current
 from cxbench.settings import Settings
-from tests.python.api_helpers import auth, make_app
+from tests.python.api.fixtures import auth, make_app
 from tests.python.helpers import make_settings
 
 

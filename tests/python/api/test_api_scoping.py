@@ -24,7 +24,7 @@ from cxbench.build import BuildRecord
 from cxbench.keys import create_key, revoke_key
 from cxbench.settings import Settings
 from cxbench.targets.store import Precondition, TargetFields
-from tests.python.api_helpers import (
+from tests.python.api.fixtures import (
     PATH_DEFAULTS,
     auth,
     client_routes,

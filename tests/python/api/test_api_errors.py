@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
 from cxbench.settings import Settings
-from tests.python.api_helpers import auth, make_app
+from tests.python.api.fixtures import auth, make_app
 from tests.python.helpers import make_settings
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail"}
