@@ -13,11 +13,11 @@
         {%- for alias, expression in statistics %}
         {{ expression }} as {{ alias }},
         {%- endfor %}
-        avg({{ value }}) as mean_value,
+        {{ as_double('avg(' ~ value ~ ')') }} as mean_value,
         {%- for name, fraction in [('p10', '0.10'), ('p25', '0.25'), ('median', '0.50'), ('p75', '0.75'), ('p90', '0.90')] %}
         percentile_cont({{ fraction }}) within group (order by {{ value }}) as {{ name }},
         {%- endfor %}
-        1.0 * max({{ weight }}) / sum({{ weight }}) as max_client_share
+        {{ as_double('1.0 * max(' ~ weight ~ ')') }} / sum({{ weight }}) as max_client_share
     from {{ contributions }}
     group by industry_code, touchpoint_code, period, {{ measure_key | join(', ') }}
 {%- endmacro %}

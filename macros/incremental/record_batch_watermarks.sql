@@ -18,7 +18,7 @@
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    create or replace table {{ batch_watermarks_relation() }} as
+    {{ create_or_replace_table(batch_watermarks_relation()) }}
     {% if watermarks -%}
         {{ watermarks | join('\nunion all\n') }}
     {%- else -%}

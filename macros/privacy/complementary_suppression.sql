@@ -30,7 +30,11 @@
     suppression_round (the round that withheld the cell; NULL otherwise) and suppression_family
     (industry, touchpoint, year_quarters, quarter_months or the split column's name: the family
     it was withheld for). -#}
-{% macro complementary_suppression(cells, contributions, measure='metric_code', split=none, split_parent='all') -%}
+{% macro complementary_suppression(cells, contributions, measure='metric_code', split=none, split_parent='all', inputs=none) -%}
+    {{ return(adapter.dispatch('complementary_suppression', 'cxbench')(cells, contributions, measure, split, split_parent, inputs)) }}
+{%- endmacro %}
+
+{% macro default__complementary_suppression(cells, contributions, measure='metric_code', split=none, split_parent='all', inputs=none) -%}
     {%- set rounds = var('complementary_suppression_rounds', 3) | int -%}
     {%- set enabled = var('complementary_suppression', true) -%}
     {%- set strategy = var('complementary_strategy', 'siblings') -%}
@@ -38,6 +42,22 @@
     {%- if strategy not in ['siblings', 'parent'] and exceptions is defined -%}
         {{ exceptions.raise_compiler_error("complementary_strategy must be siblings or parent, not " ~ strategy) }}
     {%- endif -%}
+    {%- set spec = complementary_suppression_spec(measure, split, split_parent) -%}
+    with {{ complementary_suppression_prelude(cells, contributions, spec) }}
+
+    {% set last = namespace(name='round_0') -%}
+    {%- if enabled -%}
+    {%- for r in range(1, rounds + 2) %}{{ complementary_suppression_round(r, last.name, strategy) }}
+    {%- set last.name = 'round_' ~ r %}
+    {% endfor -%}
+    {%- endif %}{{ complementary_suppression_decided(spec, last.name) }}
+
+    select * from decided
+{%- endmacro %}
+
+
+{#- The cell keys and the families of a benchmark's measure (see complementary_suppression). -#}
+{% macro complementary_suppression_spec(measure, split, split_parent) -%}
     {#- measure: one column or a list (a composite measure key, e.g. theme_code and nps_group). -#}
     {%- set measures = [measure] if measure is string else measure -%}
     {%- set measure_key = "cast(" ~ (measures | join(" as string), cast(")) ~ " as string)" -%}
@@ -61,7 +81,11 @@
         {%- do families.append({'name': split, 'key': split_key,
             'parent': split ~ " = '" ~ split_parent ~ "'", 'member': 'true'}) -%}
     {%- endif -%}
-    with cell_base as (
+    {{ return({'measures': measures, 'cell_key': cell_key, 'families': families}) }}
+{%- endmacro %}
+
+{#- The CTEs every round reads: cell_base, contribution_base, cell_families, client_families, round_0. -#}
+{% macro complementary_suppression_prelude(cells, contributions, spec) %}{%- set measures = spec.measures -%}{%- set cell_key = spec.cell_key -%}{%- set families = spec.families -%}cell_base as (
         select
             industry_code,
             touchpoint_code,
@@ -117,13 +141,12 @@
             cast(null as integer) as suppression_round,
             cast(null as string) as suppression_family
         from cell_base
-    ),
+    ),{% endmacro %}
 
-    {% set last = namespace(name='round_0') -%}
-    {%- if enabled -%}
-    {%- for r in range(1, rounds + 2) %}
+{#- One round's CTEs, published_<r> to round_<r>, judged against the relation `previous`. -#}
+{% macro complementary_suppression_round(r, previous, strategy) %}
     published_{{ r }} as (
-        select cell_key from {{ last.name }}
+        select cell_key from {{ previous }}
         where suppressed_reason is null
     ),
 
@@ -349,7 +372,7 @@
                     then withheld.family
                 else previous.suppression_family
             end as suppression_family
-        from {{ last.name }} as previous
+        from {{ previous }} as previous
         left join (
             -- A cell two families withhold in one round is credited to the first by name.
             select
@@ -359,10 +382,10 @@
             group by cell_key
         ) as withheld
             on previous.cell_key = withheld.cell_key
-    ),
-    {%- set last.name = 'round_' ~ r %}
-    {% endfor -%}
-    {%- endif %}
+    ),{% endmacro %}
+
+{#- The cells with the decision of the last round (relation `last_name`). -#}
+{% macro complementary_suppression_decided(spec, last_name) %}
 
     decided as (
         select
@@ -370,16 +393,63 @@
             cell_base.touchpoint_code,
             cell_base.period_grain,
             cell_base.period,
-            {%- for m in measures %}
+            {%- for m in spec.measures %}
             cell_base.{{ m }},
             {%- endfor %}
-            {{ last.name }}.suppressed_reason,
-            {{ last.name }}.suppression_round,
-            {{ last.name }}.suppression_family
+            {{ last_name }}.suppressed_reason,
+            {{ last_name }}.suppression_round,
+            {{ last_name }}.suppression_family
         from cell_base
-        inner join {{ last.name }}
-            on cell_base.cell_key = {{ last.name }}.cell_key
-    )
+        inner join {{ last_name }}
+            on cell_base.cell_key = {{ last_name }}.cell_key
+    ){% endmacro %}
+
+{#- Spark: the same rounds, each materialised as a table of its own before the model's query.
+    As one query, every round reads the previous one several times and Spark's analyzer inlines
+    every CTE copy, so the plan grows geometrically with the rounds and never finishes; as
+    tables, each round's plan reads three small relations. inputs is the model's CTEs up to the
+    cells and contributions (a `with` list without `with`), which these tables are built from;
+    they are <model>__suppression_<step> in the model's schema, replaced on every run. -#}
+{% macro spark__complementary_suppression(cells, contributions, measure='metric_code', split=none, split_parent='all', inputs=none) -%}
+    {%- set rounds = var('complementary_suppression_rounds', 3) | int -%}
+    {%- set enabled = var('complementary_suppression', true) -%}
+    {%- set strategy = var('complementary_strategy', 'siblings') -%}
+    {%- if strategy not in ['siblings', 'parent'] -%}
+        {{ exceptions.raise_compiler_error("complementary_strategy must be siblings or parent, not " ~ strategy) }}
+    {%- endif -%}
+    {%- if inputs is none -%}
+        {{ exceptions.raise_compiler_error("on Spark, complementary_suppression needs inputs= (the model's CTEs it reads)") }}
+    {%- endif -%}
+    {%- set spec = complementary_suppression_spec(measure, split, split_parent) -%}
+    {%- set last_round = rounds + 1 if enabled else 0 -%}
+    {%- set scratch = this.schema ~ '.' ~ this.identifier ~ '__suppression_' -%}
+    {%- if execute -%}
+        {%- set steps = [] -%}
+        {%- for name in ['cell_base', 'cell_families', 'client_families', 'round_0'] -%}
+            {%- do steps.append((name, 'with ' ~ inputs ~ ',\n' ~ complementary_suppression_prelude(cells, contributions, spec)
+                ~ '\nsuppression_done as (select 1 as done)\nselect * from ' ~ name)) -%}
+        {%- endfor -%}
+        {%- for r in range(1, last_round + 1) -%}
+            {%- set previous = 'round_' ~ (r - 1) -%}
+            {%- do steps.append(('round_' ~ r, 'with cell_families as (select * from ' ~ scratch ~ 'cell_families),\n'
+                ~ 'client_families as (select * from ' ~ scratch ~ 'client_families),\n'
+                ~ previous ~ ' as (select * from ' ~ scratch ~ previous ~ '),\n'
+                ~ complementary_suppression_round(r, previous, strategy)
+                ~ '\nsuppression_done as (select 1 as done)\nselect * from round_' ~ r)) -%}
+        {%- endfor -%}
+        {%- for name, query in steps -%}
+            {%- do run_query('drop table if exists ' ~ scratch ~ name) -%}
+            {%- do run_query('create table ' ~ scratch ~ name ~ ' using parquet as\n' ~ query) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    with cell_base as (
+        select * from {{ scratch }}cell_base
+    ),
+
+    round_{{ last_round }} as (
+        select * from {{ scratch }}round_{{ last_round }}
+    ),
+    {{- complementary_suppression_decided(spec, 'round_' ~ last_round) }}
 
     select * from decided
 {%- endmacro %}

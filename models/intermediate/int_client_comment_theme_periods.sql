@@ -90,7 +90,7 @@ final as (
         metric_code as theme_code,
         n as n_comments,
         cast(round(sum_x / 100) as bigint) as n_theme_comments,
-        sum_x / n as theme_share,
+        {{ as_double('sum_x') }} / n as theme_share,
         n >= {{ var('min_theme_comments') }} as is_contributor
     from unioned
 )

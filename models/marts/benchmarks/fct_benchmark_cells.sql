@@ -3,7 +3,7 @@
 -- per-cell rule, then complementary suppression over the families; a withheld cell keeps only
 -- its coordinates, n_clients and suppressed_reason.
 with
-
+{% set inputs %}{# The CTEs complementary_suppression reads: Spark builds its round tables from them. #}
 client_periods as (
     select * from {{ ref('int_client_metric_periods') }}
 ),
@@ -35,11 +35,11 @@ cell_statistics as (
 judged as (
     {{ benchmark_cells_judged('all_cells', 'cell_statistics', ['metric_code'],
                               ['pooled_value', 'pooled_standard_error']) }}
-),
+){% endset %}{{ inputs }},
 
 -- §5.1: no family's parent minus its published children may single out a client.
 decided as (
-    {{ complementary_suppression('judged', 'contributions', 'metric_code') }}
+    {{ complementary_suppression('judged', 'contributions', 'metric_code', inputs=inputs) }}
 ),
 
 final as (

@@ -59,13 +59,13 @@ assessed as (
 ranked as (
     select
         *,
-        row_number() over (
+        {{ as_bigint("row_number() over (
             partition by client_id, touchpoint_code, period
             order by
                 quadrant = 'fix_first' desc,
                 priority desc nulls last,
                 driver_code asc
-        ) as driver_rank
+        )") }} as driver_rank
     from assessed
 ),
 

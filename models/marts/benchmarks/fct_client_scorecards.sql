@@ -39,7 +39,7 @@ percentile_ranks as (
         own.touchpoint_code,
         own.period,
         own.metric_code,
-        100.0 * (
+        {{ as_double('100.0') }} * (
             count(*) filter (where other.value < own.value - 1e-9)
             + 0.5 * count(*) filter (where abs(other.value - own.value) <= 1e-9)
         ) / count(*) as percentile_rank

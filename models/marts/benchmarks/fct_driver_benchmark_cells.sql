@@ -4,7 +4,7 @@
 -- suppression over the families (n = paired responses), p10/p90 only from 10 contributors on,
 -- and no quantile but the median when quantiles tie.
 with
-
+{% set inputs %}{# The CTEs complementary_suppression reads: Spark builds its round tables from them. #}
 client_drivers as (
     select * from {{ ref('int_client_drivers') }}
 ),
@@ -24,11 +24,11 @@ cell_statistics as (
 
 judged as (
     {{ benchmark_cells_judged('all_cells', 'cell_statistics', ['driver_code'], value_min='-1', value_max='1') }}
-),
+){% endset %}{{ inputs }},
 
 -- §5.1: no family's parent minus its published children may single out a client.
 decided as (
-    {{ complementary_suppression('judged', 'contributions', 'driver_code') }}
+    {{ complementary_suppression('judged', 'contributions', 'driver_code', inputs=inputs) }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
 -- suppression (n = comments; measure key theme × NPS group, and 'all' with its groups as one
 -- more family), p10/p90 only from 10 contributors on, no quantile but the median on ties.
 with
-
+{% set inputs %}{# The CTEs complementary_suppression reads: Spark builds its round tables from them. #}
 client_periods as (
     select * from {{ ref('int_client_comment_theme_periods') }}
 ),
@@ -20,7 +20,7 @@ all_cells as (
 -- n_responses: the cell's comments.
 cell_statistics as (
     {{ benchmark_cell_statistics('contributions', ['theme_code', 'nps_group'], 'theme_share', 'n_comments', [
-        ('pooled_share', '100.0 * sum(n_theme_comments) / sum(n_comments)'),
+        ('pooled_share', as_double('100.0 * sum(n_theme_comments)') ~ ' / sum(n_comments)'),
     ]) }}
 ),
 
@@ -40,14 +40,14 @@ contribution_counts as (
         client_id,
         n_comments as n
     from contributions
-),
+){% endset %}{{ inputs }},
 
 -- §5.1: no family's parent minus its published children may single out a client; 'all' and
 -- its detractor, passive and promoter cells are a family too ('all' also holds the comments
 -- of respondents without an NPS answer, which no group cell publishes).
 decided as (
     {{ complementary_suppression(
-        'judged', 'contribution_counts', ['theme_code', 'nps_group'], 'nps_group', 'all'
+        'judged', 'contribution_counts', ['theme_code', 'nps_group'], 'nps_group', 'all', inputs=inputs
     ) }}
 ),
 
