@@ -30,7 +30,7 @@ import duckdb
 import yaml
 
 from cxbench import audit, incremental, ingest, landing, publish, spark
-from cxbench.dbt_runner import DbtResult, run_dbt
+from cxbench.dbt_runner import DbtResult, WarmDbt, run_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
 from cxbench.lock import BuildLock, build_lock, process_alive
@@ -94,8 +94,13 @@ def run_build(
     full_refresh: bool = False,
     engine: str = "duckdb",
     report: Reporter = ignore,
+    warm: WarmDbt | None = None,
 ) -> BuildRecord:
-    """One gated build; ``engine`` runs dbt on DuckDB (default) or Spark (cxbench/spark.py)."""
+    """One gated build; ``engine`` runs dbt on DuckDB (default) or Spark (cxbench/spark.py).
+
+    ``warm``: run dbt on DuckDB in this process (the build worker of ``serve --build-every``,
+    cxbench/build_worker.py) instead of in a child; the gates are the same either way.
+    """
     if engine not in spark.ENGINES:
         raise CxbenchError(f"Unknown engine {engine!r}: choose one of {', '.join(spark.ENGINES)}.")
     if engine == "spark":
@@ -109,7 +114,7 @@ def run_build(
         record.save(settings.warehouse)
         try:
             _clean_up_interrupted(settings, record, report)
-            _run_steps(settings, record, lock, full_refresh=full_refresh, report=report)
+            _run_steps(settings, record, lock, full_refresh=full_refresh, report=report, warm=warm)
         except BaseException as exc:
             if record.status != "published":
                 if isinstance(exc, KeyboardInterrupt):
@@ -217,6 +222,7 @@ def _run_steps(
     *,
     full_refresh: bool,
     report: Reporter,
+    warm: WarmDbt | None,
 ) -> None:
     """The gates in order; each raises ``GateFailed`` (or ``CxbenchError``) to stop the build."""
     # Importing Great Expectations and the attack gate's pandas and scipy costs ~15 s of CPU;
@@ -227,7 +233,7 @@ def _run_steps(
     preload = _import_in_background(PRELOAD_MODULES)
     landed = _land(settings, record, report)
     _audit_raw_gate(settings, record, landed, preload, report)
-    _dbt_gate(settings, record, lock, full_refresh=full_refresh, report=report)
+    _dbt_gate(settings, record, lock, full_refresh=full_refresh, report=report, warm=warm)
     _audit_marts_gate(settings, record, preload, report)
     record.reconciliation = _reconciliation(_gates_database(settings, record))
     _publish(settings, record, preload, report)
@@ -293,6 +299,7 @@ def _dbt_gate(
     *,
     full_refresh: bool,
     report: Reporter,
+    warm: WarmDbt | None = None,
 ) -> None:
     """``dbt build``: models, data tests and, when the project changed, unit tests.
 
@@ -314,7 +321,7 @@ def _dbt_gate(
         if refresh:
             report(Note(f"full refresh: {refresh}"))
         args = ["build", *dbt_build_options(settings, full_refresh=bool(refresh))]
-        dbt = run_dbt(settings, args, keep_fds=(lock.fd,), report=report)
+        dbt = run_dbt(settings, args, keep_fds=(lock.fd,), report=report, warm=warm)
         record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}
         if not dbt.success:
             record.failed_gate = "dbt_build"

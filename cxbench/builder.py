@@ -1,12 +1,19 @@
 """Micro-batch builds for ``cxbench serve --build-every SECONDS``.
 
 A thread in the serving process looks at the landing folder every few seconds and, when a
-delivery has arrived or changed since the last attempt, runs ``cxbench build`` in a child
-process: the build's Python work (landing, the audits) then never competes with requests for
-the interpreter, and the build lock keeps it to one build at a time, whoever starts it. A build
-whose gate fails publishes nothing (the live snapshot stays) and is not retried until the next
-delivery arrives; its record is ``last_build.json`` as for any build, which ``/health`` and
-``cxbench status`` show.
+delivery has arrived or changed since the last attempt, has the warm build worker
+(cxbench/build_worker.py, a long-lived child process with the imports done and dbt's manifest
+kept) run the build: the build's Python work (landing, the audits) then never competes with
+requests for the interpreter, and the build lock keeps it to one build at a time, whoever
+starts it. A build whose gate fails publishes nothing (the live snapshot stays) and is not
+retried until the next delivery arrives; its record is ``last_build.json`` as for any build,
+which ``/health`` and ``cxbench status`` show. A build the worker did not finish (it was
+killed) or could not start (a build started by hand held the lock) is tried again at the next
+check.
+
+Several servers may watch one warehouse: the check-build-record step runs under an
+exclusive lock (``<warehouse>/ingest/builder.lock``), so one server builds a delivery and the
+others find it recorded.
 
 The signature of the landing folder at the last attempt is kept in
 ``<warehouse>/ingest/builder.json``, so a server restarted (or killed and restarted) builds the
@@ -22,23 +29,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cxbench.build import LAST_BUILD
-from cxbench.dbt_runner import dies_with_parent
+from cxbench.build_worker import BuildWorker
 from cxbench.files import write_atomically
 from cxbench.landing import discover, read_load_log
+from cxbench.lock import exclusive
 from cxbench.settings import Settings
 from cxbench.webhook import AlertNotifier
 
 STATE_FILE = "builder.json"
+BUILDER_LOCK = "builder.lock"
+# A delivery whose build killed the worker this many times in a row is recorded as attempted
+# (and waits for the next delivery), so a build that always dies cannot loop.
+WORKER_DEATHS = 3
 
 
 def landing_signature(landing: Path) -> str:
@@ -93,22 +103,6 @@ def already_built(settings: Settings) -> bool:
     return True
 
 
-def build_command() -> list[str]:
-    return [sys.executable, "-m", "cxbench.cli", "build"]
-
-
-def settings_environment(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "CXB_HOME": str(settings.home),
-            "CXB_LANDING_DIR": str(settings.landing),
-            "CXB_WAREHOUSE_DIR": str(settings.warehouse),
-        }
-    )
-    return env
-
-
 class BackgroundBuilder:
     """Builds when new deliveries have landed; one build at a time, never in a request."""
 
@@ -132,6 +126,8 @@ class BackgroundBuilder:
             if settings.alert_webhook_url
             else None
         )
+        self.worker = BuildWorker(settings, report)
+        self._worker_deaths = 0
         self._thread = threading.Thread(target=self._run, name="cxbench-builder", daemon=True)
 
     def start(self) -> None:
@@ -141,17 +137,37 @@ class BackgroundBuilder:
         self._stop.set()
 
     def _run(self) -> None:
+        # Started here, the worker lives as long as this thread (cxbench/build_worker.py).
+        if not self.worker.start():
+            self.report("the build worker did not start; it is tried again at each build")
         while not self._stop.is_set():
             try:
                 self.tick()
             except Exception as exc:  # the server keeps serving; say why
                 self.report(f"background build check failed: {type(exc).__name__}: {exc}")
             self._stop.wait(self.every)
+        self.worker.close()
 
     def tick(self) -> bool:
-        """Build once if the landing folder changed since the last attempt; True if it did."""
+        """Build once if the landing folder changed since the last attempt; True if it did.
+
+        Another server's builder holding the warehouse's builder lock is building or checking
+        it now: this check is skipped (the next one finds what it recorded)."""
         if self.notifier is not None:
             self.notifier.check()  # alerts of a snapshot published by any build
+        with ExitStack() as held:
+            try:
+                held.enter_context(
+                    exclusive(self.settings.warehouse / "ingest" / BUILDER_LOCK, wait=False)
+                )
+            except BlockingIOError:
+                return False
+            built = self._build_if_new()
+        if built and self.notifier is not None:
+            self.notifier.check(built=True)  # also retries deliveries that failed before
+        return built
+
+    def _build_if_new(self) -> bool:
         signature = landing_signature(self.settings.landing)
         state = read_state(self.settings)
         if state is None and already_built(self.settings):
@@ -161,14 +177,17 @@ class BackgroundBuilder:
             return False
         started = datetime.now(UTC).isoformat()
         self.report("new deliveries: building")
-        # The build dies with the server (it is crash-safe; the next attempt redoes it).
-        completed = subprocess.run(
-            dies_with_parent(build_command()),
-            env=settings_environment(self.settings),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
+        done = self.worker.build()
+        if done is None:
+            self._worker_deaths += 1
+            if self._worker_deaths < WORKER_DEATHS:
+                self.report("the build worker died during the build; building again next check")
+                return True
+            done = {"status": "worker died", "message": f"{WORKER_DEATHS} times in a row"}
+        self._worker_deaths = 0
+        if done.get("status") == "locked":
+            self.report(f"not built now: {done.get('message')}; tried again next check")
+            return True
         # The signature seen before the build: files that arrived during it trigger the next.
         _write_state(
             self.settings,
@@ -176,10 +195,9 @@ class BackgroundBuilder:
                 "signature": signature,
                 "started_at": started,
                 "finished_at": datetime.now(UTC).isoformat(),
-                "return_code": completed.returncode,
+                "status": done.get("status"),
+                "build_id": done.get("build_id"),
             },
         )
-        self.report(f"background build finished (exit {completed.returncode})")
-        if self.notifier is not None:
-            self.notifier.check(built=True)  # also retries deliveries that failed before
+        self.report(f"background build finished: {done.get('status')}")
         return True

@@ -27,17 +27,21 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX
-from cxbench.progress import Note, Reporter, dbt_event
+from cxbench.progress import Reporter, dbt_event
 from cxbench.relations import DBT_TARGET
 from cxbench.settings import BUNDLED_PROJECT, Settings
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 SHARED_PARSE = "cxbench_partial_parse.msgpack"
+# dbt's levels at or above its default (info): what a terminal would show.
+SHOWN_LEVELS = ("info", "warn", "error")
 
 
 @dataclass(frozen=True)
@@ -120,21 +124,23 @@ def run_dbt(
     keep_fds: tuple[int, ...] = (),
     extra_env: dict[str, str] | None = None,
     report: Reporter | None = None,
+    warm: WarmDbt | None = None,
 ) -> DbtResult:
-    """Run ``dbt <args>`` in the project; dbt's own progress lines are shown unless quiet.
+    """Run ``dbt <args>`` in the project and read its results.
 
-    With ``report``, dbt logs JSON instead (``--log-format json``) and its node starts and
-    finishes, warnings and errors reach ``report`` as events (cxbench/progress.py).
-    ``keep_fds`` stay open in dbt (the build lock), so they are held while dbt lives.
+    dbt always logs JSON (``--log-format json``); each line goes to ``report`` as a progress
+    event (cxbench/progress.py), or, without one, its message is printed as dbt would, and
+    nothing is shown when quiet. ``keep_fds`` stay open in the dbt child (the build lock), so
+    they are held while dbt lives. With ``warm``, dbt runs in this process instead (the build
+    worker's ``WarmDbt``), on the same arguments, environment and folder.
     """
-    command = [
-        dbt_executable(),
-        *args,
+    project = [
         "--project-dir",
         str(settings.project_dir),
         "--profiles-dir",
         str(settings.project_dir),
     ]
+    dbt_args = [*args, *project]
     target = settings.warehouse / DBT_TARGET
     # A killed run leaves no run_results.json (dbt writes it at the end); a stale one from an
     # earlier run must never be read as this run's results.
@@ -146,21 +152,153 @@ def run_dbt(
         shared = target / PARTIAL_PARSE
     _copy_if_missing(shared, target / PARTIAL_PARSE)
     env = {**build_environment(settings), **(extra_env or {})}
-    if report is not None and not quiet:
-        return_code = _run_reporting(command, settings, env, keep_fds, report)
-        _share_parse_state(target / PARTIAL_PARSE, shared)
-        return _read_results(target / "run_results.json", return_code)
-    completed = subprocess.run(
-        dies_with_parent(command),
-        cwd=settings.warehouse,
-        env=env,
-        stdout=subprocess.DEVNULL if quiet else None,
-        stderr=subprocess.DEVNULL if quiet else None,
-        pass_fds=keep_fds,
-        check=False,
-    )
+    show = _line_handler(quiet=quiet, report=report)
+    if warm is None:
+        return_code = _run_child([dbt_executable(), *dbt_args], settings, env, keep_fds, show)
+    else:
+        return_code = warm.invoke(dbt_args, project, settings, env, show)
     _share_parse_state(target / PARTIAL_PARSE, shared)
-    return _read_results(target / "run_results.json", completed.returncode)
+    return _read_results(target / "run_results.json", return_code)
+
+
+def _line_handler(*, quiet: bool, report: Reporter | None) -> Callable[[dict[str, Any]], None]:
+    """What happens to one dbt JSON log line: an event for ``report``, dbt's own message on
+    stdout without one, nothing when quiet. Only lines at dbt's default level (info) or above
+    count: the warm runner's callbacks also see dbt's debug events."""
+
+    def show(line: dict[str, Any]) -> None:
+        info = line.get("info") or {}
+        if quiet or info.get("level") not in SHOWN_LEVELS:
+            return
+        if report is None:
+            print(info.get("msg", ""), flush=True)
+            return
+        event = dbt_event(line)
+        if event is not None:
+            report(event)
+
+    return show
+
+
+def _run_child(
+    command: list[str],
+    settings: Settings,
+    env: dict[str, str],
+    keep_fds: tuple[int, ...],
+    show: Callable[[dict[str, Any]], None],
+) -> int:
+    """dbt in a child process with JSON logs on a pipe, each line handled as it comes."""
+    process = subprocess.Popen(
+        dies_with_parent([*command, "--log-format", "json"]),
+        cwd=settings.warehouse,
+        env={**env, "PYTHONUNBUFFERED": "1"},  # each line as it comes
+        stdout=subprocess.PIPE,
+        pass_fds=keep_fds,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    try:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            try:
+                line = json.loads(raw)
+            except ValueError:  # not dbt's log (a library printing): pass it on as it is
+                if raw.strip():
+                    show({"info": {"level": "info", "msg": raw.rstrip()}})
+                continue
+            if isinstance(line, dict):
+                show(line)
+        return process.wait()
+    except BaseException:  # interrupted: dbt must not run on
+        process.kill()
+        process.wait()
+        raise
+
+
+class WarmDbt:
+    """dbt run in this process through dbt's programmatic ``dbtRunner``, for a long-lived
+    process that builds one warehouse over and over (cxbench/build_worker.py).
+
+    A dbt child costs a Python start, dbt's imports and a (partial) parse each time: ~8 CPU s
+    before the first model runs. Here the imports happen once and the parsed manifest is kept
+    and handed to the next run while the project (its fingerprint, which covers the dbt and
+    DuckDB versions) and the environment dbt reads are unchanged; anything else parses afresh.
+    dbt keeps global state, so one invocation at a time (the build lock sees to that), and the
+    process changes its working folder and environment for the run, as the child would have.
+    """
+
+    def __init__(self) -> None:
+        self._manifest: Any = None
+        self._key: tuple[str, ...] | None = None
+        self.parses = 0  # how often it parsed: once while nothing dbt reads changed
+
+    def invoke(
+        self,
+        dbt_args: list[str],
+        project: list[str],
+        settings: Settings,
+        env: dict[str, str],
+        show: Callable[[dict[str, Any]], None],
+    ) -> int:
+        """dbt's exit code for ``dbt_args``: 0 success, 1 failed nodes, 2 dbt could not run.
+        ``project``: the project and profile options, which a parse takes too."""
+        from dbt.cli.main import dbtRunner
+        from dbt_common.events.functions import msg_to_dict
+
+        from cxbench.incremental import project_fingerprint
+
+        def forward(message: Any) -> None:
+            show(msg_to_dict(message))
+
+        saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(settings.warehouse)
+        try:
+            key = (
+                project_fingerprint(settings.project_dir),
+                *sorted(f"{k}={v}" for k, v in env.items() if k.startswith(("CXB_", "DBT_"))),
+            )
+            if self._manifest is None or key != self._key:
+                self._manifest = self._key = None
+                self.parses += 1
+                parsed = dbtRunner(callbacks=[forward]).invoke(["parse", *project])
+                if not parsed.success:
+                    _note_exception(parsed.exception, show)
+                    return 2
+                self._manifest, self._key = parsed.result, key
+            result = dbtRunner(manifest=self._manifest, callbacks=[forward]).invoke(dbt_args)
+            if result.exception is not None:
+                self._manifest = None  # dbt stopped half-way: parse afresh next time
+                _note_exception(result.exception, show)
+                return 2
+            return 0 if result.success else 1
+        finally:
+            _close_dbt_duckdb()
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+
+
+def _note_exception(
+    exception: BaseException | None, show: Callable[[dict[str, Any]], None]
+) -> None:
+    if exception is not None:
+        show({"info": {"level": "error", "msg": f"dbt: {type(exception).__name__}: {exception}"}})
+
+
+def _close_dbt_duckdb() -> None:
+    """Close dbt-duckdb's process-wide DuckDB instance, so the gates (in this same process) open
+    the file afresh, read-only, and nothing of dbt holds it between builds."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    environment = DuckDBConnectionManager._ENV  # dbt-duckdb keeps it here
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 def _copy_if_missing(source: Path, destination: Path) -> None:
@@ -189,45 +327,6 @@ def _share_parse_state(parsed: Path, shared: Path) -> None:
         os.replace(scratch, shared)
     except OSError:
         return
-
-
-def _run_reporting(
-    command: list[str],
-    settings: Settings,
-    env: dict[str, str],
-    keep_fds: tuple[int, ...],
-    report: Reporter,
-) -> int:
-    """dbt with JSON logs on a pipe, each line turned into a progress event as it comes."""
-    process = subprocess.Popen(
-        dies_with_parent([*command, "--log-format", "json"]),
-        cwd=settings.warehouse,
-        env={**env, "PYTHONUNBUFFERED": "1"},  # each line as it comes
-        stdout=subprocess.PIPE,
-        pass_fds=keep_fds,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    )
-    try:
-        assert process.stdout is not None
-        for raw in process.stdout:
-            try:
-                line = json.loads(raw)
-            except ValueError:  # not dbt's log (a library printing): pass it on as it is
-                if raw.strip():
-                    report(Note(raw.rstrip()))
-                continue
-            if not isinstance(line, dict):
-                continue
-            event = dbt_event(line)
-            if event is not None:
-                report(event)
-        return process.wait()
-    except BaseException:  # interrupted: dbt must not run on (as subprocess.run does)
-        process.kill()
-        process.wait()
-        raise
 
 
 def _read_results(path: Path, return_code: int) -> DbtResult:

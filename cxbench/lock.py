@@ -5,6 +5,10 @@ holding process dies, even by SIGKILL, so a stale lock never blocks the next bui
 hands the locked descriptor to its dbt child too (``BuildLock.fd``), so the lock is held for as
 long as anything of the build can still write the warehouse. The file records who holds it,
 for the refusal message and for ``cxbench status``.
+
+``exclusive`` is the same kernel lock for the other things that must happen once across
+processes (two ``serve --build-every`` servers on one warehouse): the background builder's
+check-build-record step, queueing new alerts, and posting one webhook delivery.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import fcntl
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,18 +39,35 @@ class BuildLock:
 
 
 @contextmanager
-def build_lock(path: Path, build_id: str, *, action: str = "build") -> Iterator[BuildLock]:
-    """Hold the warehouse lock or refuse at once with one sentence; ``action`` names the caller."""
+def exclusive(path: Path, *, wait: bool = True) -> Iterator[int]:
+    """Hold ``flock`` on ``path`` (created if missing); yield its descriptor.
+
+    Without ``wait``, raise ``BlockingIOError`` at once when another process holds it. The
+    kernel releases the lock when the holder dies, so a killed holder never blocks anyone.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            yield fd
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def build_lock(path: Path, build_id: str, *, action: str = "build") -> Iterator[BuildLock]:
+    """Hold the warehouse lock or refuse at once with one sentence; ``action`` names the caller."""
+    with ExitStack() as held:
+        try:
+            fd = held.enter_context(exclusive(path, wait=False))
         except BlockingIOError:
             holder = read_holder(path)
-            held = str(holder.get("action") or "build")
+            what = str(holder.get("action") or "build")
             raise BuildLocked(
-                f"{'Another' if held == action else 'A'} {held} is running"
+                f"{'Another' if what == action else 'A'} {what} is running"
                 f"{_describe_holder(holder)}; try the {action} again when it has finished."
             ) from None
         os.ftruncate(fd, 0)
@@ -65,9 +86,6 @@ def build_lock(path: Path, build_id: str, *, action: str = "build") -> Iterator[
             yield BuildLock(path=path, fd=fd)
         finally:
             os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
 
 
 def read_holder(path: Path) -> dict[str, Any]:

@@ -15,13 +15,21 @@ lost gets it again, with the same ``delivery_id`` (also the ``Idempotency-Key`` 
 recognise it. The first time, the alerts already live are recorded without a POST: the
 webhook announces alerts that appear, not the history.
 
+Several servers may watch one warehouse (``serve --build-every`` twice): queueing runs under an
+exclusive lock (``<warehouse>/ingest/alerts.lock``), so a new alert becomes one delivery, and a
+sender posts a delivery only while it holds ``flock`` on that delivery's file, re-read under the
+lock: a delivery another server is posting is skipped, one it has sent (removed) or just
+re-queued for later is left alone. Each alert therefore arrives once whichever server sees it.
+
 The URL is the operator's (one receiver for every client's alerts), so the payload may name
 clients; it never leaves the machine unless the operator points it elsewhere.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import secrets
 import threading
 import time
@@ -34,10 +42,12 @@ import duckdb
 import httpx
 
 from cxbench.files import TMP_PREFIX, fsync_dir, write_atomically
+from cxbench.lock import exclusive
 from cxbench.publish import current_build_id
 from cxbench.settings import Settings
 
 SENT_FILE = "alerts_sent.json"
+QUEUE_LOCK = "alerts.lock"
 OUTBOX = "webhook_outbox"
 ALERTS_FILE = "fct_client_alerts.parquet"
 EVENT = "cxbench.alerts"
@@ -160,7 +170,8 @@ class AlertNotifier:
         """Queue the live snapshot's new alerts and start sending what is due; never waits for
         the receiver. ``built``: a build just ran, so deliveries that failed are tried again now
         instead of after ``requeue_after``."""
-        self._enqueue()
+        with exclusive(self.settings.warehouse / "ingest" / QUEUE_LOCK):
+            self._enqueue()
         if self._sending is not None and self._sending.is_alive():
             return
         now = _now()
@@ -168,11 +179,12 @@ class AlertNotifier:
         if not due:
             return
         self._sending = threading.Thread(
-            target=self._send_all, args=(due,), name="cxbench-webhook", daemon=True
+            target=self._send_all, args=(due, built), name="cxbench-webhook", daemon=True
         )
         self._sending.start()
 
     def _enqueue(self) -> None:
+        """New live alerts → one delivery; called with the queue lock held."""
         build_id, alerts = live_alerts(self.settings)
         sent = self._sent()
         if sent is None:
@@ -203,13 +215,37 @@ class AlertNotifier:
         if queued | {a["alert_id"] for a in new} != sent:
             self._record(queued | {a["alert_id"] for a in new})
 
-    def _send_all(self, deliveries: list[dict[str, Any]]) -> None:
+    def _send_all(self, deliveries: list[dict[str, Any]], built: bool) -> None:
         for delivery in deliveries:
+            self._send_one(self._path(delivery), built)
+
+    def _send_one(self, path: Path, built: bool) -> None:
+        """Post one delivery while holding ``flock`` on its file, re-read under the lock."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return  # sent (and removed) by another server meanwhile
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # another server is posting it now
+            try:
+                if os.stat(path).st_ino != os.fstat(fd).st_ino:
+                    return  # re-queued by another server since this one opened it
+            except FileNotFoundError:
+                return  # sent meanwhile
+            try:
+                delivery = json.loads(os.read(fd, os.fstat(fd).st_size + 1))
+            except ValueError:
+                return
+            if not built and delivery["next_attempt_at"] > _now():
+                return  # another server tried it meanwhile and set when to try again
             problem = self._post(delivery)
             if problem is None:
-                self._path(delivery).unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
                 fsync_dir(self.outbox)
-                continue
+                return
             delivery["failed_rounds"] += 1
             delivery["last_error"] = problem
             delivery["next_attempt_at"] = _now() + self.requeue_after
@@ -219,6 +255,8 @@ class AlertNotifier:
                 f"({problem}); kept in the outbox, tried again after the next build or in "
                 f"{self.requeue_after:.0f} s"
             )
+        finally:
+            os.close(fd)
 
     def _post(self, delivery: dict[str, Any]) -> str | None:
         """POST with back-off; None once the receiver answered 2xx, else the last problem."""

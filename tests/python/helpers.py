@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -22,6 +23,15 @@ def make_settings(root: Path) -> Settings:
         warehouse_dir=root / "warehouse",
         duckdb_memory_limit="2GB",
     )
+
+
+def copy_of_built(source: Settings, root: Path) -> Settings:
+    """A private copy of a built demo (the shared ``built`` fixture's, which tests must not
+    change) under ``root``: its landing folder and warehouse, without lock files."""
+    settings = make_settings(root)
+    shutil.copytree(source.landing, settings.landing)
+    shutil.copytree(source.warehouse, settings.warehouse, ignore=shutil.ignore_patterns("*.lock"))
+    return settings
 
 
 def run_cxbench(

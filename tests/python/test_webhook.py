@@ -2,24 +2,34 @@
 
 The live snapshot here is a ``published/<build_id>/fct_client_alerts.parquet`` written by
 DuckDB with the columns the notifier reads, so no build is needed (the end-to-end path, a
-planted drop built and posted by ``serve --build-every``, is in test_api_answers.py).
+planted drop built and posted by ``serve --build-every``, is in test_api_answers.py). The last
+test runs two real servers on one warehouse (a copy of the shared small demo).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
+from cxbench.build import BuildRecord
 from cxbench.publish import MANIFEST, POINTER
-from cxbench.settings import Settings
+from cxbench.settings import PROJECT_DIR, Settings
 from cxbench.status import render_status
 from cxbench.webhook import ALERTS_FILE, FIELDS, AlertNotifier
-from tests.python.helpers import WebhookReceiver, make_settings
+from tests.python.helpers import WebhookReceiver, copy_of_built, make_settings
 
 WAIT = 20.0  # seconds: a bound on every wait for the sender thread
+SERVERS_WAIT = 180.0  # seconds: servers starting on a loaded shared machine
 
 
 def publish_alerts(settings: Settings, build_id: str, alert_ids: list[str]) -> None:
@@ -163,3 +173,74 @@ def test_a_hanging_receiver_never_holds_up_the_check(tmp_path: Path) -> None:
     finally:
         receiver.close()
     assert len(receiver.accepted) == 1
+
+
+def test_two_servers_on_one_warehouse_send_each_alert_once(
+    built: tuple[Settings, BuildRecord], tmp_path: Path
+) -> None:
+    """Two ``serve --build-every`` servers watch one warehouse and post to one receiver; new
+    alerts appear in three snapshots in a row. Each alert arrives once, in one delivery, and
+    neither server rebuilds what is built."""
+    settings = copy_of_built(built[0], tmp_path)
+    records = sorted((settings.warehouse / "builds").glob("*.json"))
+    receiver = WebhookReceiver(refuse=0)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "CXB_HOME": str(settings.home),
+        "CXB_LANDING_DIR": str(settings.landing),
+        "CXB_WAREHOUSE_DIR": str(settings.warehouse),
+        "CXB_ALERT_WEBHOOK_URL": receiver.url,
+        "CXB_ALERT_WEBHOOK_RETRY_SECONDS": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(2):
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            command = ["serve", "--port", str(port), "--build-every", "0.2"]
+            servers.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "cxbench.cli", *command],
+                    env=env,
+                    cwd=PROJECT_DIR,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        sent = settings.warehouse / "ingest" / "alerts_sent.json"
+        wait_for(sent.exists, "a first check recorded the live alerts")
+        new: list[str] = []
+        for round_ in range(3):
+            new += [f"two-servers-{round_}-{i}" for i in range(3)]
+            publish_alerts(settings, f"20261201T00000{round_}Z-000000", list(new))
+            wanted = set(new)
+            wait_for(lambda: set(arrived(receiver)) >= wanted, f"round {round_}'s alerts")  # noqa: B023 - called at once
+        time.sleep(2)  # ten more checks each: a second copy would come now
+        assert all(server.poll() is None for server in servers)
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        receiver.close()
+    assert Counter(arrived(receiver)) == dict.fromkeys(new, 1)
+    assert len(set(receiver.keys)) == len(receiver.keys)  # one delivery id per POST
+    assert outbox(settings) == []
+    assert sorted((settings.warehouse / "builds").glob("*.json")) == records  # no rebuild
+
+
+def arrived(receiver: WebhookReceiver) -> list[str]:
+    return [a["alert_id"] for payload in receiver.accepted for a in payload["alerts"]]
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + SERVERS_WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"not in time: {what}"
+        time.sleep(0.1)
