@@ -14,6 +14,11 @@ Every ``/v1`` route runs ``V1_GUARDS`` before its own parameters, in this order:
 
 The dependencies are ``async`` on purpose: they are quick and in-memory, and running them on
 the event loop spares each request three hops through the thread pool.
+
+The path and query parameters several routes share are declared here once, as ``Annotated``
+types; a query filter that must name something the live snapshot has (a metric, a period…) is a
+dependency (``snapshot_choice``) that answers 422 for an unknown value, so a route cannot take
+the parameter and forget the check.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from __future__ import annotations
 import os
 import threading
 import typing
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -34,6 +40,7 @@ from cxbench.api.problems import DEFAULT_DETAILS, Problem, echo
 from cxbench.api.representation import PRINCIPAL_STATE, SNAPSHOT_STATE
 from cxbench.api.snapshot import LoadedSnapshot, SnapshotStore
 from cxbench.settings import Settings
+from cxbench.targets.rules import PERIOD_PATTERN
 
 
 def get_settings(request: Request) -> Settings:
@@ -55,6 +62,59 @@ async def get_snapshot(request: Request) -> LoadedSnapshot:
 Snapshot = Annotated[LoadedSnapshot, Depends(get_snapshot)]
 
 
+# Parameters several routes share ----------------------------------------------------------
+
+ClientId = Annotated[str, Path(description="A client id, e.g. c011")]
+
+
+def check_choice(name: str, value: str | None, allowed: Collection[str]) -> None:
+    """A query value must be one that /v1/meta lists."""
+    if value is not None and value not in allowed:
+        raise Problem(422, f"Unknown {name} {echo(value)}; /v1/meta lists the values available.")
+
+
+def snapshot_choice(
+    name: str, description: str, allowed: Callable[[LoadedSnapshot], Collection[str]], **query: Any
+) -> Any:
+    """An optional query parameter ``name`` whose value must be in ``allowed(snapshot)``."""
+
+    async def choice(snapshot: Snapshot, value: str | None = None) -> str | None:
+        check_choice(name, value, allowed(snapshot))
+        return value
+
+    # Set as an object, not the string this module's annotations are: FastAPI evaluates strings
+    # in the module's namespace, where ``name`` and ``description`` are not.
+    choice.__annotations__["value"] = Annotated[
+        str | None, Query(alias=name, description=description, **query)
+    ]
+    return Depends(choice)
+
+
+def _metrics(snapshot: LoadedSnapshot) -> Collection[str]:
+    return snapshot.metric_codes
+
+
+def _touchpoints(snapshot: LoadedSnapshot) -> Collection[str]:
+    return snapshot.touchpoint_codes
+
+
+def _periods(snapshot: LoadedSnapshot) -> Collection[str]:
+    return snapshot.all_periods
+
+
+MetricChoice = Annotated[
+    str | None, snapshot_choice("metric", "a benchmarked metric code from /v1/meta", _metrics)
+]
+MetricFilter = Annotated[str | None, snapshot_choice("metric", "only this metric", _metrics)]
+TouchpointFilter = Annotated[
+    str | None, snapshot_choice("touchpoint", "only this touchpoint", _touchpoints)
+]
+PeriodChoice = Annotated[
+    str | None,
+    snapshot_choice("period", "2025-07, 2025-Q3 or 2025", _periods, pattern=PERIOD_PATTERN),
+]
+
+
 @dataclass(frozen=True)
 class AuthenticatedKey:
     key_id: str
@@ -68,7 +128,7 @@ class AuthenticatedKey:
 class KeyCache:
     """The key store, re-read when its file changes (a revoked key stops working at once)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: FilePath) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._stamp: tuple[int, int, int] | None = None

@@ -6,13 +6,13 @@ are cut out once per snapshot and kept with it, so a client's questions cost a l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxbench.api.deps import snapshot_choice
 from cxbench.api.problems import Problem
-from cxbench.api.routes.benchmarks import check_choice
 from cxbench.api.snapshot import LoadedSnapshot
 
 THEMES = "dim_comment_themes"
@@ -40,8 +40,9 @@ def theme_order(snapshot: LoadedSnapshot) -> dict[str, int]:
     return snapshot.memo("themes.order", build)
 
 
-def check_theme(snapshot: LoadedSnapshot, theme: str | None) -> None:
-    check_choice("theme", theme, set(theme_order(snapshot)))
+ThemeChoice = Annotated[
+    str | None, snapshot_choice("theme", "a theme code from /v1/themes", theme_order)
+]
 
 
 def client_rows(snapshot: LoadedSnapshot, name: str, client_id: str) -> list[Row]:

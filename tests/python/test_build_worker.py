@@ -37,16 +37,14 @@ def test_warm_dbt_parses_once_while_nothing_it_reads_changed(
     warm = WarmDbt()
     folder = Path.cwd()
     events: list[Event] = []
-    compile_one = ["compile", "--select", "dim_industries"]
-    first = run_dbt(settings, compile_one, warm=warm, report=events.append)
-    second = run_dbt(settings, compile_one, warm=warm, report=events.append)
+    run_one = ["run", "--select", "dim_industries"]
+    first = run_dbt(settings, run_one, warm=warm, report=events.append)
+    second = run_dbt(settings, run_one, warm=warm, report=events.append)
     assert first.success and second.success, (first, second)
     assert warm.parses == 1  # the second run reused the manifest
     assert [e.name for e in events if isinstance(e, NodeFinished)] == ["marts.dim_industries"] * 2
     # Something dbt reads (here its memory limit) differs: parsed afresh, not served stale.
-    third = run_dbt(
-        settings, compile_one, warm=warm, extra_env={"CXB_DUCKDB_MEMORY_LIMIT": "700MB"}
-    )
+    third = run_dbt(settings, run_one, warm=warm, extra_env={"CXB_DUCKDB_MEMORY_LIMIT": "700MB"})
     assert third.success and warm.parses == 2
     assert Path.cwd() == folder  # dbt ran in the warehouse folder, then this process went back
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from cxbench.api.deps import Snapshot
+from cxbench.api.deps import ClientId, MetricChoice, Snapshot
 from cxbench.api.representation import csv_documentation, csv_header, respond
-from cxbench.api.routes.benchmarks import check_choice
 from cxbench.api.schemas import AlertItem, Alerts
 from cxbench.api.snapshot import LoadedSnapshot
 
@@ -45,11 +44,9 @@ def _by_client(snapshot: LoadedSnapshot) -> dict[str, list[dict[str, Any]]]:
 )
 async def get_alerts(
     request: Request,
-    client_id: Annotated[str, Path(description="A client id, e.g. c011")],
+    client_id: ClientId,
     snapshot: Snapshot,
-    metric: Annotated[
-        str | None, Query(description="a benchmarked metric code from /v1/meta")
-    ] = None,
+    metric: MetricChoice,
     window: Annotated[
         Literal["month", "7_days"] | None,
         Query(description="only the latest month's alerts, or only the latest 7 days'"),
@@ -57,7 +54,6 @@ async def get_alerts(
 ) -> Response:
     """By window, touchpoint and metric; empty when nothing fell significantly. The 7-day
     window is tested only for series with enough answers in it. CSV with `Accept`."""
-    check_choice("metric", metric, snapshot.metric_codes)
 
     def build() -> Alerts:
         rows = snapshot.memo(CLIENT_ALERTS, _by_client).get(client_id, [])

@@ -15,15 +15,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.openapi.models import Example
 from starlette.responses import Response
 
-from cxbench.api.deps import Snapshot
-from cxbench.api.problems import Problem, echo
+from cxbench.api.deps import Snapshot, check_choice
 from cxbench.api.representation import csv_documentation, respond
 from cxbench.api.schemas import BenchmarkCell, BenchmarkList
 from cxbench.api.snapshot import GRAINS, Index, LoadedSnapshot
+from cxbench.targets.rules import PERIOD_PATTERN
 
 router = APIRouter(prefix="/benchmarks", tags=["benchmarks"])
 
-PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"
 # Withheld, all of them, from a suppressed cell (n_clients too: DESIGN §5 counts it a statistic).
 STATISTICS = (
     *("n_clients", "n_responses", "value", "mean"),
@@ -39,12 +38,6 @@ CSV_EXAMPLE = (
 
 def examples(*values: str) -> dict[str, Example]:
     return {value: Example(value=value) for value in values}
-
-
-def check_choice(name: str, value: str | None, allowed: frozenset[str] | set[str]) -> None:
-    """A query value must be one that /v1/meta lists."""
-    if value is not None and value not in allowed:
-        raise Problem(422, f"Unknown {name} {echo(value)}; /v1/meta lists the values available.")
 
 
 def public_cell(row: dict[str, Any]) -> dict[str, Any]:

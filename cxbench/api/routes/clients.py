@@ -14,10 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from cxbench.api.deps import Principal, Snapshot, require_client_access
+from cxbench.api.deps import Principal, Snapshot, check_choice, require_client_access
 from cxbench.api.problems import Problem
 from cxbench.api.representation import csv_documentation, csv_header, respond
-from cxbench.api.routes.benchmarks import check_choice
 from cxbench.api.schemas import Scorecard, ScorecardBenchmark, ScorecardItem, UnitComparison
 from cxbench.api.snapshot import ALL, GRAINS, LoadedSnapshot
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from cxbench.api.deps import Snapshot
+from cxbench.api.deps import ClientId, PeriodChoice, Snapshot, check_choice
 from cxbench.api.representation import csv_documentation, csv_header, respond
-from cxbench.api.routes.benchmarks import PERIOD_PATTERN, check_choice
 from cxbench.api.snapshot import LoadedSnapshot
 from cxbench.api.theme_schemas import Comment, CommentPage
-from cxbench.api.theme_tables import check_theme, cut_client_rows
+from cxbench.api.theme_tables import ThemeChoice, cut_client_rows
 
 router = APIRouter(prefix="/clients", tags=["comments"])
 
@@ -72,15 +71,13 @@ def _comment(row: Row) -> Comment:
 )
 async def list_client_comments(
     request: Request,
-    client_id: Annotated[str, Path(description="A client id, e.g. c011")],
+    client_id: ClientId,
     snapshot: Snapshot,
-    theme: Annotated[str | None, Query(description="a theme code from /v1/themes")] = None,
+    theme: ThemeChoice,
+    period: PeriodChoice,
     touchpoint: Annotated[str | None, Query(description="a touchpoint code")] = None,
     group: Annotated[
         str | None, Query(description="detractor, passive, promoter, or none (no NPS answer)")
-    ] = None,
-    period: Annotated[
-        str | None, Query(description="2025-07, 2025-Q3 or 2025", pattern=PERIOD_PATTERN)
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="comments per page")] = (
         DEFAULT_LIMIT
@@ -90,10 +87,8 @@ async def list_client_comments(
     """A page of the client's comments matching every filter given, newest first; `total`
     counts them all and `next_offset` asks for the next page. E-mail addresses, phone numbers,
     personal identity codes, IBANs and card numbers are masked. `Accept: text/csv` for CSV."""
-    check_theme(snapshot, theme)
     check_choice("touchpoint", touchpoint, snapshot.touchpoint_codes - {"*"})
     check_choice("group", group, COMMENT_GROUPS)
-    check_choice("period", period, snapshot.all_periods)
 
     def build() -> CommentPage:
         rows = [

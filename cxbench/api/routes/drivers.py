@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from cxbench.api.deps import Snapshot
-from cxbench.api.problems import Problem, echo
+from cxbench.api.deps import ClientId, Snapshot, check_choice
+from cxbench.api.problems import Problem
 from cxbench.api.representation import csv_documentation, csv_header, respond
 from cxbench.api.schemas import DriverItem, Drivers, TouchpointImpact
 from cxbench.api.snapshot import ALL, GRAINS, LoadedSnapshot
@@ -107,11 +107,6 @@ def _impact_item(row: Row) -> TouchpointImpact:
     )
 
 
-def _check(name: str, value: str | None, allowed: set[str] | frozenset[str]) -> None:
-    if value is not None and value not in allowed:
-        raise Problem(422, f"Unknown {name} {echo(value)}; /v1/meta lists the values available.")
-
-
 @router.get(
     "/{client_id}/drivers",
     operation_id="get_client_drivers",
@@ -121,7 +116,7 @@ def _check(name: str, value: str | None, allowed: set[str] | frozenset[str]) -> 
 )
 async def get_drivers(
     request: Request,
-    client_id: Annotated[str, Path(description="A client id, e.g. c011")],
+    client_id: ClientId,
     snapshot: Snapshot,
     period: Annotated[
         str | None, Query(description="a quarter (2025-Q3) or year (2025); omit for all")
@@ -134,8 +129,8 @@ async def get_drivers(
     importance where published; touchpoint impacts ranked by what reaching the industry
     median would add to the overall NPS. `Accept: text/csv` exports the drivers."""
     client = snapshot.clients[client_id]  # the /v1 guard has answered 404 for unknown ones
-    _check("period", period, {p for g in DRIVER_GRAINS for p in snapshot.periods.get(g, ())})
-    _check("touchpoint", touchpoint, snapshot.touchpoint_codes)
+    check_choice("period", period, {p for g in DRIVER_GRAINS for p in snapshot.periods.get(g, ())})
+    check_choice("touchpoint", touchpoint, snapshot.touchpoint_codes)
 
     def build() -> Drivers:
         drivers = snapshot.memo(CLIENT_DRIVERS, _by_client(CLIENT_DRIVERS, _driver_order))

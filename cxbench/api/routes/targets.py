@@ -18,10 +18,16 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from cxbench.api.deps import Principal, Snapshot
+from cxbench.api.deps import (
+    ClientId,
+    MetricFilter,
+    Principal,
+    Snapshot,
+    TouchpointFilter,
+    check_choice,
+)
 from cxbench.api.problems import Problem, echo, problem_responses
 from cxbench.api.representation import csv_documentation, csv_header, respond_live
-from cxbench.api.routes.benchmarks import check_choice
 from cxbench.api.schemas import NpsLevers, TargetItem, Targets
 from cxbench.api.snapshot import GRAINS, LoadedSnapshot
 from cxbench.api.target_schemas import (
@@ -80,7 +86,6 @@ async def may_write_targets(principal: Principal) -> str:
 
 
 Author = Annotated[str, Depends(may_write_targets)]
-ClientId = Annotated[str, Path(description="A client id, e.g. c011")]
 TouchpointCode = Annotated[str, Path(description="A touchpoint code, or * for all")]
 MetricCode = Annotated[str, Path(description="a benchmarked metric code from /v1/meta")]
 
@@ -293,12 +298,11 @@ async def list_agreed(
     client_id: ClientId,
     snapshot: Snapshot,
     store: Store,
-    metric: Annotated[str | None, Query(description="only this metric")] = None,
+    metric: MetricFilter,
     include_retired: Annotated[bool, Query(description="also the retired ones")] = False,
 ) -> Response:
     """Every agreed target of the client, active first by metric and touchpoint; `Accept:
     text/csv` for CSV."""
-    check_choice("metric", metric, snapshot.metric_codes)
     targets = await _store_call(
         lambda: store.list_targets(client_id, metric=metric, include_retired=include_retired)
     )
@@ -318,12 +322,10 @@ async def get_history(
     client_id: ClientId,
     snapshot: Snapshot,
     store: Store,
-    touchpoint: Annotated[str | None, Query(description="only this touchpoint")] = None,
-    metric: Annotated[str | None, Query(description="only this metric")] = None,
+    touchpoint: TouchpointFilter,
+    metric: MetricFilter,
 ) -> Response:
     """The append-only audit trail, oldest first; `Accept: text/csv` for CSV."""
-    check_choice("metric", metric, snapshot.metric_codes)
-    check_choice("touchpoint", touchpoint, snapshot.touchpoint_codes)
     events = await _store_call(
         lambda: store.history(client_id, touchpoint=touchpoint, metric=metric)
     )

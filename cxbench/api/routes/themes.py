@@ -13,12 +13,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pyarrow.compute as pc
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from cxbench.api.deps import Snapshot
+from cxbench.api.deps import ClientId, PeriodChoice, Snapshot, check_choice
 from cxbench.api.representation import csv_documentation, csv_header, respond
-from cxbench.api.routes.benchmarks import PERIOD_PATTERN, check_choice
 from cxbench.api.snapshot import ALL, GRAINS
 from cxbench.api.theme_schemas import (
     ClientThemeItem,
@@ -30,7 +29,7 @@ from cxbench.api.theme_schemas import (
     ThemeBenchmarkList,
     ThemeList,
 )
-from cxbench.api.theme_tables import THEMES, arrow_table, check_theme, client_rows, theme_order
+from cxbench.api.theme_tables import THEMES, ThemeChoice, arrow_table, client_rows, theme_order
 
 router = APIRouter(tags=["themes"])
 
@@ -39,10 +38,6 @@ THEME_CELLS = "fct_theme_benchmark_cells"
 BENCHMARK_GROUPS = frozenset({"all", "detractor", "passive", "promoter"})
 CELL_STATISTICS = ("n_clients", "n_comments", "mean", "p10", "p25", "median", "p75", "p90", "moe")
 Row = dict[str, Any]
-ClientId = Annotated[str, Path(description="A client id, e.g. c011")]
-PeriodQuery = Annotated[
-    str | None, Query(description="2025-07, 2025-Q3 or 2025", pattern=PERIOD_PATTERN)
-]
 TouchpointQuery = Annotated[str | None, Query(description="touchpoint code, or * for all")]
 GrainQuery = Annotated[
     str | None,
@@ -61,9 +56,6 @@ def effective_grain(grain: str | None, period: str | None) -> str:
     if period is None:
         return "year"
     return "quarter" if "-Q" in period else "month" if "-" in period else "year"
-
-
-ThemeQuery = Annotated[str | None, Query(description="a theme code from /v1/themes")]
 
 
 def _group(row: Row, suffix: str) -> GroupShare:
@@ -113,18 +105,16 @@ async def get_client_themes(
     request: Request,
     client_id: ClientId,
     snapshot: Snapshot,
-    period: PeriodQuery = None,
+    period: PeriodChoice,
+    theme: ThemeChoice,
     touchpoint: TouchpointQuery = None,
     grain: GrainQuery = None,
-    theme: ThemeQuery = None,
 ) -> Response:
     """Per touchpoint (and `*`), period and theme: the share of the client's comments raising
     the theme, overall and among detractors, passives and promoters (NPS answer of the same
     response), the detractor-vs-promoter lift with its z test, and the industry's published
     shares. `Accept: text/csv` for CSV."""
-    check_choice("period", period, snapshot.all_periods)
     check_choice("touchpoint", touchpoint, snapshot.touchpoint_codes)
-    check_theme(snapshot, theme)
     order = theme_order(snapshot)
     grain = effective_grain(grain, period)
 
@@ -191,13 +181,13 @@ def public_theme_cell(row: Row) -> ThemeBenchmarkCell:
 async def list_theme_benchmarks(
     request: Request,
     snapshot: Snapshot,
+    period: PeriodChoice,
+    theme: ThemeChoice,
     industry: Annotated[
         str | None, Query(description="An industry code from /v1/meta, or * for all")
     ] = None,
     touchpoint: TouchpointQuery = None,
-    period: PeriodQuery = None,
     grain: GrainQuery = None,
-    theme: ThemeQuery = None,
     group: Annotated[str | None, Query(description="all, detractor, passive or promoter")] = None,
 ) -> Response:
     """The share of comments raising each theme, by industry × touchpoint × period × NPS
@@ -205,8 +195,6 @@ async def list_theme_benchmarks(
     `suppressed_reason` only; p10 and p90 need 10 contributors. Readable by every key."""
     check_choice("industry", industry, snapshot.industry_codes)
     check_choice("touchpoint", touchpoint, snapshot.touchpoint_codes)
-    check_choice("period", period, snapshot.all_periods)
-    check_theme(snapshot, theme)
     check_choice("group", group, BENCHMARK_GROUPS)
     order = theme_order(snapshot)
     grain = effective_grain(grain, period)

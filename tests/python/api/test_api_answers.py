@@ -331,7 +331,7 @@ def test_a_delivery_answered_then_killed_is_built_later(served: Served) -> None:
     assert nps_n(served, "2026-09") == before_sep + 5
     assert nps_n(served, "2026-10") == before_oct + 3  # posted twice, counted once
     state = json.loads((served.settings.warehouse / "ingest" / "builder.json").read_text())
-    assert state["return_code"] == 0
+    assert state["status"] == "published" and state["build_id"] == health["build_id"]
     meta = served.get(served.keys["admin"], "/v1/meta").json()
     assert meta["newest_answer_at"] == health["newest_answer_at"]
 
