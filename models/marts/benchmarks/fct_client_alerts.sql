@@ -12,13 +12,24 @@ client_windows as (
     select * from {{ ref('int_client_metric_windows') }}
 ),
 
--- Months with enough answers for a stable standard error; comment shares are not scores.
+metrics as (
+    select * from {{ ref('metrics') }}
+),
+
+-- Every metric kind is a score that can drop, except comment shares.
+scored_metrics as (
+    select metric_code
+    from metrics
+    where metric_kind != 'comment_share'
+),
+
+-- Months with enough answers for a stable standard error.
 client_months as (
     select *
     from client_periods
     where
         period_grain = 'month'
-        and metric_code != 'comment'
+        and metric_code in (select scored_metrics.metric_code from scored_metrics)
         and n >= {{ var('min_client_responses') }}
 ),
 
@@ -33,7 +44,9 @@ latest_months as (
 ),
 
 current_months as (
-    select client_months.*
+    select
+        client_months.*,
+        client_months.period_start as window_start
     from client_months
     inner join latest_months
         on
@@ -46,6 +59,8 @@ previous_months as (
         current_months.client_id,
         current_months.touchpoint_code,
         current_months.metric_code,
+        current_months.window_start,
+        'previous_month' as comparison,
         previous.period as reference_period,
         previous.n as reference_n,
         previous.value as reference_value,
@@ -65,6 +80,7 @@ baseline_sums as (
         current_months.client_id,
         current_months.touchpoint_code,
         current_months.metric_code,
+        current_months.window_start,
         current_months.statistic_kind,
         min(baseline.period) || '…' || max(baseline.period) as reference_period,
         cast(sum(baseline.n) as bigint) as reference_n,
@@ -83,6 +99,7 @@ baseline_sums as (
         current_months.client_id,
         current_months.touchpoint_code,
         current_months.metric_code,
+        current_months.window_start,
         current_months.statistic_kind
 ),
 
@@ -91,6 +108,8 @@ baselines as (
         client_id,
         touchpoint_code,
         metric_code,
+        window_start,
+        'rolling_baseline' as comparison,
         reference_period,
         reference_n,
         sum_x / reference_n as reference_value,
@@ -99,65 +118,33 @@ baselines as (
     from baseline_sums
 ),
 
-reference_values as (
-    select
-        'previous_month' as comparison,
-        *
-    from previous_months
+month_references as (
+    select * from previous_months
     union all
-    select
-        'rolling_baseline' as comparison,
-        *
-    from baselines
+    select * from baselines
 ),
 
-compared as (
-    select
-        current_months.client_id,
-        current_months.industry_code,
-        current_months.touchpoint_code,
-        current_months.metric_code,
-        current_months.period,
-        current_months.period_start as window_start,
-        reference_rows.comparison,
-        current_months.n,
-        current_months.value,
-        current_months.standard_error,
-        reference_rows.reference_period,
-        reference_rows.reference_n,
-        reference_rows.reference_value,
-        reference_rows.reference_standard_error,
-        current_months.value - reference_rows.reference_value as change,  -- noqa: RF04
-        {{ difference_z(
-            'current_months.value', 'current_months.standard_error',
-            'reference_rows.reference_value', 'reference_rows.reference_standard_error'
-        ) }} as change_z
-    from current_months
-    inner join reference_values as reference_rows
-        on
-            current_months.client_id = reference_rows.client_id
-            and current_months.touchpoint_code = reference_rows.touchpoint_code
-            and current_months.metric_code = reference_rows.metric_code
+month_comparisons as (
+    {{ window_comparisons('current_months', 'month_references') }}
 ),
 
--- Two-sided test; only the drop side is an alert (every metric here is higher = better).
 -- The three alert CTEs share one column order (they are unioned by position).
 z_alerts as (
     select
         *,
         'month' as alert_window,
         cast(null as double) as cusum_statistic
-    from compared
-    where abs(change_z) > {{ var('alert_z') }} and change_z < 0
+    from month_comparisons
+    where {{ is_drop_alert('change_z', var('alert_z')) }}
 ),
 
 -- The 7-day window: series with at least alert_7d_min_answers answers in the latest 7 days and
--- in the reference; comment shares are not scores.
+-- in the reference.
 recent_windows as (
     select *
     from client_windows
     where
-        metric_code != 'comment'
+        metric_code in (select scored_metrics.metric_code from scored_metrics)
         and n >= {{ var('alert_7d_min_answers') }}
 ),
 
@@ -166,55 +153,39 @@ latest_7_days as (
     where window_name = 'latest_7_days'
 ),
 
-reference_7_days as (
+-- Both references end the day before the latest 7 days start (window_start: the compared
+-- window's first day).
+references_7_days as (
     select
-        *,
+        client_id,
+        touchpoint_code,
+        metric_code,
+        cast(window_end + 1 as date) as window_start,
         case
             when window_name = 'previous_7_days' then 'previous_7_days'
             else 'rolling_baseline'
-        end as comparison
+        end as comparison,
+        period as reference_period,
+        n as reference_n,
+        value as reference_value,
+        standard_error as reference_standard_error
     from recent_windows
     where window_name in ('previous_7_days', 'baseline')
 ),
 
-compared_7_days as (
-    select
-        latest_7_days.client_id,
-        latest_7_days.industry_code,
-        latest_7_days.touchpoint_code,
-        latest_7_days.metric_code,
-        latest_7_days.period,
-        latest_7_days.window_start,
-        reference_7_days.comparison,
-        latest_7_days.n,
-        latest_7_days.value,
-        latest_7_days.standard_error,
-        reference_7_days.period as reference_period,
-        reference_7_days.n as reference_n,
-        reference_7_days.value as reference_value,
-        reference_7_days.standard_error as reference_standard_error,
-        latest_7_days.value - reference_7_days.value as change,  -- noqa: RF04
-        {{ difference_z(
-            'latest_7_days.value', 'latest_7_days.standard_error',
-            'reference_7_days.value', 'reference_7_days.standard_error'
-        ) }} as change_z
-    from latest_7_days
-    inner join reference_7_days
-        on
-            latest_7_days.client_id = reference_7_days.client_id
-            and latest_7_days.touchpoint_code = reference_7_days.touchpoint_code
-            and latest_7_days.metric_code = reference_7_days.metric_code
+comparisons_7_days as (
+    {{ window_comparisons('latest_7_days', 'references_7_days') }}
 ),
 
--- The same two-sided test at alert_7d_z: up to one 7-day window a day is tested, not one a
--- month, so the threshold is higher (the doc block gives the false alarms it allows).
+-- The same test at alert_7d_z: up to one 7-day window a day is tested, not one a month, so the
+-- threshold is higher (the doc block gives the false alarms it allows).
 z_alerts_7_days as (
     select
         *,
         '7_days' as alert_window,
         cast(null as double) as cusum_statistic
-    from compared_7_days
-    where abs(change_z) > {{ var('alert_7d_z') }} and change_z < 0
+    from comparisons_7_days
+    where {{ is_drop_alert('change_z', var('alert_7d_z')) }}
 ),
 
 -- Slow slides: each series' first alert_cusum_reference_months months (with enough answers)
