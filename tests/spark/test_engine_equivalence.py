@@ -30,11 +30,11 @@ from cxbench.dbt_runner import run_dbt
 from cxbench.demo import generate_demo
 from cxbench.settings import PROJECT_DIR, Settings
 
-# Small enough for minutes of Spark on two cores; large enough that every mart has rows. The
-# first 49 clients of the seed leave exactly one industry (logistics) with 4 clients, under
-# min_clients: its cells are withheld and the '*' industry cell published, so complementary
-# suppression must withhold a sibling too (test_the_demo_withholds_by_complementary_suppression).
-DEMO = {"clients": 49, "answers": 30_000, "seed": 11}
+# Small enough for minutes of Spark on two cores; large enough that every mart has rows, and
+# that complementary suppression withholds a cell (1 in fct_benchmark_cells with this seed;
+# 48 clients or 30,000–60,000 answers withheld none): the rounds are then compared on a
+# decision that changes something (test_the_demo_withholds_by_complementary_suppression).
+DEMO = {"clients": 96, "answers": 120_000, "seed": 11}
 BENCHMARK_CELLS = (
     "marts.fct_benchmark_cells",
     "marts.fct_driver_benchmark_cells",
