@@ -302,6 +302,8 @@ class Built:
     node_types: dict[str, int]
     batch_watermarks: dict[str, int | None]
     answers_unique_test_sql: str
+    # ... and for the uniqueness test of int_client_metric_periods (an incremental aggregate).
+    periods_unique_test_sql: str
 
     def per_file(self) -> dict[str, list[tuple[int, int, int, int, str | None]]]:
         counts: dict[str, list[tuple[int, int, int, int, str | None]]] = {}
@@ -362,6 +364,7 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
     results = json.loads((target / "run_results.json").read_text())["results"]
     node_types = Counter(r["unique_id"].split(".")[0] for r in results)
     [unique_test] = (target / "run").rglob("unique_fct_answers_answer_id*.sql")
+    [periods_test] = (target / "run").rglob("unique_combination_int_client_metric_periods*.sql")
     return Built(
         record,
         tables,
@@ -370,6 +373,7 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
         dict(node_types),
         watermarks,
         unique_test.read_text(),
+        periods_test.read_text(),
     )
 
 
@@ -546,9 +550,12 @@ def test_the_incremental_build_tests_its_batch_and_the_full_builds_everything(
     )
     assert first.batch_watermarks == refreshed.batch_watermarks == {}
     assert "build_batch_watermarks" in second.answers_unique_test_sql
+    # An incremental aggregate's tests read the client × periods the build recomputed.
+    assert TOUCHED in second.periods_unique_test_sql
     for full in (first, refreshed):
         assert "build_batch_watermarks" not in full.answers_unique_test_sql
         assert "where true" in full.answers_unique_test_sql
+        assert TOUCHED not in full.periods_unique_test_sql
 
 
 def test_the_second_build_is_incremental(builds: dict[str, Built]) -> None:
@@ -617,13 +624,10 @@ def test_the_incremental_aggregates_recompute_only_the_touched_months(
     """The second build touched the months of its deliveries' responses, including the month a
     re-sent answer left (May) and a late answer's old month and year; the full refresh touches
     every month. (The full-refresh comparison above proves the recomputation exact.)"""
-    months = {
-        (r["client_id"], r["month_start"].isoformat()) for r in builds["b"].tables[TOUCHED]
-    }
+    months = {(r["client_id"], r["month_start"].isoformat()) for r in builds["b"].tables[TOUCHED]}
     every_month = {
         (r["client_id"], r["month_start"].isoformat()) for r in builds["full"].tables[TOUCHED]
     }
     assert {("c001", "2025-05-01"), ("c001", "2025-07-01"), ("c001", "2024-12-01")} <= months
     assert ("c002", "2025-04-01") not in months
     assert months < every_month
-

@@ -1,9 +1,8 @@
-{#- The graph node of the incremental model that `relation` is and that carries deliveries
-    (a load_id column), or none. The incremental aggregates (keyed on client × period) have no
-    load_id: their tests read every row. -#}
-{% macro incremental_model_of(relation) -%}
-    {%- for node in batched_incremental_models()
-        if node.alias | lower == relation.identifier | lower
+{#- The graph node of the model `relation` is, or none. -#}
+{% macro model_node_of(relation) -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model'
+        and node.alias | lower == relation.identifier | lower
         and node.schema | lower == relation.schema | lower -%}
         {%- do return(node) -%}
     {%- endfor -%}
@@ -11,7 +10,8 @@
 {%- endmacro %}
 
 {#- Incremental models whose rows carry the delivery they came from (load_id): the ones
-    record_batch_watermarks keeps a watermark for. -#}
+    record_batch_watermarks keeps a watermark for. The incremental aggregates (client ×
+    period) have none. -#}
 {% macro batched_incremental_models() -%}
     {%- set found = [] -%}
     {%- for node in graph.nodes.values()
