@@ -364,7 +364,12 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
     results = json.loads((target / "run_results.json").read_text())["results"]
     node_types = Counter(r["unique_id"].split(".")[0] for r in results)
     [unique_test] = (target / "run").rglob("unique_fct_answers_answer_id*.sql")
-    [periods_test] = (target / "run").rglob("unique_combination_int_client_metric_periods*.sql")
+    # dbt shortens long test names with a hash: find the test by the relation it reads.
+    [periods_test] = [
+        path
+        for path in (target / "run").rglob("unique_combination_*.sql")
+        if '."int_client_metric_periods"' in path.read_text()
+    ]
     return Built(
         record,
         tables,
