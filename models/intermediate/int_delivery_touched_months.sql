@@ -2,8 +2,12 @@
 -- in which a response of a new delivery has an answer, in that delivery or in an earlier one
 -- (a re-sent answer supersedes one that may sit in another month, and a response-level value
 -- reads all the response's answers). The incremental aggregates recompute just these months,
--- and the quarters and years they roll up into. A full refresh, a first build and any command
--- but `dbt build` count every delivery as new (batch_watermark 0): every month is touched.
+-- and the quarters and years they roll up into.
+--
+-- A delivery is new until a build has taken it into every incremental aggregate
+-- (aggregates_watermark, advanced at the end of a run in which all of them succeeded), so a
+-- failed or stopped build leaves nothing out. A full refresh and a first build count every
+-- delivery as new: every month is touched.
 with
 
 classified as (
@@ -15,7 +19,7 @@ batch_responses as (
         client_id,
         response_id
     from classified
-    where load_id > {{ batch_watermark('int_answers_classified') }}
+    where load_id > {{ aggregates_watermark() }}
 ),
 
 final as (
