@@ -24,16 +24,11 @@ import argparse
 import contextlib
 import json
 import os
-import platform
-import re
 import shutil
 import signal
-import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,22 +41,15 @@ PROJECT_DIR = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import floor  # noqa: E402 - the floor module sits next to this script
+from report import DOC, SizeResult, _gb, _s, machine, render, write_doc  # noqa: E402  # noqa: E402
+from sampler import Measured, kill_running, run_measured  # noqa: E402
 
 BIN = Path(sys.executable).parent
-DOC = PROJECT_DIR / "docs" / "BENCHMARKS.md"
-DOC_START = "<!-- bench:results:start (written by bench/build_bench.py; edits here are lost) -->"
-DOC_END = "<!-- bench:results:end -->"
 DELIVERY_SHARE = 0.01
 # The last demo window (May-October 2026) is about a quarter of the answers; ask for 6 % so
 # that the newest half-year alone holds more than the 1 % the delivery takes (about 1.3 %).
 DELIVERY_DEMO_SHARE = 0.06
 DEFAULT_SIZES = (1_000_000, 10_000_000)
-# Issue #17's goals (full build near the floor, a small delivery in seconds, 2 GB at 10M).
-GOALS: dict[str, dict[int, float]] = {
-    "full_vs_floor": {1_000_000: 5.0, 10_000_000: 3.0},
-    "incremental_vs_full": {1_000_000: 0.10, 10_000_000: 0.10},
-    "peak_rss_bytes": {10_000_000: 2 * 1024**3},
-}
 PUBLISHED_COLUMNS = (
     "n_clients",
     "n_responses",
@@ -76,189 +64,6 @@ PUBLISHED_COLUMNS = (
     "max_client_share",
 )
 CELL_KEY = ("industry_code", "touchpoint_code", "period", "metric_code")
-
-
-# --------------------------------------------------------------------------------------------
-# Measuring a child process tree
-
-
-@dataclass
-class Measured:
-    label: str
-    command: list[str]
-    seconds: float = 0.0
-    return_code: int | None = None
-    timed_out: bool = False
-    peak_tree_rss: int = 0  # bytes, sampled sum over the process tree
-    peak_process_rss: int = 0  # bytes, the largest single process (kernel high-water mark)
-    cpu_seconds: float = 0.0  # user + system of the child and everything it waited for
-    other_cpu_share: float | None = (
-        None  # busy CPU not ours / (wall × cores): noise on a shared box
-    )
-    samples: int = 0
-    # Peak tree RSS per build step: the step of the last `[step] <what> …` line the child printed.
-    peak_rss_by_step: dict[str, int] = field(default_factory=dict)
-    cpu_by_step: dict[str, float] = field(default_factory=dict)  # sampled, ±interval per step
-    log: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.return_code == 0 and not self.timed_out
-
-
-_PAGE = os.sysconf("SC_PAGE_SIZE")
-_STEP_LINE = re.compile(r"^\[(\w+)\] [^\n]*…$", re.MULTILINE)  # "[land] landing … …"
-_TICK = os.sysconf("SC_CLK_TCK")
-_running: set[int] = set()  # process groups this script started and has not reaped
-
-
-def _proc_stats() -> Iterator[tuple[int, list[bytes]]]:
-    """(pid, fields of /proc/<pid>/stat from field 3 on) for every process now running."""
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        # The command name may hold spaces or parentheses; fields resume after the last ')'.
-        yield int(entry.name), stat[stat.rfind(b")") + 2 :].split()
-
-
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for pid, fields in _proc_stats():
-        children.setdefault(int(fields[1]), []).append(pid)
-    return children
-
-
-def _busy_cpu_seconds() -> float:
-    """CPU time the whole machine has been busy (all cores), from /proc/stat."""
-    with open("/proc/stat") as handle:
-        values = [int(v) for v in handle.readline().split()[1:]]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    return (sum(values[:8]) - idle) / _TICK
-
-
-def _tree_usage(root: int) -> tuple[int, float]:
-    """Resident bytes and CPU seconds (own + reaped children) of the process tree at `root`."""
-    children = _children_map()
-    rss, ticks, stack = 0, 0, [root]
-    while stack:
-        pid = stack.pop()
-        stack.extend(children.get(pid, ()))
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as handle:
-                resident = int(handle.read().split()[1]) * _PAGE
-            with open(f"/proc/{pid}/stat", "rb") as handle:
-                stat = handle.read()
-            # After the command name: state is field 3, utime..cstime are fields 14-17.
-            fields = stat[stat.rfind(b")") + 2 :].split()
-            ticks += sum(int(v) for v in fields[11:15])
-            rss += resident
-        except (OSError, IndexError, ValueError):
-            continue
-    return rss, ticks / _TICK
-
-
-def run_measured(
-    label: str,
-    command: list[str],
-    *,
-    env: dict[str, str],
-    log_file: Path,
-    timeout: float,
-    interval: float = 0.15,
-) -> Measured:
-    """Run `command` in its own process group; time it, sample its tree's memory, bound it."""
-    result = Measured(label=label, command=command, log=str(log_file))
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    with log_file.open("wb") as log:
-        busy_before = _busy_cpu_seconds()
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        _running.add(process.pid)
-        stop = threading.Event()
-
-        def sample() -> None:
-            step, seen, step_cpu = "start", 0, 0.0
-            while not stop.is_set():
-                rss, cpu = _tree_usage(process.pid)
-                with contextlib.suppress(OSError):
-                    with log_file.open("rb") as tail:
-                        tail.seek(seen)
-                        text = tail.read()
-                    cut = text.rfind(b"\n") + 1  # whole lines only
-                    seen += cut
-                    for match in _STEP_LINE.finditer(text[:cut].decode("utf-8", "replace")):
-                        if match.group(1) != step and cpu:
-                            used = result.cpu_by_step.get(step, 0.0) + cpu - step_cpu
-                            result.cpu_by_step[step] = round(used, 2)
-                            step, step_cpu = match.group(1), cpu
-                result.peak_tree_rss = max(result.peak_tree_rss, rss)
-                peaks = result.peak_rss_by_step
-                peaks[step] = max(peaks.get(step, 0), rss)
-                result.samples += 1
-                stop.wait(interval)
-            if result.cpu_seconds:  # the last step ends with the process
-                used = result.cpu_by_step.get(step, 0.0) + result.cpu_seconds - step_cpu
-                result.cpu_by_step[step] = round(max(used, 0.0), 2)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        try:
-            while True:
-                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-                if pid:
-                    result.return_code = os.waitstatus_to_exitcode(status)
-                    process.returncode = result.return_code
-                    result.peak_process_rss = usage.ru_maxrss * 1024
-                    result.cpu_seconds = round(usage.ru_utime + usage.ru_stime, 3)
-                    break
-                if time.perf_counter() - started > timeout:
-                    result.timed_out = True
-                    _kill_group(process.pid)
-                    continue
-                time.sleep(0.05)
-        finally:
-            result.seconds = round(time.perf_counter() - started, 3)
-            if result.cpu_seconds and result.seconds:
-                other = _busy_cpu_seconds() - busy_before - result.cpu_seconds
-                capacity = result.seconds * (os.cpu_count() or 1)
-                result.other_cpu_share = round(max(other, 0.0) / capacity, 3)
-            stop.set()
-            sampler.join()
-            if result.return_code is None:  # interrupted: leave nothing running
-                _kill_group(process.pid)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(process.pid, 0)
-            _kill_group(process.pid, grace=0)  # stray grandchildren of a finished child
-            _running.discard(process.pid)
-    return result
-
-
-def _kill_group(pgid: int, grace: float = 10.0) -> None:
-    """SIGTERM the process group this script started, then SIGKILL what is left."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and _group_alive(pgid):
-            time.sleep(0.2)
-        os.killpg(pgid, signal.SIGKILL)
-
-
-def _group_alive(pgid: int) -> bool:
-    """A member of the process group that is still running (not a zombie awaiting its wait)."""
-    return any(int(f[2]) == pgid and f[0] != b"Z" for _, f in _proc_stats())
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,6 +84,7 @@ def demo_landing(cache: Path, answers: int, seed: int, env: dict[str, str]) -> t
         [str(BIN / "cxbench"), "demo", "--answers", str(answers), "--seed", str(seed)],
         env={**env, "CXB_LANDING_DIR": str(folder / "landing")},
         log_file=folder / "demo.log",
+        cwd=PROJECT_DIR,
         timeout=1800,
     )
     if not measured.ok:
@@ -421,6 +227,12 @@ def build_profile(warehouse: Path) -> dict[str, Any]:
             ),
             "by_type": by_type,
             "top_nodes": nodes[:10],
+            # Every model's own time: the per-model profile of a build (report.model_lines).
+            "models": {
+                n["node"].rsplit(".", 1)[-1]: n["seconds"]
+                for n in nodes
+                if n["node"].startswith("model.")
+            },
         }
     database = warehouse / "cxbench.duckdb"
     profile["database_bytes"] = database.stat().st_size if database.exists() else None
@@ -486,25 +298,6 @@ def compare_cells(published: Path | None, floor_cells: Path) -> dict[str, Any]:
 # One size
 
 
-@dataclass
-class SizeResult:
-    answers: int
-    base_rows: int
-    delivery_rows: int = 0
-    full: dict[str, Any] = field(default_factory=dict)
-    incremental: dict[str, Any] = field(default_factory=dict)
-    floor: dict[str, Any] = field(default_factory=dict)
-    floor_after_delivery: dict[str, Any] = field(default_factory=dict)
-    check_full: dict[str, Any] = field(default_factory=dict)
-    check_incremental: dict[str, Any] = field(default_factory=dict)
-    profile_full: dict[str, Any] = field(default_factory=dict)
-    profile_incremental: dict[str, Any] = field(default_factory=dict)
-
-    def ratio(self, a: str, b: str, measure: str = "seconds") -> float | None:
-        x, y = getattr(self, a).get(measure), getattr(self, b).get(measure)
-        return round(x / y, 3) if x and y else None
-
-
 def _summary(measured: Measured) -> dict[str, Any]:
     data = asdict(measured)
     data.pop("command")
@@ -547,7 +340,12 @@ def bench_size(
             json.dumps(dbt_vars),
         ]
         return run_measured(
-            label, command, env=env, log_file=run / f"{label}.log", timeout=remaining(1800)
+            label,
+            command,
+            env=env,
+            log_file=run / f"{label}.log",
+            timeout=remaining(1800),
+            cwd=PROJECT_DIR,
         )
 
     def build(label: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -557,6 +355,7 @@ def bench_size(
             env=build_env,
             log_file=run / f"{label}.log",
             timeout=remaining(3600),
+            cwd=PROJECT_DIR,
         )
         _keep_record(warehouse, run / f"{label}.json")
         return _summary(measured), build_profile(warehouse)
@@ -594,45 +393,6 @@ def _dbt_vars() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
-# Machine, reporting
-
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = 0
-    with contextlib.suppress(OSError), open("/proc/meminfo") as handle:
-        for line in handle:
-            if line.startswith("MemTotal:"):
-                memory = int(line.split()[1]) * 1024
-    versions: dict[str, str] = {"python": platform.python_version()}
-    from importlib import metadata
-
-    for package in ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "sqlalchemy"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[package] = metadata.version(package)
-    commit = _git("rev-parse", "--short", "HEAD")
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_bytes": memory,
-        "os": f"{platform.system()} {platform.release()}",
-        "versions": versions,
-        "commit": commit + ("+dirty" if dirty else ""),
-        "duckdb_memory_limit": os.environ.get("CXB_DUCKDB_MEMORY_LIMIT", "3GB (default)"),
-    }
-
-
-def _git(*args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=PROJECT_DIR, capture_output=True, text=True, check=False
-    )
-    return done.stdout.strip()
 
 
 def gx_import_seconds(env: dict[str, str], scratch: Path) -> float | None:
@@ -646,158 +406,11 @@ def gx_import_seconds(env: dict[str, str], scratch: Path) -> float | None:
         env=env,
         log_file=scratch / "gx_import.log",
         timeout=300,
+        cwd=PROJECT_DIR,
     )
     with contextlib.suppress(ValueError, OSError):
         return round(float(Path(measured.log).read_text().strip().splitlines()[-1]), 2)
     return None
-
-
-def _gb(value: float | None) -> str:
-    return f"{value / 1024**3:.2f}" if value else "–"
-
-
-def _s(value: float | None) -> str:
-    return f"{value:.1f}" if value is not None else "–"
-
-
-def _x(value: float | None) -> str:
-    return f"{value:.2f}" if value is not None else "–"
-
-
-def goal_lines(results: list[SizeResult]) -> list[str]:
-    lines = []
-    for r in results:
-        goal = GOALS["full_vs_floor"].get(r.answers)
-        ratio = r.ratio("full", "floor")
-        if goal and ratio:
-            verdict = "met" if ratio <= goal else "missed"
-            lines.append(f"full build ≤ {goal:g}× floor at {r.answers:,}: {ratio:.2f}× — {verdict}")
-        goal = GOALS["incremental_vs_full"].get(r.answers)
-        ratio = r.ratio("incremental", "full")
-        if goal and ratio:
-            verdict = "met" if ratio <= goal else "missed"
-            lines.append(
-                f"incremental ≤ {goal:.0%} of full at {r.answers:,}: {ratio:.0%} — {verdict}"
-            )
-        goal = GOALS["peak_rss_bytes"].get(r.answers)
-        peak = max(r.full.get("peak_tree_rss", 0), r.incremental.get("peak_tree_rss", 0))
-        if goal and peak:
-            verdict = "met" if peak <= goal else "missed"
-            lines.append(
-                f"peak memory ≤ {_gb(goal)} GB at {r.answers:,}: {_gb(peak)} GB — {verdict}"
-            )
-    return lines
-
-
-def render(results: list[SizeResult], info: dict[str, Any], gx_import: float | None) -> str:
-    out = [
-        f"Run {info['finished_at']} on commit `{info['commit']}`: {info['cpu']}, "
-        f"{info['cores']} cores, {_gb(info['memory_bytes'])} GB RAM, {info['os']}; "
-        + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
-        + f"; DuckDB memory limit {info['duckdb_memory_limit']}.",
-        "",
-        "Wall seconds, with CPU seconds (user + system of the whole process tree) in brackets; "
-        "*busy* is the share of the machine's CPU that other processes used meanwhile "
-        "(a shared machine makes wall times noisy; CPU times much less so).",
-        "",
-        "| answers (+ delivery) | full build | incremental | floor | build / floor | "
-        "incremental / full | peak RSS full / incr. / floor GB | busy | cells = floor |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|:--|",
-    ]
-    for r in results:
-        checks = " / ".join(
-            ("yes" if c.get("match") else f"**no** ({_check_text(c)})")
-            for c in (r.check_full, r.check_incremental)
-        )
-        busy = "/".join(
-            f"{m.get('other_cpu_share'):.0%}" if m.get("other_cpu_share") is not None else "–"
-            for m in (r.full, r.incremental, r.floor)
-        )
-        out.append(
-            f"| {r.base_rows:,} (+{r.delivery_rows:,}) | {_wc(r.full)} | {_wc(r.incremental)} | "
-            f"{_wc(r.floor)} | {_x(r.ratio('full', 'floor'))} "
-            f"({_x(r.ratio('full', 'floor', 'cpu_seconds'))}) | "
-            f"{_x(r.ratio('incremental', 'full'))} "
-            f"({_x(r.ratio('incremental', 'full', 'cpu_seconds'))}) | "
-            f"{_gb(r.full.get('peak_tree_rss'))} / {_gb(r.incremental.get('peak_tree_rss'))} / "
-            f"{_gb(r.floor.get('peak_tree_rss'))} | {busy} | {checks} |"
-        )
-    out += ["", "Goals:", ""] + [f"- {line}" for line in goal_lines(results)]
-    out += ["", f"Importing Great Expectations alone: {_s(gx_import)} s.", ""]
-    for r in results:
-        out += [f"#### {r.base_rows:,} answers: where the time goes", ""]
-        out += [
-            "| step | full s (CPU s) | incremental s (CPU s) | peak RSS full GB | "
-            "peak RSS incr. GB |",
-            "|:--|---:|---:|---:|---:|",
-        ]
-        steps_full = r.profile_full.get("steps", {})
-        steps_incr = r.profile_incremental.get("steps", {})
-        cpu_full = r.full.get("cpu_by_step", {})
-        cpu_incr = r.incremental.get("cpu_by_step", {})
-        peaks_full = r.full.get("peak_rss_by_step", {})
-        peaks_incr = r.incremental.get("peak_rss_by_step", {})
-        for step in dict.fromkeys([*steps_full, *steps_incr]):
-            out.append(
-                f"| {step} | {_s(steps_full.get(step))} ({_s(cpu_full.get(step))}) | "
-                f"{_s(steps_incr.get(step))} ({_s(cpu_incr.get(step))}) | "
-                f"{_gb(peaks_full.get(step))} | {_gb(peaks_incr.get(step))} |"
-            )
-        if "start" in cpu_full:
-            out.append(
-                f"| (start-up before the first step) | – ({_s(cpu_full.get('start'))}) | "
-                f"– ({_s(cpu_incr.get('start'))}) | {_gb(peaks_full.get('start'))} | "
-                f"{_gb(peaks_incr.get('start'))} |"
-            )
-        for label, profile in (("full", r.profile_full), ("incremental", r.profile_incremental)):
-            dbt = profile.get("dbt")
-            if not dbt:
-                continue
-            kinds = ", ".join(
-                f"{k} {v['count']} × = {v['seconds']:.1f} s" for k, v in dbt["by_type"].items()
-            )
-            out += [
-                "",
-                f"dbt ({label}): {_s(dbt['run_seconds'])} s of node execution + "
-                f"{_s(dbt['overhead_seconds'])} s start-up, parsing and shut-down; "
-                f"{kinds}. Slowest nodes:",
-                "",
-            ]
-            out += [
-                f"- {n['node'].split('.', 2)[-1][:90]} ({n['node'].split('.', 1)[0]}): "
-                f"{n['seconds']:.1f} s"
-                for n in dbt["top_nodes"][:6]
-            ]
-        out.append("")
-    return "\n".join(out)
-
-
-def _wc(measured: dict[str, Any]) -> str:
-    return f"{_s(measured.get('seconds'))} ({_s(measured.get('cpu_seconds'))})"
-
-
-def _check_text(check: dict[str, Any]) -> str:
-    if "detail" in check:
-        return str(check["detail"])
-    return (
-        f"{check.get('differing')} differ, {check.get('only_in_build')} only in build, "
-        f"{check.get('only_in_floor')} only in floor"
-    )
-
-
-def write_doc(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    block = f"{DOC_START}\n{section.rstrip()}\n{DOC_END}"
-    if DOC_START in text and DOC_END in text:
-        head, rest = text.split(DOC_START, 1)
-        text = head + block + rest.split(DOC_END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n## Latest results\n\n" + block + "\n"
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text, encoding="utf-8")
-
-
-# --------------------------------------------------------------------------------------------
 
 
 def _sizes(text: str) -> list[int]:
@@ -851,8 +464,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     finally:
-        for pgid in list(_running):
-            _kill_group(pgid, grace=2)
+        kill_running(grace=2)
     info["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = render(results, info, gx_import)
     print("\n" + section)

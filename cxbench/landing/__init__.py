@@ -467,7 +467,10 @@ def _write_landed(
     if rejected:
         _copy_atomically(
             con,
-            "select ?::bigint as load_id, ?::varchar as source_file, source_line, raw_line, "
+            # source_line as bigint (REJECTS_SCHEMA): DuckDB's reject line numbers are UBIGINT,
+            # which a union with the other rejects files would widen to HUGEINT.
+            "select ?::bigint as load_id, ?::varchar as source_file, "
+            "source_line::bigint as source_line, raw_line, "
             "error_type, error_message from landed_rejects order by source_line",
             [record.load_id, record.source_file],
             landed_dir / REJECTS_DIR / name,

@@ -1,15 +1,27 @@
-{#- Which rows of `relation` a data test reads: on an incremental `dbt build`, for an
-    incremental model, only the deliveries this build added (load_id above the model's
-    watermark before the build, kept by record_batch_watermarks); everything otherwise. -#}
+{#- Which rows of `relation` a data test reads. On an incremental `dbt build`, only what the
+    build changed, by the model's kind:
+      - an incremental model with a load_id: the deliveries this build added (load_id above the
+        model's watermark before the build, kept by record_batch_watermarks);
+      - a model whose config has meta test_scope:
+          new_deliveries: rows of deliveries newer than int_answers_classified's watermark;
+          touched_months: rows of the touched client × months (client_id, month_start);
+          touched_periods: rows of the touched client × periods (client_id, period_grain,
+            period_start), which is what an incremental aggregate recomputed.
+    Everything (true) on a full refresh, outside `dbt build` and for every other relation. -#}
 {% macro new_batch_condition(relation) -%}
-    {%- set node = incremental_model_of(relation) -%}
+    {%- set node = model_node_of(relation) -%}
+    {%- set scope = (node.config.meta or {}).get('test_scope') if node is not none else none -%}
     {%- if flags.FULL_REFRESH or flags.WHICH != 'build' or node is none -%}
         true
+    {%- elif node.config.materialized == 'incremental' and 'load_id' in node.columns -%}
+        load_id > {{ batch_watermark(node.name) }}
+    {%- elif scope == 'new_deliveries' -%}
+        load_id > {{ batch_watermark('int_answers_classified') }}
+    {%- elif scope == 'touched_months' -%}
+        {{ in_touched_months('client_id', 'month_start') }}
+    {%- elif scope == 'touched_periods' -%}
+        {{ in_touched_periods('client_id', 'period_grain', 'period_start') }}
     {%- else -%}
-        load_id > coalesce((
-            select batch_watermarks.after_load_id
-            from {{ batch_watermarks_relation() }} as batch_watermarks
-            where batch_watermarks.model_name = '{{ node.name }}'
-        ), 0)
+        true
     {%- endif -%}
 {%- endmacro %}

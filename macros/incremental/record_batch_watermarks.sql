@@ -7,8 +7,7 @@
     {%- endif -%}
     {%- set watermarks = [] -%}
     {%- if not flags.FULL_REFRESH -%}
-        {%- for node in graph.nodes.values()
-            if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+        {%- for node in batched_incremental_models() -%}
             {%- set existing = adapter.get_relation(node.database, node.schema, node.alias) -%}
             {%- if existing is not none -%}
                 {%- do watermarks.append(

@@ -1,10 +1,27 @@
 -- A client's comments per touchpoint (and '*') × period × NPS group (and 'all') × theme: how
 -- many comments, how many raise the theme, and the theme's share of them. Months roll up to
 -- quarters and years from additive counts (roll_up_periods), so every grain agrees.
+--
+-- Incremental (DuckDB): a build recomputes only the client × months its deliveries touched
+-- (int_delivery_touched_months) and the quarters and years they roll up into, from the
+-- untouched months already here; the pre_hook deletes those periods first.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_touched_periods() }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}
+
 with
 
 comments as (
     select * from {{ ref('int_comments_grouped') }}
+    {% if is_incremental() %}
+        where {{ in_touched_months('client_id', 'month_start') }}
+    {% endif %}
 ),
 
 themes as (
@@ -15,67 +32,73 @@ matched as (
     select * from {{ ref('int_comment_themes_matched') }}
 ),
 
--- Every comment once per theme, with 100 points when it raises the theme (a share in %).
--- roll_up_periods sums observations per metric_code: here the theme.
-observations as (
+-- Each comment counts in its NPS group (none without an NPS answer, which is not shown) and
+-- in 'all', every comment of the cell with or without an NPS answer.
+comment_groups as (
     select
-        comments.client_id,
-        comments.industry_code,
-        comments.nps_group,
-        comments.touchpoint_code,
-        themes.theme_code as metric_code,
-        'proportion' as statistic_kind,
-        comments.month_start,
-        case when matched.comment_id is not null then 100.0 else 0.0 end as points
-    from comments
-    cross join themes
-    left join matched
-        on
-            comments.comment_id = matched.comment_id
-            and themes.theme_code = matched.theme_code
-),
-
-by_group as (
-    {{ roll_up_periods('observations', ['client_id', 'industry_code', 'nps_group']) }}
-),
-
--- 'all' is every comment of the cell, with or without an NPS answer.
-all_groups as (
-    select
-        client_id,
-        industry_code,
-        'all' as nps_group,
-        touchpoint_code,
-        metric_code,
-        statistic_kind,
-        period_grain,
-        period,
-        period_start,
-        cast(sum(n) as bigint) as n,
-        sum(sum_x) as sum_x
-    from by_group
-    group by
-        client_id, industry_code, touchpoint_code, metric_code, statistic_kind, period_grain,
-        period, period_start
-),
-
-unioned as (
-    select
+        comment_id,
         client_id,
         industry_code,
         nps_group,
         touchpoint_code,
-        metric_code,
-        statistic_kind,
-        period_grain,
-        period,
-        period_start,
-        n,
-        sum_x
-    from by_group
+        month_start
+    from comments
     where nps_group != 'none'
     union all
-    select * from all_groups
+    select
+        comment_id,
+        client_id,
+        industry_code,
+        'all' as nps_group,
+        touchpoint_code,
+        month_start
+    from comments
+),
+
+-- Every comment once per theme, with 100 points when it raises the theme (a share in %).
+-- roll_up_periods sums observations per metric_code: here the theme.
+observations as (
+    select
+        comment_groups.client_id,
+        comment_groups.industry_code,
+        comment_groups.nps_group,
+        comment_groups.touchpoint_code,
+        themes.theme_code as metric_code,
+        'proportion' as statistic_kind,
+        comment_groups.month_start,
+        case when matched.comment_id is not null then 100.0 else 0.0 end as points
+    from comment_groups
+    cross join themes
+    left join matched
+        on
+            comment_groups.comment_id = matched.comment_id
+            and themes.theme_code = matched.theme_code
+),
+
+{% if is_incremental() %}
+    -- The months already here, as the sums roll_up_periods adds (points are 0 or 100).
+    months_before as (
+        select
+            client_id,
+            industry_code,
+            nps_group,
+            touchpoint_code,
+            theme_code as metric_code,
+            'proportion' as statistic_kind,
+            period_grain,
+            period_start,
+            n_comments as n,
+            100.0 * n_theme_comments as sum_x,
+            10000.0 * n_theme_comments as sum_x2
+        from {{ this }}
+    ),
+{% endif %}
+
+rolled_up as (
+    {{ roll_up_periods(
+        'observations', ['client_id', 'industry_code', 'nps_group'],
+        months_before='months_before' if is_incremental() else none,
+    ) }}
 ),
 
 final as (
@@ -92,7 +115,7 @@ final as (
         cast(round(sum_x / 100) as bigint) as n_theme_comments,
         {{ as_double('sum_x') }} / n as theme_share,
         n >= {{ var('min_theme_comments') }} as is_contributor
-    from unioned
+    from rolled_up
 )
 
 select * from final

@@ -1,10 +1,27 @@
 -- A client's own value per touchpoint (and '*' = all its touchpoints) × period × metric, from
 -- the additive sums n, Σpoints, Σpoints² so months roll up to quarters and years exactly.
 -- is_contributor marks the client values a benchmark cell may use (DESIGN §5).
+--
+-- Incremental (DuckDB): a build recomputes only the client × months its deliveries touched
+-- (int_delivery_touched_months) and the quarters and years they roll up into, from the
+-- untouched months already here (roll_up_periods); the pre_hook deletes those periods first.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_touched_periods() }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}
+
 with
 
 observations as (
     select * from {{ ref('int_metric_observations') }}
+    {% if is_incremental() %}
+        where {{ in_touched_months('client_id', 'month_start') }}
+    {% endif %}
 ),
 
 rolled_up as (

@@ -194,14 +194,18 @@ def delivery_a() -> dict[str, bytes]:
 
 
 def delivery_b() -> dict[str, bytes]:
+    # r001 and r003 are re-sent with a date in another quarter (their May rows are superseded:
+    # May, July and both quarters change); r950 is a late answer in a month and year nothing
+    # else of this build touches. The incremental aggregates must equal a full refresh.
     redelivery = CSV_HEADER + "".join(
-        c001(response, question, answer, at="2025-05-20")
-        for response, question, answer in [
-            ("r001", "K1", "10"),
-            ("r002", "K1", "x"),
-            ("d1", "K1", "1"),
-            ("r900", "K1", "8"),
-            ("r003", "k1", "0"),
+        c001(response, question, answer, at=at)
+        for response, question, answer, at in [
+            ("r001", "K1", "10", "2025-07-20"),
+            ("r002", "K1", "x", "2025-05-20"),
+            ("d1", "K1", "1", "2025-05-20"),
+            ("r900", "K1", "8", "2025-05-20"),
+            ("r003", "k1", "0", "2025-07-20"),
+            ("r950", "K1", "3", "2024-12-15"),
         ]
     )
     return {
@@ -243,7 +247,7 @@ AFTER_B = {
     "a/dupes.csv": [(6, 2, 1, 3, None)],  # d1 K1 superseded again
     "a/reasons.jsonl": [(19, 3, 15, 1, None)],  # j16 superseded by b/x2
     "a/late.csv": [(0, 0, 0, 0, "truncated"), (2, 2, 0, 0, None)],
-    "b/redelivery.csv": [(5, 4, 1, 0, None)],
+    "b/redelivery.csv": [(6, 5, 1, 0, None)],
     "b/x1.jsonl": [(2, 1, 0, 1, None)],
     "b/x2.jsonl": [(2, 2, 0, 0, None)],
 }
@@ -265,7 +269,18 @@ ROW_REASONS_A = {
     "malformed_row": 4,
 }
 # Every mart (read from the warehouse, so a new mart is compared too) and the classification.
-COMPARED_ALSO = ((INTERMEDIATE, "int_answers_classified"),)
+COMPARED_ALSO = tuple(
+    (INTERMEDIATE, name)
+    for name in (
+        "int_answers_classified",
+        # The incremental aggregates (client × touched months), compared before the marts
+        # that read them could hide a difference.
+        "int_client_metric_periods",
+        "int_unit_metric_periods",
+    )
+)
+# What the incremental aggregates recompute: by design all months on a full refresh.
+TOUCHED = "int_delivery_touched_months"
 # The disclosure decision of every benchmark mart must agree between the two paths.
 DISCLOSURE_MARTS = (
     "fct_benchmark_cells",
@@ -287,6 +302,8 @@ class Built:
     node_types: dict[str, int]
     batch_watermarks: dict[str, int | None]
     answers_unique_test_sql: str
+    # ... and for the uniqueness test of int_client_metric_periods (an incremental aggregate).
+    periods_unique_test_sql: str
 
     def per_file(self) -> dict[str, list[tuple[int, int, int, int, str | None]]]:
         counts: dict[str, list[tuple[int, int, int, int, str | None]]] = {}
@@ -328,7 +345,11 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
             [MARTS],
         ).fetchall()
         tables = {}
-        for schema, table in [*((MARTS, name) for (name,) in marts), *COMPARED_ALSO]:
+        for schema, table in [
+            *((MARTS, name) for (name,) in marts),
+            *COMPARED_ALSO,
+            (INTERMEDIATE, TOUCHED),
+        ]:
             result = con.execute(f"select * from {schema}.{table}")  # noqa: S608 - constants
             names = [d[0] for d in result.description]
             tables[table] = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
@@ -343,6 +364,12 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
     results = json.loads((target / "run_results.json").read_text())["results"]
     node_types = Counter(r["unique_id"].split(".")[0] for r in results)
     [unique_test] = (target / "run").rglob("unique_fct_answers_answer_id*.sql")
+    # dbt shortens long test names with a hash: find the test by the relation it reads.
+    [periods_test] = [
+        path
+        for path in (target / "run").rglob("unique_combination_*.sql")
+        if '."int_client_metric_periods"' in path.read_text()
+    ]
     return Built(
         record,
         tables,
@@ -351,6 +378,7 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
         dict(node_types),
         watermarks,
         unique_test.read_text(),
+        periods_test.read_text(),
     )
 
 
@@ -527,9 +555,12 @@ def test_the_incremental_build_tests_its_batch_and_the_full_builds_everything(
     )
     assert first.batch_watermarks == refreshed.batch_watermarks == {}
     assert "build_batch_watermarks" in second.answers_unique_test_sql
+    # An incremental aggregate's tests read the client × periods the build recomputed.
+    assert TOUCHED in second.periods_unique_test_sql
     for full in (first, refreshed):
         assert "build_batch_watermarks" not in full.answers_unique_test_sql
         assert "where true" in full.answers_unique_test_sql
+        assert TOUCHED not in full.periods_unique_test_sql
 
 
 def test_the_second_build_is_incremental(builds: dict[str, Built]) -> None:
@@ -557,10 +588,10 @@ def test_a_later_delivery_supersedes_answers_of_an_earlier_build(
         rec["rows_landed"]
         == rec["rows_accepted"] + rec["rows_quarantined"] + (rec["rows_superseded"])
     )
-    assert (rec["rows_landed"], rec["rows_accepted"], rec["rows_superseded"]) == (181, 149, 7)
+    assert (rec["rows_landed"], rec["rows_accepted"], rec["rows_superseded"]) == (182, 150, 7)
     answers = second.tables["fct_answers"]
     keys = [(r["client_id"], r["response_id"], r["question"].lower()) for r in answers]
-    assert len(keys) == len(set(keys)) == 149
+    assert len(keys) == len(set(keys)) == 150
 
 
 def test_full_refresh_gives_the_same_marts_as_the_incremental_path(
@@ -571,7 +602,7 @@ def test_full_refresh_gives_the_same_marts_as_the_incremental_path(
     assert refreshed.record.landing["new_files"] == 0
     assert set(incremental.tables) == set(refreshed.tables)
     assert set(DISCLOSURE_MARTS) <= set(refreshed.tables)
-    for table in sorted(refreshed.tables):
+    for table in sorted(set(refreshed.tables) - {TOUCHED}):
         assert comparable(incremental.tables[table]) == comparable(refreshed.tables[table]), table
     decisions = [
         row["suppressed_reason"] for table in DISCLOSURE_MARTS for row in refreshed.tables[table]
@@ -590,3 +621,18 @@ def comparable(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         (tuple((k, value(v)) for k, v in sorted(row.items())) for row in rows),
         key=repr,
     )
+
+
+def test_the_incremental_aggregates_recompute_only_the_touched_months(
+    builds: dict[str, Built],
+) -> None:
+    """The second build touched the months of its deliveries' responses, including the month a
+    re-sent answer left (May) and a late answer's old month and year; the full refresh touches
+    every month. (The full-refresh comparison above proves the recomputation exact.)"""
+    months = {(r["client_id"], r["month_start"].isoformat()) for r in builds["b"].tables[TOUCHED]}
+    every_month = {
+        (r["client_id"], r["month_start"].isoformat()) for r in builds["full"].tables[TOUCHED]
+    }
+    assert {("c001", "2025-05-01"), ("c001", "2025-07-01"), ("c001", "2024-12-01")} <= months
+    assert ("c002", "2025-04-01") not in months
+    assert months < every_month

@@ -4,10 +4,36 @@
 -- rest of the client (all its other answers, with and without a unit) and whether it is
 -- significant; the unit's rank among the client's ranked units; and the change vs the
 -- previous period of the same grain.
+--
+-- Incremental (DuckDB): a build recomputes only the client × periods its deliveries touched
+-- (int_delivery_touched_months) and the periods after them (whose change reads them), from
+-- those periods and the ones before; the pre_hook deletes them first.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_touched_periods(and_following=true) }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}
+
 with
 
+-- On an incremental build: the recomputed periods, the ones before them (for the change) and,
+-- as a touched period's following one is recomputed, the touched one's next period.
 unit_periods as (
-    select * from {{ ref('int_unit_metric_periods') }}
+    select * from {{ ref('int_unit_metric_periods') }} as unit_periods
+    {% if is_incremental() %}
+        where
+            {{ in_touched_or_following_periods(
+                'unit_periods.client_id', 'unit_periods.period_grain', 'unit_periods.period_start'
+            ) }}
+            or {{ in_touched_periods(
+                'unit_periods.client_id', 'unit_periods.period_grain',
+                next_period_start('unit_periods.period_grain', 'unit_periods.period_start')
+            ) }}
+    {% endif %}
 ),
 
 client_periods as (
@@ -131,6 +157,11 @@ final as (
             and compared.touchpoint_code = unit_ranks.touchpoint_code
             and compared.period = unit_ranks.period
             and compared.metric_code = unit_ranks.metric_code
+    {% if is_incremental() %}
+        where {{ in_touched_or_following_periods(
+            'compared.client_id', 'compared.period_grain', 'compared.period_start'
+        ) }}
+    {% endif %}
 )
 
 select * from final

@@ -10,7 +10,9 @@ final as (
     select
         load_id,
         source_file,
-        source_line,
+        -- bigint as the source declares: files landed before the landing cast held UBIGINT,
+        -- which a union with them widens to HUGEINT.
+        cast(source_line as bigint) as source_line,
         raw_line,
         error_type,
         error_message

@@ -1,0 +1,96 @@
+{#- What an incremental aggregate recomputes (int_delivery_touched_months: the client × months
+    this build's deliveries touched). Only rendered on an incremental run, so never on Spark.
+    The predicates' own columns are named touched_*, so that an unqualified column of the
+    caller cannot bind to them. -#}
+
+{#- A predicate: the client × month is one this build touched. -#}
+{% macro in_touched_months(client_id, month_start) -%}
+    exists (
+        select 1
+        from (
+            select
+                client_id as touched_client_id,
+                month_start as touched_month_start
+            from {{ touched_months_relation() }}
+        ) as touched
+        where
+            touched.touched_client_id = {{ client_id }}
+            and touched.touched_month_start = {{ month_start }}
+    )
+{%- endmacro %}
+
+{#- A predicate: the client × period (grain and first day) holds a month this build touched;
+    a touched month touches its month, quarter and year. -#}
+{% macro in_touched_periods(client_id, period_grain, period_start) -%}
+    exists (
+        select 1
+        from (
+            {% for grain in ['month', 'quarter', 'year'] -%}
+                select
+                    client_id as touched_client_id,
+                    '{{ grain }}' as touched_period_grain,
+                    cast(date_trunc('{{ grain }}', month_start) as date) as touched_period_start
+                from {{ touched_months_relation() }}
+                {% if not loop.last %}union all{% endif %}
+            {% endfor -%}
+        ) as touched
+        where
+            touched.touched_client_id = {{ client_id }}
+            and touched.touched_period_grain = {{ period_grain }}
+            and touched.touched_period_start = {{ period_start }}
+    )
+{%- endmacro %}
+
+{#- A predicate: the client × period is touched, or follows a touched period of the same grain
+    (a model with the change vs the previous period must recompute both). -#}
+{% macro in_touched_or_following_periods(client_id, period_grain, period_start) -%}
+    (
+        {{ in_touched_periods(client_id, period_grain, period_start) }}
+        or {{ in_touched_periods(
+            client_id, period_grain, previous_period_start(period_grain, period_start)
+        ) }}
+    )
+{%- endmacro %}
+
+{#- pre_hook of an incremental client × period aggregate (columns client_id, period_grain,
+    period_start): remove the periods this build recomputes, which the model then appends;
+    with `and_following`, also the period after each touched one. -#}
+{% macro delete_touched_periods(and_following=false) -%}
+    {%- if is_incremental() -%}
+        {%- set predicate = in_touched_or_following_periods if and_following else in_touched_periods -%}
+        delete from {{ this }}
+        where {{ predicate(
+            this.identifier ~ '.client_id', this.identifier ~ '.period_grain',
+            this.identifier ~ '.period_start'
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of int_comment_themes_matched: remove the themes of the comments in the touched
+    client × months, which the model then matches anew and appends. A re-sent comment keeps
+    its comment_id (client × response × question) and its new month is touched. -#}
+{% macro delete_touched_comments() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where comment_id in (
+            select comments.comment_id
+            from {{ ref('int_comments_grouped') }} as comments
+            where {{ in_touched_months('comments.client_id', 'comments.month_start') }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- int_delivery_touched_months: by ref() in a model (its lineage, and a unit test's fixture);
+    from the graph in a data test, whose `where` is rendered only when it runs (a ref() there
+    would be a dependency dbt never parsed). -#}
+{% macro touched_months_relation() -%}
+    {%- if model is defined and model.resource_type == 'test' -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and node.name == 'int_delivery_touched_months' -%}
+            {%- do return(api.Relation.create(
+                database=node.database, schema=node.schema, identifier=node.alias
+            )) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do return(ref('int_delivery_touched_months')) -%}
+{%- endmacro %}

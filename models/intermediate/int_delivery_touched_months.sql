@@ -1,0 +1,37 @@
+-- The client × months whose statistics the deliveries of this build can change: every month
+-- in which a response of a new delivery has an answer, in that delivery or in an earlier one
+-- (a re-sent answer supersedes one that may sit in another month, and a response-level value
+-- reads all the response's answers). The incremental aggregates recompute just these months,
+-- and the quarters and years they roll up into.
+--
+-- A delivery is new until a build has taken it into every incremental aggregate
+-- (aggregates_watermark, advanced at the end of a run in which all of them succeeded), so a
+-- failed or stopped build leaves nothing out. A full refresh and a first build count every
+-- delivery as new: every month is touched.
+with
+
+classified as (
+    select * from {{ ref('int_answers_classified') }}
+),
+
+batch_responses as (
+    select distinct
+        client_id,
+        response_id
+    from classified
+    where load_id > {{ aggregates_watermark() }}
+),
+
+final as (
+    select distinct
+        classified.client_id,
+        cast(date_trunc('month', classified.responded_at) as date) as month_start
+    from classified
+    inner join batch_responses
+        on
+            classified.client_id = batch_responses.client_id
+            and classified.response_id = batch_responses.response_id
+    where classified.responded_at is not null
+)
+
+select * from final
