@@ -2,9 +2,11 @@
 
 Run by the background builder of ``cxbench serve --build-every`` at each check, whoever
 published the snapshot. The alerts of the live snapshot (``fct_client_alerts.parquet``) are
-compared with those already queued (``<warehouse>/ingest/alerts_sent.json``); the new ones
-become one **delivery**, a file in the outbox ``<warehouse>/ingest/webhook_outbox/`` written
-(fsync'd) before the alerts count as queued, so a server killed at any point loses none.
+compared by **episode** with those already queued (``<warehouse>/ingest/alerts_sent.json``):
+a drop that lasts keeps its ``episode_id`` from one latest day or month to the next
+(fct_client_alerts), so it is announced once, when it first appears. The alerts of new
+episodes become one **delivery**, a file in the outbox ``<warehouse>/ingest/webhook_outbox/``
+written (fsync'd) before the alerts count as queued, so a server killed at any point loses none.
 
 A sender thread posts the deliveries that are due, so a slow or dead receiver never holds up a
 build: each POST is retried with exponential back-off (1, 2, 4 s …); when every attempt failed
@@ -43,6 +45,8 @@ ALERTS_FILE = "fct_client_alerts.parquet"
 EVENT = "cxbench.alerts"
 FIELDS = (
     "alert_id",
+    "episode_id",
+    "episode_start",
     "client_id",
     "touchpoint_code",
     "metric_code",
@@ -77,6 +81,12 @@ def live_alerts(settings: Settings) -> tuple[str | None, list[dict[str, Any]]]:
     finally:
         con.close()
     return build_id, rows
+
+
+def episode_of(alert: dict[str, Any]) -> str:
+    """What the webhook announces once: the alert's episode (a delivery queued before alerts
+    had episodes carries only its alert_id)."""
+    return str(alert.get("episode_id") or alert["alert_id"])
 
 
 def _now() -> float:
@@ -176,12 +186,12 @@ class AlertNotifier:
         build_id, alerts = live_alerts(self.settings)
         sent = self._sent()
         if sent is None:
-            self._record({a["alert_id"] for a in alerts})
+            self._record({episode_of(a) for a in alerts})
             return
         # A delivery written just before a crash counts as queued even if the record was not
         # updated; folding it in now keeps it from being queued twice once it is sent.
-        queued = sent | {a["alert_id"] for d in self.pending() for a in d["payload"]["alerts"]}
-        new = [a for a in alerts if a["alert_id"] not in queued]
+        queued = sent | {episode_of(a) for d in self.pending() for a in d["payload"]["alerts"]}
+        new = [a for a in alerts if episode_of(a) not in queued]
         if new:
             stamp = datetime.now(UTC)
             delivery_id = f"{stamp:%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}"
@@ -200,8 +210,8 @@ class AlertNotifier:
                     },
                 }
             )
-        if queued | {a["alert_id"] for a in new} != sent:
-            self._record(queued | {a["alert_id"] for a in new})
+        if queued | {episode_of(a) for a in new} != sent:
+            self._record(queued | {episode_of(a) for a in new})
 
     def _send_all(self, deliveries: list[dict[str, Any]]) -> None:
         for delivery in deliveries:

@@ -11,7 +11,7 @@ import pytest
 
 from cxbench import spark
 from cxbench.errors import CxbenchError
-from cxbench.settings import Settings
+from cxbench.settings import PROJECT_DIR, Settings
 from tests.python.helpers import make_settings
 
 
@@ -64,3 +64,16 @@ def test_every_relation_the_gates_read_is_exported() -> None:
         "intermediate.int_client_metric_periods",  # attack suite
     ):
         assert needed in relations
+
+
+def _pins(lock: Path) -> dict[str, str]:
+    lines = (line.split("==") for line in lock.read_text().splitlines() if "==" in line)
+    return {name.strip().lower(): version.strip() for name, version in lines}
+
+
+def test_the_spark_lock_keeps_every_default_pin() -> None:
+    """`make spark-install` syncs the venv to requirements-spark.lock: a package the default lock
+    gained since (typer once) would vanish from the venv and `cxbench` stop importing."""
+    default = _pins(PROJECT_DIR / "requirements.lock")
+    with_spark = _pins(PROJECT_DIR / "requirements-spark.lock")
+    assert {n: v for n, v in default.items() if with_spark.get(n) != v} == {}

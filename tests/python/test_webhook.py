@@ -22,22 +22,30 @@ from tests.python.helpers import WebhookReceiver, make_settings
 WAIT = 20.0  # seconds: a bound on every wait for the sender thread
 
 
-def publish_alerts(settings: Settings, build_id: str, alert_ids: list[str]) -> None:
-    """A live snapshot whose fct_client_alerts holds one nps drop per id."""
+def publish_alerts(
+    settings: Settings, build_id: str, alert_ids: list[str], episode_ids: list[str] | None = None
+) -> None:
+    """A live snapshot whose fct_client_alerts holds one nps drop per id (each its own episode
+    unless ``episode_ids`` says which episode each belongs to)."""
     folder = settings.published / build_id
     folder.mkdir(parents=True)
     rows = (
-        "select alert_id, 'c001' as client_id, 'sales' as touchpoint_code, "
+        "select alert_id, episode_id, date '2026-11-20' as episode_start, "
+        "'c001' as client_id, 'sales' as touchpoint_code, "
         "'nps' as metric_code, '7_days' as alert_window, '2026-11-22…2026-11-28' as period, "
         "date '2026-11-22' as window_start, date '2026-11-28' as window_end, "
         "'previous_7_days' as comparison, 80 as n, -40.0 as value, "
         "'2026-11-15…2026-11-21' as reference_period, 30.0 as reference_value, "
         "-70.0 as change, -5.2 as change_z "
-        "from unnest(cast(? as varchar[])) as ids(alert_id)"
+        "from (select unnest(cast(? as varchar[])) as alert_id, "
+        "unnest(cast(? as varchar[])) as episode_id)"
     )
+    episodes = alert_ids if episode_ids is None else episode_ids
     con = duckdb.connect()
     try:
-        con.execute(f"copy ({rows}) to '{folder / ALERTS_FILE}' (format parquet)", [alert_ids])
+        con.execute(
+            f"copy ({rows}) to '{folder / ALERTS_FILE}' (format parquet)", [alert_ids, episodes]
+        )
         written = con.execute("select * from read_parquet(?)", [str(folder / ALERTS_FILE)])
         names = [d[0] for d in written.description]
     finally:
@@ -163,3 +171,30 @@ def test_a_hanging_receiver_never_holds_up_the_check(tmp_path: Path) -> None:
     finally:
         receiver.close()
     assert len(receiver.accepted) == 1
+
+
+def test_a_lasting_drop_is_announced_once_per_episode(tmp_path: Path) -> None:
+    """A drop that lasts stays one episode while the latest day moves on, even when another
+    comparison of it starts alerting; the series' next episode is announced again."""
+    settings = make_settings(tmp_path)
+    receiver = WebhookReceiver(refuse=0)
+    try:
+        publish_alerts(settings, "b1", [])
+        sender = notifier(settings, receiver.url)
+        sender.check()
+        builds = [
+            (["prev", "base"], ["e1", "e1"]),  # the day the drop is first seen
+            (["prev", "base"], ["e1", "e1"]),  # the next latest day, same episode
+            (["base", "cusum"], ["e1", "e1"]),  # one comparison stops, another starts
+            (["base2"], ["e2"]),  # after a quiet day, a new episode
+        ]
+        for number, (alert_ids, episode_ids) in enumerate(builds, start=2):
+            publish_alerts(settings, f"b{number}", alert_ids, episode_ids)
+            sender.check(built=True)
+            sender.wait(WAIT)
+    finally:
+        receiver.close()
+    assert [[a["alert_id"] for a in p["alerts"]] for p in receiver.accepted] == [
+        ["base", "prev"],
+        ["base2"],
+    ]

@@ -30,8 +30,16 @@ from cxbench.dbt_runner import run_dbt
 from cxbench.demo import generate_demo
 from cxbench.settings import PROJECT_DIR, Settings
 
-# Small enough for minutes of Spark on two cores; large enough that every mart has rows.
-DEMO = {"clients": 48, "answers": 30_000, "seed": 11}
+# Small enough for minutes of Spark on two cores; large enough that every mart has rows, and
+# that complementary suppression withholds a cell (1 in fct_benchmark_cells with this seed;
+# 48 clients or 30,000–60,000 answers withheld none): the rounds are then compared on a
+# decision that changes something (test_the_demo_withholds_by_complementary_suppression).
+DEMO = {"clients": 96, "answers": 120_000, "seed": 11}
+BENCHMARK_CELLS = (
+    "marts.fct_benchmark_cells",
+    "marts.fct_driver_benchmark_cells",
+    "marts.fct_theme_benchmark_cells",
+)
 REL_TOLERANCE = 1e-9
 ABS_TOLERANCE = 1e-12  # for a statistic that is 0 on one engine and 1e-17 on the other
 FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
@@ -62,6 +70,8 @@ COMPARED = (
     "intermediate.int_answers_classified",
     "intermediate.int_responses_summarised",
     "intermediate.int_client_metric_periods",
+    "intermediate.int_client_metric_days",
+    "intermediate.int_client_metric_windows",
     "intermediate.int_client_drivers",
     "intermediate.int_driver_contributions",
     "intermediate.int_comments_grouped",
@@ -189,6 +199,26 @@ def compare(duck: Path, other: Path, relations: tuple[str, ...]) -> list[str]:
 def test_every_compared_table_is_the_same_on_both_engines(databases: dict[str, Path]) -> None:
     differences = compare(databases["duckdb"], databases["spark"], COMPARED)
     assert differences == [], f"{len(differences)} differences:\n" + "\n".join(differences[:40])
+
+
+def test_the_demo_withholds_by_complementary_suppression(databases: dict[str, Path]) -> None:
+    """The suppression rounds are compared on a decision that withholds cells, not only on
+    rounds that change nothing: both engines withhold the same (compared above), and it is not
+    none."""
+    for engine, database in databases.items():
+        con = duckdb.connect(str(database), read_only=True)
+        try:
+            withheld = {
+                relation: con.execute(
+                    f"select count(*) from {relation} "  # noqa: S608 - this module's constants
+                    "where suppressed_reason = 'complementary'"
+                ).fetchone()
+                for relation in BENCHMARK_CELLS
+            }
+        finally:
+            con.close()
+        print(f"{engine}: cells withheld by complementary suppression {withheld}")
+        assert withheld["marts.fct_benchmark_cells"] != (0,), engine
 
 
 def test_the_comparison_sees_a_changed_statistic(
