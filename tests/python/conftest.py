@@ -59,7 +59,9 @@ def env_for(monkeypatch: pytest.MonkeyPatch) -> object:
 
 
 # Modules that run real builds for minutes start first, so the two pytest processes finish
-# together instead of one waiting for the other's last long module.
+# together instead of one waiting for the other's last long module. (xdist keeps this order only
+# with --no-loadscope-reorder, as `make test-python` runs it: by default it starts the files with
+# the most tests first.)
 LONG_MODULES = (
     "test_wheel.py",
     "test_wap.py",

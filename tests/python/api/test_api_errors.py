@@ -217,12 +217,17 @@ def test_cxbench_serve_never_logs_a_key(
     )
     try:
         http = httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False)
-        for _ in range(150):
+        # A cap against hangs, not a speed check: under load a cold start can take 30 s.
+        deadline = time.monotonic() + 120
+        while True:
             try:
                 if http.get("/health").status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.2)
+                pass
+            assert server.poll() is None, "cxbench serve exited"
+            assert time.monotonic() < deadline, "cxbench serve did not start"
+            time.sleep(0.2)
         statuses = [
             http.get("/v1/meta", headers=auth(valid)).status_code,
             http.get("/v1/meta", headers=auth(forged)).status_code,
