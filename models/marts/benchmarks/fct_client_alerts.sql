@@ -246,24 +246,8 @@ latest_7_days as (
     where window_name = 'latest_7_days'
 ),
 
--- Both references end the day before the compared 7 days start (window_start here: the
--- compared window's first day).
 references_7_days as (
-    select
-        client_id,
-        touchpoint_code,
-        metric_code,
-        cast(window_end + 1 as date) as window_start,
-        case
-            when window_name = 'previous_7_days' then 'previous_7_days'
-            else 'rolling_baseline'
-        end as comparison,
-        period as reference_period,
-        n as reference_n,
-        value as reference_value,
-        standard_error as reference_standard_error
-    from recent_windows
-    where window_name in ('previous_7_days', 'baseline')
+    {{ window_references('recent_windows') }}
 ),
 
 comparisons_7_days as (
@@ -330,18 +314,7 @@ history_latest_7_days as (
 ),
 
 history_references as (
-    select
-        client_id,
-        touchpoint_code,
-        metric_code,
-        cast(window_end + 1 as date) as window_start,
-        window_name as comparison,
-        period as reference_period,
-        n as reference_n,
-        value as reference_value,
-        standard_error as reference_standard_error
-    from history_recent_windows
-    where window_name in ('previous_7_days', 'baseline')
+    {{ window_references('history_recent_windows') }}
 ),
 
 history_comparisons as (
