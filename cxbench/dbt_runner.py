@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -105,8 +106,14 @@ _DIE_WITH_PARENT = (
     "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG\n"
     "if os.getppid() != int(sys.argv[1]):\n"
     "    sys.exit(137)  # the build died before the request took effect\n"
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGTERM])\n"
     "os.execv(sys.argv[2], sys.argv[2:])\n"
 )
+# Stops (Ctrl-C; `kill`, which the CLI turns into KeyboardInterrupt) held while Popen starts the
+# child: one landing inside Popen would escape before the build has the child's handle to stop
+# it, leaving dbt to the kernel's parent-death kill, which lands after the build has exited.
+# The child unblocks them before it becomes dbt (above).
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 def dies_with_parent(command: list[str]) -> list[str]:
@@ -188,17 +195,27 @@ def _run_child(
     show: Callable[[dict[str, Any]], None],
 ) -> int:
     """dbt in a child process with JSON logs on a pipe, each line handled as it comes."""
-    process = subprocess.Popen(
-        dies_with_parent([*command, "--log-format", "json"]),
-        cwd=settings.warehouse,
-        env={**env, "PYTHONUNBUFFERED": "1"},  # each line as it comes
-        stdout=subprocess.PIPE,
-        pass_fds=keep_fds,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    )
+    logged = [*command, "--log-format", "json"]
+    wrapped = dies_with_parent(logged)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS) if wrapped != logged else None
     try:
+        process = subprocess.Popen(
+            wrapped,
+            cwd=settings.warehouse,
+            env={**env, "PYTHONUNBUFFERED": "1"},  # each line as it comes
+            stdout=subprocess.PIPE,
+            pass_fds=keep_fds,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except BaseException:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
+    try:
+        if held is not None:  # a stop that came meanwhile is raised here, with dbt in hand
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         assert process.stdout is not None
         for raw in process.stdout:
             try:
