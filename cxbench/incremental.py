@@ -50,6 +50,10 @@ def full_refresh_reason(settings: Settings, fingerprint: str) -> str | None:
     stored = settings.warehouse / FINGERPRINT_FILE
     if not stored.exists():
         return "first build of this warehouse"
+    if not settings.database.exists():
+        # An incremental build keeps the seeds' tables (build.INCREMENTAL_SELECTION): a
+        # warehouse whose DuckDB file was removed has none.
+        return "the warehouse's DuckDB file is missing"
     if stored.read_text().strip() != fingerprint:
         return (
             "the dbt project (models, macros, seeds or vars) or the dbt/DuckDB version changed "
