@@ -49,6 +49,8 @@ RAW_VIEW = ("raw", "landed_answers")
 LAST_BUILD = "last_build.json"
 # DuckDB spills to ``<database>.tmp/duckdb_temp_<pid>_…`` (its default temp_directory).
 SPILL_FILE = re.compile(r"duckdb_temp_(\d+)_")
+# A build record's status as BuildRecord.save writes it (json.dumps, indent 2).
+RECORD_STATUS = re.compile(r'^  "status": "([a-z]+)",$', re.MULTILINE)
 # Imported in a background thread while the build lands and dbt runs (~15 s of CPU together):
 # the audits' Great Expectations and the attack gate (pandas, scipy). The gates join it first.
 PRELOAD_MODULES = ("sqlalchemy", "great_expectations", "cxbench.attacks")
@@ -165,6 +167,8 @@ def _clean_up_interrupted(settings: Settings, record: BuildRecord, report: Repor
     live = publish.current_build_id(settings.published)
     made_live = {e.get("build_id") for e in publish.read_history(settings.published)}
     for path in sorted(builds.glob("*.json")):
+        if _settled(path):
+            continue
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
@@ -188,6 +192,22 @@ def _clean_up_interrupted(settings: Settings, record: BuildRecord, report: Repor
     if removed:
         record.cleaned_up = removed
         report(Note(f"cleaned up after an interrupted build: {', '.join(removed)}"))
+
+
+def _settled(record: Path) -> bool:
+    """Whether a build record says it is settled (not "running"), from its first lines only.
+
+    Every build reads every record to find those a dead build left "running"; a record is
+    ~140 KB at 1M answers (the reconciliation of every file), so a server that builds each post
+    would otherwise parse more at each build, all day. ``status`` is the third field of a
+    record; a record without it in its head is read whole."""
+    try:
+        with record.open("rb") as handle:
+            head = handle.read(512).decode("utf-8", "replace")
+    except OSError:
+        return False
+    found = RECORD_STATUS.search(head)
+    return found is not None and found[1] != "running"
 
 
 def remove_dead_spill_files(database: Path) -> list[str]:
