@@ -342,6 +342,7 @@ def _dbt_gate(
         )
         if refresh:
             report(Note(f"full refresh: {refresh}"))
+            incremental.full_refresh_started(settings)
         args = ["build", *dbt_build_options(settings, full_refresh=bool(refresh))]
         dbt = run_dbt(settings, args, keep_fds=(lock.fd,), report=report, warm=warm)
         record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}

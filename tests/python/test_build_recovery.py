@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from cxbench import incremental
 from cxbench.build import BuildRecord, _settled, run_build
 from cxbench.errors import CxbenchError
 from tests.python.helpers import make_settings
@@ -85,3 +86,25 @@ def test_a_record_is_known_settled_from_its_head_and_running_ones_are_read(
     odd = warehouse / "builds" / "odd.json"
     odd.write_text(json.dumps({"build_id": "odd", "status": "published"}))
     assert not _settled(odd)  # another layout: read whole, as before
+
+
+def test_a_full_refresh_that_did_not_finish_is_followed_by_another(tmp_path: Path) -> None:
+    """An incremental build leaves the seeds and what is built from them alone as they are;
+    after a full refresh killed half-way (a seed dropped, not yet loaded again) the next build
+    must refresh again, whatever the fingerprint — and a warehouse without its DuckDB file too."""
+    settings = make_settings(tmp_path)
+    settings.warehouse.mkdir(parents=True)
+    assert incremental.full_refresh_reason(settings, "f1") == "first build of this warehouse"
+    incremental.full_refresh_started(settings)  # nothing stored yet: stays a first build
+    assert incremental.full_refresh_reason(settings, "f1") == "first build of this warehouse"
+    incremental.remember_project(settings, "f1")
+    assert (
+        incremental.full_refresh_reason(settings, "f1") == "the warehouse's DuckDB file is missing"
+    )
+    settings.database.touch()
+    assert incremental.full_refresh_reason(settings, "f1") is None
+    incremental.full_refresh_started(settings)
+    assert incremental.full_refresh_reason(settings, "f1") == "the last full refresh did not finish"
+    incremental.remember_project(settings, "f1")
+    assert incremental.full_refresh_reason(settings, "f1") is None
+    assert incremental.full_refresh_reason(settings, "f2") is not None
