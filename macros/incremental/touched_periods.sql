@@ -66,6 +66,19 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- pre_hook of an incremental client × month or client × day model: remove the rows in the
+    touched client × months (a row's month is that of its `date_column`), which the model then
+    recomputes and appends. -#}
+{% macro delete_touched_months(date_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ in_touched_months(
+            this.identifier ~ '.client_id',
+            "cast(date_trunc('month', " ~ this.identifier ~ "." ~ date_column ~ ") as date)"
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- pre_hook of int_comment_themes_matched: remove the themes of the comments in the touched
     client × months, which the model then matches anew and appends. A re-sent comment keeps
     its comment_id (client × response × question) and its new month is touched. -#}
