@@ -273,6 +273,9 @@ COMPARED_ALSO = tuple(
     (INTERMEDIATE, name)
     for name in (
         "int_answers_classified",
+        "int_responses_summarised",
+        "int_response_index_scores",
+        "int_metric_observations",
         # The incremental aggregates (client × touched months), compared before the marts
         # that read them could hide a difference.
         "int_client_metric_periods",
