@@ -484,6 +484,20 @@ class IngestReceipt(BaseModel):
 class AlertItem(BaseModel):
     """A significant drop in the client's latest month or latest 7 days (fct_client_alerts)."""
 
+    alert_id: str = Field(
+        description="Stable for as long as the episode lasts: the same drop keeps its id as "
+        "new days and months arrive (client × touchpoint × metric × window × episode start × "
+        "comparison)."
+    )
+    episode_id: str = Field(
+        description="The drop this alert belongs to, shared by its comparisons; the webhook "
+        "announces each episode once."
+    )
+    episode_start: date = Field(
+        description="First UTC day of the episode: the start of the earliest window in the "
+        "series' unbroken run of alerted windows that ends with this one.",
+        examples=["2026-10-01"],
+    )
     touchpoint: str = Field(examples=["customer_service"])
     metric: str = Field(examples=["nps"])
     window: str = Field(

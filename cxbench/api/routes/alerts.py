@@ -59,6 +59,9 @@ async def get_alerts(
         rows = snapshot.memo(CLIENT_ALERTS, _by_client).get(client_id, [])
         items = [
             AlertItem(
+                alert_id=r["alert_id"],
+                episode_id=r["episode_id"],
+                episode_start=r["episode_start"],
                 touchpoint=r["touchpoint_code"],
                 metric=r["metric_code"],
                 window=r["alert_window"],

@@ -347,6 +347,11 @@ def test_a_delivery_answered_then_killed_is_built_later(served: Served) -> None:
         ("7_days", "sales", "rolling_baseline", "2026-11-22…2026-11-28"),
     } <= found, drops
     assert all(a["change"] < 0 for a in drops)
+    # One drop is one episode: its comparisons share the episode, each keeps its own id.
+    monthly = [a for a in drops if a["window"] == "month" and a["touchpoint"] == "sales"]
+    assert len({a["episode_id"] for a in monthly}) == 1
+    assert len({a["alert_id"] for a in monthly}) == len(monthly)
+    assert all(a["episode_start"] <= a["window_start"] for a in drops)
     assert all(a["change_z"] < -3.29 for a in drops if a["comparison"] != "cusum")
     weekly = served.get(admin, "/v1/clients/c003/alerts?metric=nps&window=7_days").json()["items"]
     assert weekly and all(a["window"] == "7_days" and a["change_z"] < -3.89 for a in weekly)
