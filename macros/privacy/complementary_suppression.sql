@@ -124,8 +124,10 @@
     ),
 
     -- The families whose parent the per-cell rule publishes. A round only withholds, so a
-    -- family whose parent is withheld before round 1 is never judged: the rounds read only
-    -- these families' cells and contributions (most cells fail the per-cell rule).
+    -- family whose parent is withheld before round 1 is never judged, and a cell withheld
+    -- before round 1 is never published again: the rounds read only these families' published
+    -- cells and their contributions (most cells fail the per-cell rule). A withheld child adds
+    -- nothing to a remainder, and every client of a child is a client of its parent.
     judged_families as (
         select distinct family_key
         from cell_memberships
@@ -141,6 +143,7 @@
         from cell_memberships
         inner join judged_families
             on cell_memberships.family_key = judged_families.family_key
+        where cell_memberships.suppressed_reason is null
     ),
 
     client_families as (
