@@ -302,11 +302,19 @@ class SnapshotStore:
             self._staged = None
 
     def stage_next(self) -> str | None:
-        """Load the newest complete snapshot newer than ``CURRENT`` (a build's, written and not
-        yet switched to: its attack gate runs on it) so the switch finds it loaded; returns its
-        build id. A staged snapshot whose folder is gone (its gate failed) is let go."""
+        """Load the newest complete snapshot written since ``CURRENT`` last moved (a build's,
+        not yet switched to: its attack gate runs on it) so the switch finds it loaded; returns
+        its build id. A staged snapshot whose folder is gone (its gate failed) is let go.
+        Snapshots newer than a rolled-back ``CURRENT`` were written before it moved: not staged.
+        """
         live = current_build_id(self.published) or ""
-        newer = [b for b in list_snapshots(self.published) if b > live and b != self._failed]
+        moved = self._stamp()
+        moved_at = moved[1] if moved else 0
+        newer = [
+            b
+            for b in list_snapshots(self.published)
+            if b > live and b != self._failed and _written_at(self.published / b) > moved_at
+        ]
         with self._staging_done:
             if self._staged is not None and self._staged.build_id not in newer:
                 self._staged = None
@@ -363,6 +371,14 @@ class SnapshotStore:
                 # replaced snapshot. Only for a process that serves one app (see main.py).
                 gc.collect()
                 gc.freeze()
+
+
+def _written_at(folder: Path) -> int:
+    """When a snapshot folder was written: its mtime (the manifest is its last entry)."""
+    try:
+        return folder.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
 
 
 class SnapshotPreloader:

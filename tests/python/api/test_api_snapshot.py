@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
 import time
 import weakref
@@ -42,6 +43,7 @@ def republish(published: Path, source: str, build_id: str, shift: float) -> None
     moved = pc.add(cells.column("value"), pa.scalar(shift, cells.schema.field("value").type))
     cells = cells.set_column(cells.schema.get_field_index("value"), "value", moved)
     pq.write_table(cells, cells_file)
+    os.utime(target)  # written now, as a build writes its snapshot (copytree kept the old time)
 
 
 def wait_until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
@@ -187,6 +189,9 @@ def test_a_written_snapshot_is_loaded_before_its_switch_and_let_go_if_its_gate_f
         preloader.stop()
         assert store.stage_next() is None
         assert store.get().build_id == "99990101T000000Z-next"
+        # Rolled back: the newer snapshot it left was written before CURRENT moved.
+        switch_current(settings.published, live.build_id, action="rollback")
+        assert store.stage_next() is None and loads[-1] == "99990102T000000Z-failed"
     finally:
         preloader.stop()
         store.release()
