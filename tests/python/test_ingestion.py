@@ -545,13 +545,16 @@ def test_status_gives_the_newest_answer_and_each_clients_last_delivery(
 def test_the_incremental_build_tests_its_batch_and_the_full_builds_everything(
     builds: dict[str, Built],
 ) -> None:
-    """Unit tests run on full refresh only (their verdict depends on the project alone); data
-    tests on an incremental model read the new batch on an incremental build, all rows else."""
+    """Unit tests, seeds and what is built from seeds alone run on full refresh only (their
+    tables and verdicts depend on the project alone); data tests on an incremental model read
+    the new batch on an incremental build, all rows else."""
     first, second, refreshed = builds["a"], builds["b"], builds["full"]
     assert first.node_types.get("unit_test", 0) > 0
     assert refreshed.node_types.get("unit_test", 0) == first.node_types["unit_test"]
-    assert "unit_test" not in second.node_types
-    assert second.node_types["test"] == first.node_types["test"] > 0
+    assert refreshed.node_types["seed"] == first.node_types["seed"] > 0
+    assert "unit_test" not in second.node_types and "seed" not in second.node_types
+    assert 0 < second.node_types["test"] < first.node_types["test"]
+    assert second.node_types["model"] < first.node_types["model"]
     # The watermarks are the newest deliveries the first build processed.
     assert second.batch_watermarks["fct_answers"] == max(
         r["load_id"] for r in first.tables["fct_answers"]
