@@ -1,90 +1,16 @@
 -- Key drivers of NPS per client × touchpoint (and '*') × quarter and year × driver: each index
 -- component and each other scale metric asked in the same responses as the NPS question, with
 -- its importance (Pearson r of its norm with the NPS answer over the responses that have both,
--- 95 % Fisher-z interval) and its performance (mean norm over all its answers).
+-- 95 % Fisher-z interval) and its performance (mean norm over all its answers), rolled up from
+-- the monthly sums of int_client_driver_months.
 with
 
-scored as (
-    select * from {{ ref('int_answers_scored') }}
-),
-
-responses as (
-    select * from {{ ref('int_responses_summarised') }}
-),
-
-metrics as (
-    select * from {{ ref('metrics') }}
+monthly as (
+    select * from {{ ref('int_client_driver_months') }}
 ),
 
 weights as (
     select * from {{ ref('cx_index_weights') }}
-),
-
--- A driver is any metric answered on a scale that is not NPS itself (a component asked twice
--- in one response counts once, with the mean of its norms).
-driver_answers as (
-    select
-        scored.client_id,
-        scored.response_id,
-        scored.metric_code as driver_code,
-        avg(scored.norm) as driver_norm
-    from scored
-    inner join metrics
-        on scored.metric_code = metrics.metric_code
-    where metrics.metric_kind in ('top2box', 'mean_norm', 'mean_rescaled')
-    group by scored.client_id, scored.response_id, scored.metric_code
-),
-
-nps_answers as (
-    select
-        scored.client_id,
-        scored.response_id,
-        avg(scored.score) as nps_score
-    from scored
-    inner join metrics
-        on scored.metric_code = metrics.metric_code
-    where metrics.metric_kind = 'nps'
-    group by scored.client_id, scored.response_id
-),
-
-pairs as (
-    select
-        responses.client_id,
-        responses.industry_code,
-        responses.touchpoint_code,
-        cast(date_trunc('month', responses.responded_at) as date) as month_start,
-        driver_answers.driver_code,
-        driver_answers.driver_norm as x,
-        nps_answers.nps_score as y
-    from driver_answers
-    inner join responses
-        on
-            driver_answers.client_id = responses.client_id
-            and driver_answers.response_id = responses.response_id
-    left join nps_answers
-        on
-            driver_answers.client_id = nps_answers.client_id
-            and driver_answers.response_id = nps_answers.response_id
-),
-
--- Additive sums per month, so quarters and years roll up exactly.
-monthly as (
-    select
-        client_id,
-        industry_code,
-        touchpoint_code,
-        month_start,
-        driver_code,
-        count(*) as n_answers,
-        sum(x) as sum_norm,
-        count(y) as n_pairs,
-        sum(case when y is not null then x end) as sum_x,
-        sum(y) as sum_y,
-        sum(case when y is not null then x * x end) as sum_x2,
-        sum(y * y) as sum_y2,
-        sum(x * y) as sum_xy
-    from pairs
-    group by all
 ),
 
 by_period as (

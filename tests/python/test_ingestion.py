@@ -276,6 +276,7 @@ COMPARED_ALSO = tuple(
         "int_responses_summarised",
         "int_response_index_scores",
         "int_metric_observations",
+        "int_client_driver_months",
         # The incremental aggregates (client × touched months), compared before the marts
         # that read them could hide a difference.
         "int_client_metric_periods",
