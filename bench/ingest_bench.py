@@ -7,7 +7,9 @@ from sending the post to the first moment its answers are in the client's scorec
 every 0.5 s): p50 and p95 (nearest rank). Then one post of ``--big`` answers measures ingest
 throughput (time to the 202, which includes the fsync and the per-row check) and, with
 ``--wait-big``, the time until those answers are in the scorecard. The builds the server ran
-meanwhile are listed with their step times, and the load average is printed at start and end:
+meanwhile are listed with their step times, each post's latency is split into waiting for its
+build, its build until the switch, and the switch until visible (medians and maxima), and the
+load average is printed at start and end:
 on a shared machine the latency is mostly the incremental build's wall time, which other
 processes stretch.
 
@@ -112,6 +114,47 @@ def builds_since(settings: Settings, started_at: str) -> list[dict[str, Any]]:
     return builds
 
 
+def switch_times(settings: Settings) -> dict[str, float]:
+    """When each build's snapshot went live (``history.jsonl``), as epoch seconds."""
+    times = {}
+    history = settings.published / "history.jsonl"
+    for line in history.read_text().splitlines() if history.exists() else []:
+        event = json.loads(line)
+        if event.get("action") == "publish":
+            times[event["build_id"]] = datetime.fromisoformat(event["at"]).timestamp()
+    return times
+
+
+def where_latency_goes(
+    settings: Settings, posts: list[tuple[float, float]], started_at: str
+) -> dict[str, Any]:
+    """Each post's latency (posted, visible: epoch seconds) in three parts: waiting for its
+    build to start (the build running when it arrived, then the builder's check), its build
+    until the switch, and the switch until its answers were seen (the API loading the snapshot,
+    and this bench's 0.5 s polling). A post's build is the first that started after it was sent
+    (a build started in the few ms before its file was durable would not hold it: rare)."""
+    switched = switch_times(settings)
+    builds = []
+    for path in sorted((settings.warehouse / "builds").glob("*.json")):
+        record = json.loads(path.read_text())
+        if record.get("started_at", "") >= started_at and record["build_id"] in switched:
+            start = datetime.fromisoformat(record["started_at"]).timestamp()
+            builds.append((start, switched[record["build_id"]]))
+    parts: dict[str, list[float]] = {"wait": [], "build": [], "after_switch": []}
+    for posted, visible in posts:
+        own = next(((b, s) for b, s in sorted(builds) if b >= posted), None)
+        if own is None:
+            continue
+        parts["wait"].append(own[0] - posted)
+        parts["build"].append(own[1] - own[0])
+        parts["after_switch"].append(visible - own[1])
+    return {
+        f"{name}_s_median": round(statistics.median(values), 1)
+        for name, values in parts.items()
+        if values
+    } | {f"{name}_s_max": round(max(values), 1) for name, values in parts.items() if values}
+
+
 def wait_visible(http: httpx.Client, admin: str, client: str, wanted: int, end: float) -> bool:
     while time.monotonic() < end:
         if scorecard_n(http, admin, client) >= wanted:
@@ -183,6 +226,8 @@ def main() -> None:
                 time.sleep(0.2)
         pending: dict[str, tuple[float, int]] = {}
         latencies: list[float] = []
+        posted_at: dict[str, float] = {}
+        timeline: list[tuple[float, float]] = []  # (sent, visible), epoch seconds
         next_post = time.monotonic()
         posted = 0
         end = time.monotonic() + args.timeout
@@ -191,6 +236,7 @@ def main() -> None:
                 client, question, label = targets[posted]
                 before = scorecard_n(http, admin, client)
                 sent = time.monotonic()
+                posted_at[client] = time.time()
                 response = http.post(
                     f"/v1/clients/{client}/answers",
                     content=body(client, question, label, f"p{posted}", args.per_post),
@@ -206,6 +252,7 @@ def main() -> None:
             for client, (sent, wanted) in list(pending.items()):
                 if scorecard_n(http, admin, client) >= wanted:
                     latencies.append(time.monotonic() - sent)
+                    timeline.append((posted_at[client], time.time()))
                     del pending[client]
             time.sleep(0.5)
         latencies.sort()
@@ -216,6 +263,7 @@ def main() -> None:
             results["post_to_visible_p95_s"] = round(nearest_rank(latencies, 0.95), 1)
             results["post_to_visible_min_s"] = round(latencies[0], 1)
             results["post_to_visible_max_s"] = round(latencies[-1], 1)
+            results["post_latency_parts"] = where_latency_goes(settings, timeline, run_started)
         print(json.dumps(results), file=sys.stderr, flush=True)
         client, question, label = targets[args.posts]
         big = body(client, question, label, "big", args.big)

@@ -1,6 +1,8 @@
 """Micro-batch builds for ``cxbench serve --build-every SECONDS``.
 
-A thread in the serving process looks at the landing folder every few seconds and, when a
+A thread in the serving process looks at the landing folder every few seconds, and at once
+when the API of this process has stored a post (``ingest.on_delivery``; with ``--workers``
+above 1 the posts are stored by other processes and wait for the next check), and, when a
 delivery has arrived or changed since the last attempt, has the warm build worker
 (cxbench/build_worker.py, a long-lived child process with the imports done and dbt's manifest
 kept) run the build: the build's Python work (landing, the audits) then never competes with
@@ -39,6 +41,7 @@ from typing import Any
 from cxbench.build import LAST_BUILD
 from cxbench.build_worker import BuildWorker
 from cxbench.files import write_atomically
+from cxbench.ingest import on_delivery
 from cxbench.landing import discover, read_load_log
 from cxbench.lock import exclusive
 from cxbench.settings import Settings
@@ -129,24 +132,34 @@ class BackgroundBuilder:
         self.worker = BuildWorker(settings, report)
         self._worker_deaths = 0
         self._thread = threading.Thread(target=self._run, name="cxbench-builder", daemon=True)
+        # Set by a post stored in this process (ingest.on_delivery) and by stop(): the next
+        # check starts then, not `every` seconds later.
+        self._wake = threading.Event()
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
 
     def _run(self) -> None:
+        stop_listening = on_delivery(self._wake.set)
         # Started here, the worker lives as long as this thread (cxbench/build_worker.py).
         if not self.worker.start():
             self.report("the build worker did not start; it is tried again at each build")
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except Exception as exc:  # the server keeps serving; say why
-                self.report(f"background build check failed: {type(exc).__name__}: {exc}")
-            self._stop.wait(self.every)
-        self.worker.close()
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.tick()
+                except Exception as exc:  # the server keeps serving; say why
+                    self.report(f"background build check failed: {type(exc).__name__}: {exc}")
+                # A post during that build set it already: the next check follows at once.
+                self._wake.wait(self.every)
+                self._wake.clear()
+        finally:
+            stop_listening()
+            self.worker.close()
 
     def tick(self) -> bool:
         """Build once if the landing folder changed since the last attempt; True if it did.

@@ -23,6 +23,8 @@ from cxbench.files import write_atomically
 from cxbench.settings import Settings
 
 FINGERPRINT_FILE = "dbt_project.fingerprint"
+# What the fingerprint file says while a full refresh runs.
+UNFINISHED = "full refresh unfinished"
 # What decides the content of a built row (tests and docs do not).
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")
 PROJECT_SUFFIXES = frozenset({".sql", ".csv", ".yml", ".yaml"})
@@ -50,12 +52,28 @@ def full_refresh_reason(settings: Settings, fingerprint: str) -> str | None:
     stored = settings.warehouse / FINGERPRINT_FILE
     if not stored.exists():
         return "first build of this warehouse"
-    if stored.read_text().strip() != fingerprint:
+    if not settings.database.exists():
+        # An incremental build keeps the seeds' tables (build.INCREMENTAL_SELECTION): a
+        # warehouse whose DuckDB file was removed has none.
+        return "the warehouse's DuckDB file is missing"
+    stored_text = stored.read_text().strip()
+    if stored_text.startswith(UNFINISHED):
+        return "the last full refresh did not finish"
+    if stored_text != fingerprint:
         return (
             "the dbt project (models, macros, seeds or vars) or the dbt/DuckDB version changed "
             "since the last build"
         )
     return None
+
+
+def full_refresh_started(settings: Settings) -> None:
+    """Called before a full refresh: until it has passed (``remember_project``), the warehouse
+    holds tables of no fingerprint. A full refresh killed half-way (a seed dropped and not yet
+    loaded again, an incremental table emptied) or failed must be followed by another, not by
+    an incremental build that would keep what it left (and leaves the seeds alone)."""
+    if (settings.warehouse / FINGERPRINT_FILE).exists():
+        write_atomically(settings.warehouse / FINGERPRINT_FILE, UNFINISHED + "\n")
 
 
 def remember_project(settings: Settings, fingerprint: str) -> None:

@@ -28,7 +28,7 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +58,25 @@ NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl
 CSV_TYPES = ("text/csv",)
 
 _store_lock = threading.Lock()
+# Called after each delivery a post wrote (durable by then): the background builder of
+# ``serve --build-every`` in this process starts its build at once instead of at its next check.
+_delivery_listeners: list[Callable[[], None]] = []
+
+
+def on_delivery(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call ``listener`` after each delivery written in this process; returns the remover."""
+    _delivery_listeners.append(listener)
+
+    def remove() -> None:
+        if listener in _delivery_listeners:
+            _delivery_listeners.remove(listener)
+
+    return remove
+
+
+def _delivered() -> None:
+    for listener in list(_delivery_listeners):
+        listener()
 
 
 class PayloadError(ValueError):
@@ -245,6 +264,7 @@ def store_delivery(
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = folder / f"{stamp}-{secrets.token_hex(4)}.jsonl"
         _write_durably(target, delivery_lines(rows))
+        _delivered()
         return StoredDelivery(target, replayed=False, response=None)
     digest = _key_digest(client_id, idempotency_key)
     record_path = ingest_dir(settings) / "idempotency" / f"{digest}.json"
@@ -260,6 +280,7 @@ def store_delivery(
             return StoredDelivery(target, replayed=True, response=response)
         _write_durably(target, delivery_lines(rows))
         _write_record(record_path, {"request_hash": request_hash, "delivery": str(target)})
+    _delivered()
     return StoredDelivery(target, replayed=False, response=None)
 
 

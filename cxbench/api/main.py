@@ -35,7 +35,7 @@ from cxbench.api.routes import (
     themes,
 )
 from cxbench.api.schemas import Problem
-from cxbench.api.snapshot import SnapshotStore
+from cxbench.api.snapshot import SnapshotPreloader, SnapshotStore
 from cxbench.settings import Settings, get_settings
 from cxbench.targets.store import open_target_store
 
@@ -74,7 +74,12 @@ def v1_router() -> APIRouter:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Load the snapshot before the first request, off the event loop; let it go at shutdown.
     await run_in_threadpool(app.state.snapshots.get)
+    preloader = SnapshotPreloader(app.state.snapshots) if app.state.preload else None
+    if preloader is not None:
+        preloader.start()
     yield
+    if preloader is not None:
+        preloader.stop()
     app.state.snapshots.release()
     app.state.access_log.close()
 
@@ -82,11 +87,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_served_app() -> FastAPI:
     """The app as `cxbench serve` runs it, one per worker process: its snapshots are kept out
     of the garbage collector's full passes (``gc.freeze``), which would otherwise pause the
-    worker for 100–500 ms now and then. Not for processes that create many apps (tests)."""
-    return create_app(freeze_gc=True)
+    worker for 100–500 ms now and then. Not for processes that create many apps (tests).
+    Each build's snapshot is loaded ahead of its switch (``SnapshotPreloader``)."""
+    return create_app(freeze_gc=True, preload=True)
 
 
-def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, freeze_gc: bool = False, preload: bool = False
+) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
         title="cxbench API",
@@ -97,6 +105,7 @@ def create_app(settings: Settings | None = None, *, freeze_gc: bool = False) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.preload = preload
     app.state.snapshots = SnapshotStore(
         settings.published, warm=[benchmarks.warm, clients.warm], freeze_gc=freeze_gc
     )

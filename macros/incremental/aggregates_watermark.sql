@@ -9,8 +9,10 @@
     )) -%}
 {%- endmacro %}
 
-{#- A scalar subquery for int_delivery_touched_months: that watermark, 0 when there is none
-    yet, on a full refresh and on engines without incremental models (every month touched). -#}
+{#- That watermark for int_delivery_touched_months and in_batch_responses, 0 when there is none
+    yet, on a full refresh and on engines without incremental models (every month touched).
+    Read when the model is rendered to run and written as a literal, which DuckDB pushes into
+    the scan of int_answers_classified. -#}
 {% macro aggregates_watermark() -%}
     {#- (`flags` is dbt's; sqlfluff's templater, which lints the models, has none.) -#}
     {%- if flags is not defined or not execute or flags.FULL_REFRESH
@@ -21,7 +23,10 @@
     {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
         0
     {%- else -%}
-        coalesce((select max(watermark.load_id) from {{ relation }} as watermark), 0)
+        {%- set found = run_query(
+            'select coalesce((select max(watermark.load_id) from ' ~ relation ~ ' as watermark), 0)'
+        ) -%}
+        {{ found.columns[0].values()[0] | int }}
     {%- endif -%}
 {%- endmacro %}
 

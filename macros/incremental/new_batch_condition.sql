@@ -5,6 +5,8 @@
       - a model whose config has meta test_scope:
           new_deliveries: rows of deliveries newer than int_answers_classified's watermark;
           touched_months: rows of the touched client × months (client_id, month_start);
+          touched_days: rows of the days of the touched client × months (client_id,
+            responded_date);
           touched_periods: rows of the touched client × periods (client_id, period_grain,
             period_start), which is what an incremental aggregate recomputed.
     Everything (true) on a full refresh, outside `dbt build` and for every other relation. -#}
@@ -19,6 +21,8 @@
         load_id > {{ batch_watermark('int_answers_classified') }}
     {%- elif scope == 'touched_months' -%}
         {{ in_touched_months('client_id', 'month_start') }}
+    {%- elif scope == 'touched_days' -%}
+        {{ in_touched_months('client_id', "cast(date_trunc('month', responded_date) as date)") }}
     {%- elif scope == 'touched_periods' -%}
         {{ in_touched_periods('client_id', 'period_grain', 'period_start') }}
     {%- else -%}

@@ -66,6 +66,50 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- pre_hook of an incremental client × month or client × day model: remove the rows in the
+    touched client × months (a row's month is that of its `date_column`), which the model then
+    recomputes and appends. -#}
+{% macro delete_touched_months(date_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ in_touched_months(
+            this.identifier ~ '.client_id',
+            "cast(date_trunc('month', " ~ this.identifier ~ "." ~ date_column ~ ") as date)"
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A predicate: the client × response has a row in a delivery the incremental aggregates have
+    not all taken in (aggregates_watermark; int_delivery_touched_months' batch): its answers,
+    and so its response-level values, may have changed. Only rendered on an incremental run. -#}
+{% macro in_batch_responses(client_id, response_id) -%}
+    exists (
+        select 1
+        from (
+            select
+                client_id as batch_client_id,
+                response_id as batch_response_id
+            from {{ ref('int_answers_classified') }}
+            where load_id > {{ aggregates_watermark() }}
+        ) as batch
+        where
+            batch.batch_client_id = {{ client_id }}
+            and batch.batch_response_id = {{ response_id }}
+    )
+{%- endmacro %}
+
+{#- pre_hook of an incremental client × response model: remove the responses of the batch
+    (in_batch_responses), which the model then recomputes and appends; a response whose answers
+    are no longer accepted is not appended again. -#}
+{% macro delete_batch_responses() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ in_batch_responses(
+            this.identifier ~ '.client_id', this.identifier ~ '.response_id'
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- pre_hook of int_comment_themes_matched: remove the themes of the comments in the touched
     client × months, which the model then matches anew and appends. A re-sent comment keeps
     its comment_id (client × response × question) and its new month is touched. -#}

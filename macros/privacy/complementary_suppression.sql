@@ -109,17 +109,41 @@
     ),
 
     -- Every cell in each family it belongs to, as parent or child.
-    cell_families as (
+    cell_memberships as (
         {% for family in families -%}
             select
                 '{{ family.name }}|' || {{ family.key }} as family_key,
                 cell_key,
                 {{ family.parent }} as is_parent,
-                n_responses
+                n_responses,
+                suppressed_reason
             from cell_base
             where {{ family.member }}
             {% if not loop.last %}union all{% endif %}
         {% endfor -%}
+    ),
+
+    -- The families whose parent the per-cell rule publishes. A round only withholds, so a
+    -- family whose parent is withheld before round 1 is never judged, and a cell withheld
+    -- before round 1 is never published again: the rounds read only these families' published
+    -- cells and their contributions (most cells fail the per-cell rule). A withheld child adds
+    -- nothing to a remainder, and every client of a child is a client of its parent.
+    judged_families as (
+        select distinct family_key
+        from cell_memberships
+        where is_parent and suppressed_reason is null
+    ),
+
+    cell_families as (
+        select
+            cell_memberships.family_key,
+            cell_memberships.cell_key,
+            cell_memberships.is_parent,
+            cell_memberships.n_responses
+        from cell_memberships
+        inner join judged_families
+            on cell_memberships.family_key = judged_families.family_key
+        where cell_memberships.suppressed_reason is null
     ),
 
     client_families as (
@@ -150,6 +174,19 @@
         where suppressed_reason is null
     ),
 
+    {% if r > 1 -%}
+    -- A family is judged again only when the previous round withheld one of its cells: one
+    -- whose cells kept their decision passed then (a failing family withholds a cell of its
+    -- own), and passes again on the same published cells.
+    changed_families_{{ r }} as (
+        select distinct cell_families.family_key
+        from cell_families
+        inner join {{ previous }}
+            on cell_families.cell_key = {{ previous }}.cell_key
+        where {{ previous }}.suppression_round = {{ r - 1 }}
+    ),
+
+    {% endif -%}
     live_families_{{ r }} as (
         select
             cell_families.family_key,
@@ -157,6 +194,10 @@
         from cell_families
         inner join published_{{ r }}
             on cell_families.cell_key = published_{{ r }}.cell_key
+        {%- if r > 1 %}
+        inner join changed_families_{{ r }}
+            on cell_families.family_key = changed_families_{{ r }}.family_key
+        {%- endif %}
         where cell_families.is_parent
     ),
 
@@ -252,6 +293,19 @@
         group by family_key, option_kind, option_rank
     ),
 
+    -- The failing families' contributions (joined before the options, which DuckDB would
+    -- otherwise match against a hash table of every family's contributions).
+    failing_clients_{{ r }} as (
+        select
+            client_families.family_key,
+            client_families.cell_key,
+            client_families.client_id,
+            client_families.n
+        from client_families
+        inner join failing_{{ r }}
+            on client_families.family_key = failing_{{ r }}.family_key
+    ),
+
     -- Per option and client: the family's remainder plus what the option's cells add back.
     option_clients_{{ r }} as (
         select
@@ -276,13 +330,13 @@
                 options_{{ r }}.family_key,
                 options_{{ r }}.option_kind,
                 options_{{ r }}.option_rank,
-                client_families.client_id,
-                client_families.n
+                failing_clients_{{ r }}.client_id,
+                failing_clients_{{ r }}.n
             from options_{{ r }}
-            inner join client_families
+            inner join failing_clients_{{ r }}
                 on
-                    options_{{ r }}.family_key = client_families.family_key
-                    and options_{{ r }}.cell_key = client_families.cell_key
+                    options_{{ r }}.family_key = failing_clients_{{ r }}.family_key
+                    and options_{{ r }}.cell_key = failing_clients_{{ r }}.cell_key
         ) as added
         group by family_key, option_kind, option_rank, client_id
     ),

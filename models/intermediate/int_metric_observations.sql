@@ -2,6 +2,21 @@
 -- comment shares), each with the points its metric averages; which is which comes from the
 -- metric's kind in the catalogue. Every cell value downstream is mean(points) over a set of
 -- observations, so benchmarks, scorecards and roll-ups share one formula.
+--
+-- Incremental (DuckDB): a build recomputes only the observations in the client × months its
+-- deliveries touched (int_delivery_touched_months: every month of a new delivery's responses,
+-- so an observation elsewhere reads answers no delivery changed); the pre_hook deletes them
+-- first. A table, so the aggregates and tests that read it do not each recompute every answer.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_touched_months('month_start') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}
+
 with
 
 scored as (
@@ -112,7 +127,7 @@ unioned as (
     select * from comment_observations
 ),
 
-final as (
+observed as (
     select
         unioned.*,
         {{ statistic_kind('metrics.metric_kind') }} as statistic_kind,
@@ -120,6 +135,13 @@ final as (
     from unioned
     inner join metrics
         on unioned.metric_code = metrics.metric_code
+),
+
+final as (
+    select * from observed
+    {% if is_incremental() %}
+        where {{ in_touched_months('client_id', 'month_start') }}
+    {% endif %}
 )
 
 select * from final

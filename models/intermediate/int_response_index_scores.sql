@@ -1,10 +1,27 @@
 -- One row per response × weighted index (seeds/metrics.csv kind weighted_index, components and
 -- weights in cx_index_weights): the weighted mean of the norms of its answered components,
 -- kept only when at least half of the index's total weight is answered (DESIGN §4).
+--
+-- Incremental (DuckDB): a build recomputes only the responses with a row in its new
+-- deliveries (in_batch_responses); the pre_hook deletes them first. A table, so its tests do
+-- not each recompute every answer.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_batch_responses() }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}, {{ ref('int_answers_classified') }}
+
 with
 
 scored as (
     select * from {{ ref('int_answers_scored') }}
+    {% if is_incremental() %}
+        where {{ in_batch_responses('client_id', 'response_id') }}
+    {% endif %}
 ),
 
 weights as (

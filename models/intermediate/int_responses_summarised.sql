@@ -1,9 +1,25 @@
 -- One row per survey response: its touchpoint and time, and whether it carries a comment.
 -- Index scores per response are int_response_index_scores.
+--
+-- Incremental (DuckDB): a build recomputes only the responses with a row in its new
+-- deliveries (in_batch_responses); the pre_hook deletes them first.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_batch_responses() }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}, {{ ref('int_answers_classified') }}
+
 with
 
 scored as (
     select * from {{ ref('int_answers_scored') }}
+    {% if is_incremental() %}
+        where {{ in_batch_responses('client_id', 'response_id') }}
+    {% endif %}
 ),
 
 question_map as (

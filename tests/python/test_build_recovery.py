@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from cxbench.build import run_build
+from cxbench import incremental
+from cxbench.build import BuildRecord, _settled, run_build
 from cxbench.errors import CxbenchError
 from tests.python.helpers import make_settings
 
@@ -65,3 +66,45 @@ def test_next_build_removes_what_a_killed_duckdb_spilled(tmp_path: Path) -> None
     said = [line for line in record["cleaned_up"] if "spill" in line]
     assert len(said) == 1, record["cleaned_up"]
     assert said[0].startswith(f"DuckDB spill files of dead process {dead} ("), said
+
+
+def test_a_record_is_known_settled_from_its_head_and_running_ones_are_read(
+    tmp_path: Path,
+) -> None:
+    """The clean-up before each build parses only records that may still say "running" (a dead
+    build's): a settled record is told from its first lines, as BuildRecord.save writes it."""
+    warehouse = tmp_path / "warehouse"
+    records = {}
+    for status in ("running", "published", "failed", "interrupted"):
+        record = BuildRecord(build_id=f"b-{status}", started_at="2026-12-02T00:00:00+00:00")
+        record.status = status
+        record.reconciliation = {"files": [{"source_file": f"f{i}.csv"} for i in range(5000)]}
+        record.save(warehouse)
+        records[status] = warehouse / "builds" / f"b-{status}.json"
+    assert not _settled(records["running"])
+    assert all(_settled(records[s]) for s in ("published", "failed", "interrupted"))
+    odd = warehouse / "builds" / "odd.json"
+    odd.write_text(json.dumps({"build_id": "odd", "status": "published"}))
+    assert not _settled(odd)  # another layout: read whole, as before
+
+
+def test_a_full_refresh_that_did_not_finish_is_followed_by_another(tmp_path: Path) -> None:
+    """An incremental build leaves the seeds and what is built from them alone as they are;
+    after a full refresh killed half-way (a seed dropped, not yet loaded again) the next build
+    must refresh again, whatever the fingerprint — and a warehouse without its DuckDB file too."""
+    settings = make_settings(tmp_path)
+    settings.warehouse.mkdir(parents=True)
+    assert incremental.full_refresh_reason(settings, "f1") == "first build of this warehouse"
+    incremental.full_refresh_started(settings)  # nothing stored yet: stays a first build
+    assert incremental.full_refresh_reason(settings, "f1") == "first build of this warehouse"
+    incremental.remember_project(settings, "f1")
+    assert (
+        incremental.full_refresh_reason(settings, "f1") == "the warehouse's DuckDB file is missing"
+    )
+    settings.database.touch()
+    assert incremental.full_refresh_reason(settings, "f1") is None
+    incremental.full_refresh_started(settings)
+    assert incremental.full_refresh_reason(settings, "f1") == "the last full refresh did not finish"
+    incremental.remember_project(settings, "f1")
+    assert incremental.full_refresh_reason(settings, "f1") is None
+    assert incremental.full_refresh_reason(settings, "f2") is not None

@@ -273,10 +273,15 @@ COMPARED_ALSO = tuple(
     (INTERMEDIATE, name)
     for name in (
         "int_answers_classified",
+        "int_responses_summarised",
+        "int_response_index_scores",
+        "int_metric_observations",
         # The incremental aggregates (client × touched months), compared before the marts
         # that read them could hide a difference.
         "int_client_metric_periods",
         "int_unit_metric_periods",
+        "int_client_metric_days",
+        "int_comment_themes_matched",
     )
 )
 # What the incremental aggregates recompute: by design all months on a full refresh.
@@ -539,13 +544,16 @@ def test_status_gives_the_newest_answer_and_each_clients_last_delivery(
 def test_the_incremental_build_tests_its_batch_and_the_full_builds_everything(
     builds: dict[str, Built],
 ) -> None:
-    """Unit tests run on full refresh only (their verdict depends on the project alone); data
-    tests on an incremental model read the new batch on an incremental build, all rows else."""
+    """Unit tests, seeds and what is built from seeds alone run on full refresh only (their
+    tables and verdicts depend on the project alone); data tests on an incremental model read
+    the new batch on an incremental build, all rows else."""
     first, second, refreshed = builds["a"], builds["b"], builds["full"]
     assert first.node_types.get("unit_test", 0) > 0
     assert refreshed.node_types.get("unit_test", 0) == first.node_types["unit_test"]
-    assert "unit_test" not in second.node_types
-    assert second.node_types["test"] == first.node_types["test"] > 0
+    assert refreshed.node_types["seed"] == first.node_types["seed"] > 0
+    assert "unit_test" not in second.node_types and "seed" not in second.node_types
+    assert 0 < second.node_types["test"] < first.node_types["test"]
+    assert second.node_types["model"] < first.node_types["model"]
     # The watermarks are the newest deliveries the first build processed.
     assert second.batch_watermarks["fct_answers"] == max(
         r["load_id"] for r in first.tables["fct_answers"]
@@ -554,7 +562,9 @@ def test_the_incremental_build_tests_its_batch_and_the_full_builds_everything(
         r["load_id"] for r in first.tables["int_answers_classified"]
     )
     assert first.batch_watermarks == refreshed.batch_watermarks == {}
-    assert "build_batch_watermarks" in second.answers_unique_test_sql
+    # ... read when the test runs and written into its SQL as a literal, which DuckDB pushes
+    # into the table scan.
+    assert f"load_id > {second.batch_watermarks['fct_answers']})" in second.answers_unique_test_sql
     # An incremental aggregate's tests read the client × periods the build recomputed.
     assert TOUCHED in second.periods_unique_test_sql
     for full in (first, refreshed):

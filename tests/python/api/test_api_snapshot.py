@@ -16,10 +16,16 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 
-from cxbench.api.snapshot import Index, Rendered, ResponseCache, SnapshotStore
+from cxbench.api.snapshot import (
+    Index,
+    Rendered,
+    ResponseCache,
+    SnapshotPreloader,
+    SnapshotStore,
+)
 from cxbench.build import BuildRecord
 from cxbench.keys import create_key
-from cxbench.publish import MANIFEST, POINTER, switch_current
+from cxbench.publish import MANIFEST, POINTER, remove_snapshot, switch_current
 from cxbench.settings import Settings
 from tests.python.api.fixtures import auth, make_app
 from tests.python.helpers import make_settings
@@ -150,3 +156,37 @@ def test_a_served_app_freezes_its_snapshot_and_still_frees_the_replaced_one(
     finally:
         store.release()
         gc.unfreeze()  # this process creates many apps: give their objects back to the collector
+
+
+def test_a_written_snapshot_is_loaded_before_its_switch_and_let_go_if_its_gate_fails(
+    built: tuple[Settings, BuildRecord], tmp_path: Path
+) -> None:
+    """`cxbench serve` loads a build's snapshot while its attack gate runs (SnapshotPreloader):
+    the switch then serves that object without reading the folder again; a snapshot removed
+    before its switch (a failed gate) is dropped, and the live one keeps serving."""
+    settings = make_settings(tmp_path)
+    shutil.copytree(built[0].published, settings.published)
+    loads: list[str] = []
+    store = SnapshotStore(
+        settings.published, check_seconds=0.0, warm=[lambda s: loads.append(s.build_id)]
+    )
+    preloader = SnapshotPreloader(store, every=0.05)
+    try:
+        live = store.get()
+        assert store.stage_next() is None and loads == [live.build_id]
+        republish(settings.published, live.build_id, "99990101T000000Z-next", shift=1.0)
+        preloader.start()
+        wait_until(lambda: loads[-1] == "99990101T000000Z-next")
+        assert store.get() is live  # written, not yet switched to
+        switch_current(settings.published, "99990101T000000Z-next")
+        assert store.get().build_id == "99990101T000000Z-next"
+        assert loads == [live.build_id, "99990101T000000Z-next"]  # loaded once, ahead
+        republish(settings.published, live.build_id, "99990102T000000Z-failed", shift=2.0)
+        wait_until(lambda: loads[-1] == "99990102T000000Z-failed")
+        remove_snapshot(settings.published, "99990102T000000Z-failed")
+        preloader.stop()
+        assert store.stage_next() is None
+        assert store.get().build_id == "99990101T000000Z-next"
+    finally:
+        preloader.stop()
+        store.release()
