@@ -23,10 +23,9 @@
     {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
         0
     {%- else -%}
-        {%- set found = run_query(
-            'select coalesce((select max(watermark.load_id) from ' ~ relation ~ ' as watermark), 0)'
-        ) -%}
-        {{ found.columns[0].values()[0] | int }}
+        {{ integer_at_run_time(
+            'coalesce((select max(watermark.load_id) from ' ~ relation ~ ' as watermark), 0)'
+        ) }}
     {%- endif -%}
 {%- endmacro %}
 
