@@ -14,6 +14,8 @@
         on_schema_change='fail',
     )
 }}
+{#- Read once: each call runs its query when the model runs. -#}
+{% if is_incremental() %}{% set watermark = load_id_watermark() %}{% endif %}
 
 with
 
@@ -26,7 +28,7 @@ classified as (
     where
         row_status = 'quarantined'
         {% if is_incremental() %}
-            and load_id > {{ load_id_watermark() }}
+            and load_id > {{ watermark }}
         {% endif %}
 ),
 
@@ -35,7 +37,7 @@ rejected_lines as (
     where
         {{ is_loaded_delivery('load_id', 'load_log') }}
         {% if is_incremental() %}
-            and load_id > {{ load_id_watermark() }}
+            and load_id > {{ watermark }}
         {% endif %}
 ),
 
