@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cxbench.settings import Settings
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DOC = PROJECT_DIR / "docs" / "BENCHMARKS.md"
 DOC_START = "<!-- bench:results:start (written by bench/build_bench.py; edits here are lost) -->"
@@ -72,7 +74,8 @@ def machine() -> dict[str, Any]:
         "os": f"{platform.system()} {platform.release()}",
         "versions": versions,
         "commit": commit + ("+dirty" if dirty else ""),
-        "duckdb_memory_limit": os.environ.get("CXB_DUCKDB_MEMORY_LIMIT", "3GB (default)"),
+        "duckdb_memory_limit": os.environ.get("CXB_DUCKDB_MEMORY_LIMIT")
+        or f"{Settings.model_fields['duckdb_memory_limit'].default} (default)",
     }
 
 
