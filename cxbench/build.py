@@ -319,9 +319,9 @@ def _audit_raw_gate(
     with _timed(record, "audit_raw", report):
         batch = landed.batch_files(settings.landed)
         if batch:
-            preload.join()
             _gates_database(settings, record).parent.mkdir(parents=True, exist_ok=True)
             _create_raw_view(_gates_database(settings, record), batch)
+            preload.join()  # after the DuckDB work above, which overlaps the import
             result = audit.run_audit(
                 _gates_database(settings, record),
                 RAW_VIEW[0],
