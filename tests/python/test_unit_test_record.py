@@ -13,8 +13,10 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from cxbench import incremental
-from cxbench.build import BuildRecord, run_build
+from cxbench.build import BuildRecord, GateFailed, run_build
 from cxbench.demo import generate_demo
 from cxbench.progress import Note
 from cxbench.relations import DBT_TARGET
@@ -25,6 +27,9 @@ TINY_DEMO = {"clients": 96, "answers": 6_000, "seed": 5}
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 PROJECT_FOLDERS = ("models", "macros", "seeds", "expectations", "tests/generic", "tests/singular")
 EDITED_MACRO = "macros/metrics/metric_points.sql"
+# A unit test upstream of almost everything (so a build that fails it skips most nodes).
+STAGING_YAML = "models/staging/landing/_landing__models.yml"
+RIGHT_ROW = '{source_row: 1, responded_at: "2025-03-01 10:00:00"}'
 
 
 class ProjectCopy(Settings):
@@ -108,3 +113,19 @@ def test_a_second_warehouse_skips_unit_tests_that_passed_and_a_changed_project_r
     assert unit_test_results(second) == []
     assert record.dbt["unit_tests"] == said and said in notes
     assert record.dbt["counts"]["success"] > 0  # the models and data tests ran all the same
+
+    # A run in which a unit test fails records nothing: the next full refresh runs them again.
+    staging = project / STAGING_YAML
+    assert staging.read_text().count(RIGHT_ROW) == 1
+    staging.write_text(staging.read_text().replace(RIGHT_ROW, RIGHT_ROW.replace("10:", "11:")))
+    broken = incremental.project_fingerprint(project)
+    with pytest.raises(GateFailed, match="dbt build failed"):
+        build(second)
+    failed = json.loads((second.warehouse / "last_build.json").read_text())
+    assert failed["dbt"]["unit_tests"].endswith("did not pass"), failed["dbt"]
+    assert (
+        "unit_test.cxbench.stg_landing__answers.test_iso8601_timestamps_on_every_engine",
+        "fail",
+    ) in unit_test_results(second)
+    assert incremental.unit_tests_passed_at(second, broken) is None
+    assert incremental.unit_tests_passed_at(second, edited) == passed_at
