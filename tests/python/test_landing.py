@@ -5,6 +5,7 @@ the same run still land."""
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 import duckdb
@@ -409,3 +410,38 @@ def test_parallel_landing_numbers_and_lands_files_as_one_after_the_other_would(
     big_rows = one[1][0]
     assert [r["source_row"] for r in big_rows] == list(range(1, 60_001))
     assert {(r["load_id"], r["source_file"]) for r in big_rows} == {(1, "a/0_big.csv")}
+
+
+def test_an_interrupted_parallel_landing_leaves_orphans_that_the_next_run_replaces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while files land side by side: the files not started are not landed, those
+    landing finish before land() returns, nothing is in the load log, and the next run removes
+    what was written and lands every file again under the same ids."""
+    monkeypatch.setattr(landing, "LANDING_WORKERS", 4)
+    for i in range(30):
+        path = tmp_path / "landing" / f"{i:02d}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(HEADER + ROW.replace("r1", f"r{i}") * (i + 1))
+    out = tmp_path / "landed"
+
+    def stop(done: int, total: int) -> None:
+        if done == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        landing.land(tmp_path / "landing", out, progress=stop)
+    assert not [t for t in threading.enumerate() if t.name.startswith("landing")]
+    assert landing.read_load_log(out) == []
+    written = [p.name for p in (out / landing.ANSWERS_DIR).iterdir()]
+    assert 10 <= len(written) - 1 < 30, written  # the schema file, and some orphans
+
+    report = landing.land(tmp_path / "landing", out)
+    assert [(r.load_id, r.source_file, r.rows_landed) for r in report.new_files] == [
+        (i + 1, f"{i:02d}.csv", i + 1) for i in range(30)
+    ]
+    assert sorted(p.name for p in (out / landing.ANSWERS_DIR).iterdir()) == sorted(
+        [landing.SCHEMA_FILE, *(f"{i:08d}.parquet" for i in range(1, 31))]
+    )
+    rows = landed_rows(tmp_path, report.new_files[29])
+    assert [r["response_id"] for r in rows] == ["r29"] * 30
