@@ -92,9 +92,10 @@ def remember_project(settings: Settings, fingerprint: str) -> None:
 
 
 def project_state_dir(settings: Settings) -> Path:
-    """Where state shared by every warehouse built from this project lives (dbt's latest parse
-    state, the unit tests' record): the checkout's ``target/``. An installed wheel's project
-    sits in site-packages, which cxbench never writes to: there, the warehouse's dbt target."""
+    """Where state shared by every warehouse built from this project lives (the unit tests'
+    record, beside the parse state ``dbt_runner.run_dbt`` shares): the checkout's ``target/``.
+    An installed wheel's project sits in site-packages, which cxbench never writes to: there,
+    the warehouse's dbt target."""
     if settings.project_dir == BUNDLED_PROJECT:
         return settings.warehouse / DBT_TARGET
     return settings.project_dir / "target"
