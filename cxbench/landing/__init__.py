@@ -253,7 +253,7 @@ def land(
     )
     to_land = [i for i, record in enumerate(new_records) if record.status == "loaded"]
     with (
-        _cursors(_duckdb_threads(len(to_land))) as cursor,
+        _cursors(_one_thread_per_file(len(to_land))) as cursor,
         tempfile.TemporaryDirectory(prefix="cxbench-landing-") as scratch,
         ThreadPoolExecutor(LANDING_WORKERS, thread_name_prefix="landing") as pool,
     ):
@@ -390,19 +390,19 @@ def _log_is_current(landed_dir: Path) -> bool:
     return ("rows_in_file",) in columns
 
 
-def _duckdb_threads(files: int) -> int:
-    """DuckDB's threads for landing ``files``: one each when there are enough files to keep
-    every landing thread busy — a delivery of a few thousand rows is read and written in
-    ~4 ms of CPU on one thread and in about twice that spread over two (measured on the demo:
-    landing it took ~15 % less CPU) — else every core, for a large file on its own."""
-    return 1 if files >= LANDING_WORKERS else max(os.cpu_count() or 1, 1)
+def _one_thread_per_file(files: int) -> bool:
+    """Whether DuckDB reads each of ``files`` on one thread: when there are enough files to keep
+    every landing thread busy — a delivery of a few thousand rows is read and written in ~4 ms
+    of CPU on one thread and in about twice that spread over two (on the demo, landing took
+    ~15 % less CPU) — else on DuckDB's default (every core), for a large file on its own."""
+    return files >= LANDING_WORKERS
 
 
 @contextmanager
-def _cursors(threads: int) -> Iterator[Callable[[], duckdb.DuckDBPyConnection]]:
+def _cursors(one_thread: bool) -> Iterator[Callable[[], duckdb.DuckDBPyConnection]]:
     """One in-memory DuckDB; each landing thread gets its own cursor on it (a connection of its
     own: the temp tables a file is staged in are the cursor's), all closed at the end."""
-    con = duckdb.connect(config={"threads": threads})
+    con = duckdb.connect(config={"threads": 1}) if one_thread else duckdb.connect()
     local = threading.local()
     opened: list[duckdb.DuckDBPyConnection] = []
     lock = threading.Lock()
