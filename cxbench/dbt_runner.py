@@ -7,7 +7,9 @@ build lands and audits. So on Linux the child asks the kernel to SIGKILL it when
 dies (``PR_SET_PDEATHSIG``, set by a tiny launcher before it execs dbt), and everywhere it
 inherits the build lock's descriptor, so no other build can start while it still runs.
 DuckDB's write-ahead log then recovers the file at the next open. Paths reach the dbt project
-only through environment variables.
+only through environment variables. The child is dbt's programmatic runner
+(cxbench/dbt_child.py), not the ``dbt`` command, which spends CPU on logs and a manifest
+nobody reads.
 
 Parsing the project costs dbt ~6 s of CPU that partial parsing skips when nothing changed. dbt
 keeps its parse state per target folder (one per warehouse) and throws it away when the
@@ -33,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cxbench import dbt_child
+from cxbench.dbt_child import SHOWN_LEVELS
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX
 from cxbench.progress import Reporter, dbt_event
@@ -41,8 +45,6 @@ from cxbench.settings import BUNDLED_PROJECT, Settings
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 SHARED_PARSE = "cxbench_partial_parse.msgpack"
-# dbt's levels at or above its default (info): what a terminal would show.
-SHOWN_LEVELS = ("info", "warn", "error")
 
 
 @dataclass(frozen=True)
@@ -135,11 +137,12 @@ def run_dbt(
 ) -> DbtResult:
     """Run ``dbt <args>`` in the project and read its results.
 
-    dbt always logs JSON (``--log-format json``); each line goes to ``report`` as a progress
-    event (cxbench/progress.py), or, without one, its message is printed as dbt would, and
-    nothing is shown when quiet. ``keep_fds`` stay open in the dbt child (the build lock), so
-    they are held while dbt lives. With ``warm``, dbt runs in this process instead (the build
-    worker's ``WarmDbt``), on the same arguments, environment and folder.
+    dbt's events at info level or above come as the dicts of dbt's JSON log lines; each goes
+    to ``report`` as a progress event (cxbench/progress.py), or, without one, its message is
+    printed as dbt would, and nothing is shown when quiet. ``keep_fds`` stay open in the dbt
+    child (the build lock), so they are held while dbt lives. With ``warm``, dbt runs in this
+    process instead (the build worker's ``WarmDbt``), on the same arguments, environment and
+    folder.
     """
     project = [
         "--project-dir",
@@ -147,7 +150,6 @@ def run_dbt(
         "--profiles-dir",
         str(settings.project_dir),
     ]
-    dbt_args = [*args, *project]
     target = settings.warehouse / DBT_TARGET
     # A killed run leaves no run_results.json (dbt writes it at the end); a stale one from an
     # earlier run must never be read as this run's results.
@@ -161,9 +163,10 @@ def run_dbt(
     env = {**build_environment(settings), **(extra_env or {})}
     show = _line_handler(quiet=quiet, report=report)
     if warm is None:
-        return_code = _run_child([dbt_executable(), *dbt_args], settings, env, keep_fds, show)
+        child = [sys.executable, "-m", "cxbench.dbt_child", str(settings.project_dir), *args]
+        return_code = _run_child(child, settings, env, keep_fds, show)
     else:
-        return_code = warm.invoke(dbt_args, project, settings, env, show)
+        return_code = warm.invoke([*args, *project], project, settings, env, show)
     _share_parse_state(target / PARTIAL_PARSE, shared)
     return _read_results(target / "run_results.json", return_code)
 
@@ -194,10 +197,9 @@ def _run_child(
     keep_fds: tuple[int, ...],
     show: Callable[[dict[str, Any]], None],
 ) -> int:
-    """dbt in a child process with JSON logs on a pipe, each line handled as it comes."""
-    logged = [*command, "--log-format", "json"]
-    wrapped = dies_with_parent(logged)
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS) if wrapped != logged else None
+    """dbt in a child process with JSON log lines on a pipe, each line handled as it comes."""
+    wrapped = dies_with_parent(command)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS) if wrapped != command else None
     try:
         process = subprocess.Popen(
             wrapped,
@@ -260,49 +262,35 @@ class WarmDbt:
     ) -> int:
         """dbt's exit code for ``dbt_args``: 0 success, 1 failed nodes, 2 dbt could not run.
         ``project``: the project and profile options, which a parse takes too."""
-        from dbt.cli.main import dbtRunner
-        from dbt_common.events.functions import msg_to_dict
-
         from cxbench.incremental import project_fingerprint
-
-        def forward(message: Any) -> None:
-            show(msg_to_dict(message))
 
         saved_env, saved_cwd = dict(os.environ), os.getcwd()
         os.environ.clear()
         os.environ.update(env)
         os.chdir(settings.warehouse)
         try:
+            parsing = [*project, *dbt_child.parse_options(dbt_args)]
             key = (
                 project_fingerprint(settings.project_dir),
+                *parsing,
                 *sorted(f"{k}={v}" for k, v in env.items() if k.startswith(("CXB_", "DBT_"))),
             )
             if self._manifest is None or key != self._key:
                 self._manifest = self._key = None
                 self.parses += 1
-                parsed = dbtRunner(callbacks=[forward]).invoke(["parse", *project])
-                if not parsed.success:
-                    _note_exception(parsed.exception, show)
+                manifest = dbt_child.parse(parsing, show)
+                if manifest is None:
                     return 2
-                self._manifest, self._key = parsed.result, key
-            result = dbtRunner(manifest=self._manifest, callbacks=[forward]).invoke(dbt_args)
-            if result.exception is not None:
+                self._manifest, self._key = manifest, key
+            return_code = dbt_child.invoke(self._manifest, dbt_args, show)
+            if return_code == 2:
                 self._manifest = None  # dbt stopped half-way: parse afresh next time
-                _note_exception(result.exception, show)
-                return 2
-            return 0 if result.success else 1
+            return return_code
         finally:
             _close_dbt_duckdb()
             os.chdir(saved_cwd)
             os.environ.clear()
             os.environ.update(saved_env)
-
-
-def _note_exception(
-    exception: BaseException | None, show: Callable[[dict[str, Any]], None]
-) -> None:
-    if exception is not None:
-        show({"info": {"level": "error", "msg": f"dbt: {type(exception).__name__}: {exception}"}})
 
 
 def _close_dbt_duckdb() -> None:

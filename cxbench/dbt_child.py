@@ -1,0 +1,106 @@
+"""dbt through its programmatic runner: the child process of a build, and the warm build worker.
+
+A build runs dbt as ``python -m cxbench.dbt_child <project dir> <dbt arguments>`` (started by
+cxbench/dbt_runner.py) rather than as the ``dbt`` command, because the command spends CPU on
+what nobody reads; measured on an incremental build of the default demo (docs/BENCHMARKS.md):
+
+- its console logger turns every event into a JSON line, the ~4,700 debug events of a build
+  included, before the level filter drops them (~500 are kept). Here a callback serialises only
+  the events at info level or above, in the same JSON line format, with secrets scrubbed as
+  dbt scrubs them;
+- ``dbt build`` writes manifest.json (with semantic_manifest.json) twice, after its parse and at
+  its end. Here the project is parsed on its own without writing it, and the command, handed
+  that manifest, writes it once at its end, beside run_results.json.
+
+dbt's file log (``dbt_logs/dbt.log``) still gets every event at debug level, as plain text.
+Exit codes are the ``dbt`` command's: 0 success, 1 failed nodes, 2 dbt could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+# The command's options that change what a parse makes of the project: the parse gets them too.
+PARSE_OPTIONS = frozenset({"--target", "-t", "--vars", "--profile"})
+# dbt's levels at or above its default (info): what a terminal would show.
+SHOWN_LEVELS = ("info", "warn", "error")
+# The console logger off (the callback shows what it would have); the file log at debug level
+# (given explicitly: it would follow the console's "none").
+LOG_OPTIONS = ("--log-level", "none", "--log-level-file", "debug", "--no-use-colors-file")
+
+Show = Callable[[dict[str, Any]], None]
+
+
+def forwarder(show: Show) -> Callable[[Any], None]:
+    """A dbt callback that hands ``show`` each event at info level or above as the dict of its
+    ``--log-format json`` line; debug events are dropped before any serialisation."""
+    from dbt_common.events.functions import env_scrubber, msg_to_dict
+
+    def forward(message: Any) -> None:
+        if message.info.level in SHOWN_LEVELS:
+            show(json.loads(env_scrubber(json.dumps(msg_to_dict(message), default=str))))
+
+    return forward
+
+
+def parse(project: list[str], show: Show) -> Any:
+    """The project's manifest (partial parsing as the command does it), None when dbt cannot
+    parse it; manifest.json is left to the command that uses it. ``project``: the project and
+    profile options, and those of the command that change a parse (parse_options)."""
+    from dbt.cli.main import dbtRunner
+
+    parsed = dbtRunner(callbacks=[forwarder(show)]).invoke(
+        ["parse", "--no-write-json", *LOG_OPTIONS, *project]
+    )
+    if not parsed.success:
+        note_exception(parsed.exception, show)
+        return None
+    return parsed.result
+
+
+def invoke(manifest: Any, dbt_args: list[str], show: Show) -> int:
+    """``dbt <dbt_args>`` on a parsed ``manifest``: 0 success, 1 failed nodes, 2 dbt stopped."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner(manifest=manifest, callbacks=[forwarder(show)]).invoke(
+        [*dbt_args, *LOG_OPTIONS]
+    )
+    if result.exception is not None:
+        note_exception(result.exception, show)
+        return 2
+    return 0 if result.success else 1
+
+
+def note_exception(exception: BaseException | None, show: Show) -> None:
+    if exception is not None:
+        show({"info": {"level": "error", "msg": f"dbt: {type(exception).__name__}: {exception}"}})
+
+
+def _print_line(line: dict[str, Any]) -> None:
+    print(json.dumps(line, sort_keys=True), flush=True)
+
+
+def parse_options(dbt_args: list[str]) -> list[str]:
+    """The options of ``dbt_args`` in PARSE_OPTIONS, with their values."""
+    found: list[str] = []
+    for index, arg in enumerate(dbt_args):
+        if arg.split("=", 1)[0] in PARSE_OPTIONS:
+            found.extend(dbt_args[index : index + (1 if "=" in arg else 2)])
+    return found
+
+
+def main(argv: list[str]) -> int:
+    """``argv``: the project folder (also the profiles folder), then dbt's arguments."""
+    project_dir, dbt_args = argv[0], argv[1:]
+    project = ["--project-dir", project_dir, "--profiles-dir", project_dir]
+    manifest = parse([*project, *parse_options(dbt_args)], _print_line)
+    if manifest is None:
+        return 2
+    return invoke(manifest, [*dbt_args, *project], _print_line)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

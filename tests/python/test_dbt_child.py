@@ -1,0 +1,74 @@
+"""The build's dbt child (cxbench/dbt_child.py): what it hands on of dbt's events, and which of
+the command's options its separate parse must share. (A whole build through it runs in
+test_pipeline, test_ingestion and test_wap.)"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from dbt_common.events.base_types import EventLevel, msg_from_base_event
+from dbt_common.events.functions import msg_to_dict
+from dbt_common.events.types import Note
+
+from cxbench.dbt_child import forwarder, parse_options
+
+
+def forwarded(events: list[tuple[str, EventLevel]]) -> list[dict[str, Any]]:
+    shown: list[dict[str, Any]] = []
+    forward = forwarder(shown.append)
+    for text, level in events:
+        forward(msg_from_base_event(Note(msg=text), level=level))
+    return shown
+
+
+def test_only_events_a_terminal_would_show_are_handed_on_as_json_log_lines() -> None:
+    shown = forwarded(
+        [
+            ("on run start", EventLevel.DEBUG),
+            ("1 of 2 START sql table model marts.x", EventLevel.INFO),
+            ("a warning", EventLevel.WARN),
+            ("SQL status: OK in 0.01 seconds", EventLevel.DEBUG),
+            ("Database Error", EventLevel.ERROR),
+        ]
+    )
+    assert [(line["info"]["level"], line["info"]["msg"]) for line in shown] == [
+        ("info", "1 of 2 START sql table model marts.x"),
+        ("warn", "a warning"),
+        ("error", "Database Error"),
+    ]
+    # The same dict as a line of `dbt --log-format json`.
+    expected = msg_to_dict(msg_from_base_event(Note(msg="a warning"), level=EventLevel.WARN))
+    assert shown[1]["data"] == expected["data"]
+    assert shown[1]["info"].keys() == expected["info"].keys()
+    json.dumps(shown)  # every line is plain JSON
+
+
+def test_secrets_are_scrubbed_as_dbt_scrubs_its_log_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DBT_ENV_SECRET_TOKEN", "hunter2-token")
+    [line] = forwarded([("connecting with hunter2-token", EventLevel.INFO)])
+    assert "hunter2-token" not in json.dumps(line)
+    assert line["info"]["msg"] == "connecting with *****"
+
+
+@pytest.mark.parametrize(
+    ("dbt_args", "expected"),
+    [
+        (["build", "--select", "source:*+", "--exclude-resource-type", "unit_test"], []),
+        (["build", "--full-refresh"], []),
+        (
+            ["build", "--target", "spark", "--vars", '{"spark_export": {"dir": "/x"}}'],
+            ["--target", "spark", "--vars", '{"spark_export": {"dir": "/x"}}'],
+        ),
+        (
+            ["build", "--target=spark", "-t", "dev", "--profile", "p"],
+            ["--target=spark", "-t", "dev", "--profile", "p"],
+        ),
+        (["docs", "generate", "--static"], []),
+    ],
+)
+def test_the_parse_shares_the_options_that_change_a_parse(
+    dbt_args: list[str], expected: list[str]
+) -> None:
+    assert parse_options(dbt_args) == expected
