@@ -149,16 +149,16 @@ def children_of(pid: int) -> list[int]:
 
 
 def dbt_children_of(pid: int) -> list[int]:
-    """The build's running dbt processes. Not every child: importing Great Expectations in the
-    background (cxbench/build.py) starts multiprocessing's resource tracker, which ends on its
-    own once the build has exited."""
+    """The build's running dbt processes (``python -m cxbench.dbt_child``). Not every child:
+    importing Great Expectations in the background (cxbench/build.py) starts multiprocessing's
+    resource tracker, which ends on its own once the build has exited."""
     running = []
     for child in children_of(pid):
         try:
             command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(part.endswith(b"/dbt") for part in command) and is_running(child):
+        if b"cxbench.dbt_child" in command and is_running(child):
             running.append(child)
     return running
 
