@@ -267,16 +267,14 @@ def _run_steps(
     # threads at once fails on its own circular imports. (Joining is interruptible: a stop
     # does not wait for the import.)
     preload = _import_in_background(PRELOAD_MODULES)
+    # Decided before anything is landed: the raw audit creates the DuckDB file, so a warehouse
+    # whose file was removed would look whole to a later check and build incrementally, on
+    # tables that are gone.
+    refresh = _full_refresh_reason(settings, full_refresh=full_refresh)
     landed = _land(settings, record, report)
     _audit_raw_gate(settings, record, landed, preload, report)
     _dbt_gate(
-        settings,
-        record,
-        lock,
-        full_refresh=full_refresh,
-        report=report,
-        warm=warm,
-        unit_tests=unit_tests,
+        settings, record, lock, refresh=refresh, report=report, warm=warm, unit_tests=unit_tests
     )
     _audit_marts_gate(settings, record, preload, report)
     record.reconciliation = _reconciliation(_gates_database(settings, record))
@@ -341,13 +339,13 @@ def _dbt_gate(
     record: BuildRecord,
     lock: BuildLock,
     *,
-    full_refresh: bool,
+    refresh: str | None,
     report: Reporter,
     warm: WarmDbt | None,
     unit_tests: str,
 ) -> None:
     """``dbt build``: models, data tests and, unless they passed under this fingerprint, unit
-    tests.
+    tests; a full refresh when ``refresh`` says why (``_full_refresh_reason``).
 
     Unit tests read only their own fixture rows, so their verdict depends on the project (and
     the dbt and DuckDB versions, which the fingerprint includes) and on nothing a delivery
@@ -366,9 +364,6 @@ def _dbt_gate(
         return
     with _timed(record, "dbt_build", report):
         fingerprint = incremental.project_fingerprint(settings.project_dir)
-        refresh = (
-            "requested" if full_refresh else incremental.full_refresh_reason(settings, fingerprint)
-        )
         if refresh:
             report(Note(f"full refresh: {refresh}"))
             incremental.full_refresh_started(settings)
@@ -396,6 +391,14 @@ def _dbt_gate(
             raise GateFailed(f"dbt build failed ({failed_nodes}); nothing was published.")
         incremental.remember_project(settings, fingerprint)
         ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
+
+
+def _full_refresh_reason(settings: Settings, *, full_refresh: bool) -> str | None:
+    """Why dbt must rebuild everything (``incremental.full_refresh_reason``), or None."""
+    if full_refresh:
+        return "requested"
+    fingerprint = incremental.project_fingerprint(settings.project_dir)
+    return incremental.full_refresh_reason(settings, fingerprint)
 
 
 def _unit_tests_skipped(passed_at: str | None) -> str:

@@ -13,6 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cxbench import incremental
@@ -71,6 +72,20 @@ def unit_test_results(settings: Settings) -> list[tuple[str, str]]:
     ]
 
 
+def deliver_copy_of_one_file(landing: Path) -> None:
+    """A new delivery: one demo Parquet file again, its responses renamed (new responses)."""
+    source = min(landing.rglob("*.parquet"))
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "copy (select * replace ('x1-' || response_id as response_id) from read_parquet(?)) "
+            "to ? (format parquet)",
+            [str(source), str(source.with_name("redelivered.parquet"))],
+        )
+    finally:
+        con.close()
+
+
 def build(settings: Settings) -> tuple[BuildRecord, list[str]]:
     notes: list[str] = []
     record = run_build(
@@ -104,11 +119,17 @@ def test_a_second_warehouse_skips_unit_tests_that_passed_and_a_changed_project_r
     assert record.dbt["unit_tests"] == f"unit tests: {len(ran)} passed at {passed_at}"
     assert not any(n.startswith("unit tests:") for n in notes), notes
 
-    # A second warehouse of the same project: a full refresh (its first build) without them.
+    # A second warehouse of the same project: a full refresh without them. It is a copy of the
+    # first without its DuckDB file, and a new delivery arrives: the raw audit creates the file
+    # again, yet the build must refresh in full (an incremental one would miss the seeds).
     second = warehouse(tmp_path / "b", project, landing)
+    shutil.copytree(first.warehouse, second.warehouse, ignore=shutil.ignore_patterns("*.lock"))
+    second.database.unlink()
+    deliver_copy_of_one_file(landing)
     record, notes = build(second)
     said = f"unit tests: passed under this fingerprint at {passed_at}"
-    assert record.dbt["full_refresh"] == "first build of this warehouse"
+    assert record.dbt["full_refresh"] == "the warehouse's DuckDB file is missing"
+    assert record.landing["new_files"] == 1
     assert record.status == "published"
     assert unit_test_results(second) == []
     assert record.dbt["unit_tests"] == said and said in notes
