@@ -36,6 +36,7 @@ from cxbench.files import TMP_PREFIX, write_atomically
 from cxbench.lock import BuildLock, build_lock, process_alive
 from cxbench.progress import Note, Reporter, StepFinished, StepProgress, StepStarted, ignore
 from cxbench.relations import INTERMEDIATE, MARTS, REFERENCE, STAGING
+from cxbench.setting_docs import UNIT_TEST_MODES
 from cxbench.settings import Settings
 from cxbench.testhook import pause_point
 
@@ -97,14 +98,20 @@ def run_build(
     engine: str = "duckdb",
     report: Reporter = ignore,
     warm: WarmDbt | None = None,
+    unit_tests: str = UNIT_TEST_MODES[0],
 ) -> BuildRecord:
     """One gated build; ``engine`` runs dbt on DuckDB (default) or Spark (cxbench/spark.py).
 
     ``warm``: run dbt on DuckDB in this process (the build worker of ``serve --build-every``,
     cxbench/build_worker.py) instead of in a child; the gates are the same either way.
+    ``unit_tests``: "auto" runs dbt's unit tests on a full refresh unless they passed under
+    this project fingerprint already; "always" on every build (``setting_docs.UNIT_TEST_MODES``).
     """
     if engine not in spark.ENGINES:
         raise CxbenchError(f"Unknown engine {engine!r}: choose one of {', '.join(spark.ENGINES)}.")
+    if unit_tests not in UNIT_TEST_MODES:
+        modes = ", ".join(UNIT_TEST_MODES)
+        raise CxbenchError(f"Unknown unit-test mode {unit_tests!r}: choose one of {modes}.")
     if engine == "spark":
         spark.check_installed()
     build_id = new_build_id()
@@ -116,7 +123,15 @@ def run_build(
         record.save(settings.warehouse)
         try:
             _clean_up_interrupted(settings, record, report)
-            _run_steps(settings, record, lock, full_refresh=full_refresh, report=report, warm=warm)
+            _run_steps(
+                settings,
+                record,
+                lock,
+                full_refresh=full_refresh,
+                report=report,
+                warm=warm,
+                unit_tests=unit_tests,
+            )
         except BaseException as exc:
             if record.status != "published":
                 if isinstance(exc, KeyboardInterrupt):
@@ -243,6 +258,7 @@ def _run_steps(
     full_refresh: bool,
     report: Reporter,
     warm: WarmDbt | None,
+    unit_tests: str,
 ) -> None:
     """The gates in order; each raises ``GateFailed`` (or ``CxbenchError``) to stop the build."""
     # Importing Great Expectations and the attack gate's pandas and scipy costs ~15 s of CPU;
@@ -253,7 +269,15 @@ def _run_steps(
     preload = _import_in_background(PRELOAD_MODULES)
     landed = _land(settings, record, report)
     _audit_raw_gate(settings, record, landed, preload, report)
-    _dbt_gate(settings, record, lock, full_refresh=full_refresh, report=report, warm=warm)
+    _dbt_gate(
+        settings,
+        record,
+        lock,
+        full_refresh=full_refresh,
+        report=report,
+        warm=warm,
+        unit_tests=unit_tests,
+    )
     _audit_marts_gate(settings, record, preload, report)
     record.reconciliation = _reconciliation(_gates_database(settings, record))
     _publish(settings, record, preload, report)
@@ -295,9 +319,9 @@ def _audit_raw_gate(
     with _timed(record, "audit_raw", report):
         batch = landed.batch_files(settings.landed)
         if batch:
-            preload.join()
             _gates_database(settings, record).parent.mkdir(parents=True, exist_ok=True)
             _create_raw_view(_gates_database(settings, record), batch)
+            preload.join()  # after the DuckDB work above, which overlaps the import
             result = audit.run_audit(
                 _gates_database(settings, record),
                 RAW_VIEW[0],
@@ -319,17 +343,22 @@ def _dbt_gate(
     *,
     full_refresh: bool,
     report: Reporter,
-    warm: WarmDbt | None = None,
+    warm: WarmDbt | None,
+    unit_tests: str,
 ) -> None:
-    """``dbt build``: models, data tests and, when the project changed, unit tests.
+    """``dbt build``: models, data tests and, unless they passed under this fingerprint, unit
+    tests.
 
     Unit tests read only their own fixture rows, so their verdict depends on the project (and
     the dbt and DuckDB versions, which the fingerprint includes) and on nothing a delivery
-    brings; so do the seeds, the models built from seeds alone and their data tests. A build
-    that is not a full refresh runs with the very project whose full-refresh build ran them and
-    passed (the fingerprint is stored only after a passing build), so it leaves them out
-    (``INCREMENTAL_SELECTION``); any change to the project forces a full refresh, which runs
-    them again.
+    brings or a warehouse holds; so do the seeds, the models built from seeds alone and their
+    data tests. A passing unit-test run is recorded per fingerprint for every warehouse of the
+    project (``incremental.remember_unit_tests``); a full refresh under a recorded fingerprint
+    leaves them out and says when they passed. A build that is not a full refresh runs with
+    the very project whose full-refresh build passed (the fingerprint is stored only after a
+    passing build), so it leaves out those and the seeds (``INCREMENTAL_SELECTION``); any
+    change to the project forces a full refresh, which runs the unit tests again.
+    ``unit_tests="always"`` runs them on every build.
     """
     if record.engine == "spark":
         with _timed(record, "dbt_build", report):
@@ -343,15 +372,37 @@ def _dbt_gate(
         if refresh:
             report(Note(f"full refresh: {refresh}"))
             incremental.full_refresh_started(settings)
-        args = ["build", *dbt_build_options(settings, full_refresh=bool(refresh))]
+        passed_at = incremental.unit_tests_passed_at(settings, fingerprint)
+        run_unit_tests = unit_tests == "always" or (bool(refresh) and passed_at is None)
+        unit_verdict = None if run_unit_tests else _unit_tests_skipped(passed_at)
+        if unit_verdict is not None:
+            report(Note(unit_verdict))
+        args = [
+            "build",
+            *dbt_build_options(settings, full_refresh=bool(refresh), run_unit_tests=run_unit_tests),
+        ]
         dbt = run_dbt(settings, args, keep_fds=(lock.fd,), report=report, warm=warm)
-        record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh}
+        ran = [n for n in dbt.nodes if n.unique_id.startswith(UNIT_TEST_PREFIX)]
+        if ran and dbt.success and all(n.status == "pass" for n in ran):
+            when = incremental.remember_unit_tests(settings, fingerprint)
+            unit_verdict = f"unit tests: {len(ran)} passed at {when}"
+        elif run_unit_tests:
+            failed = sum(1 for n in ran if n.status != "pass")
+            unit_verdict = f"unit tests: {len(ran)} run, {failed} did not pass"
+        record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh, "unit_tests": unit_verdict}
         if not dbt.success:
             record.failed_gate = "dbt_build"
-            failed = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
-            raise GateFailed(f"dbt build failed ({failed}); nothing was published.")
+            failed_nodes = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
+            raise GateFailed(f"dbt build failed ({failed_nodes}); nothing was published.")
         incremental.remember_project(settings, fingerprint)
         ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
+
+
+def _unit_tests_skipped(passed_at: str | None) -> str:
+    """What the progress output and the build record say about unit tests left out."""
+    if passed_at is None:  # an incremental build under a fingerprint recorded before them
+        return "unit tests: left out (an incremental build; the full refresh before it ran them)"
+    return f"unit tests: passed under this fingerprint at {passed_at}"
 
 
 def _run_dbt_on_spark(
@@ -387,14 +438,20 @@ def _gates_database(settings: Settings, record: BuildRecord) -> Path:
 # dimensions built from them alone and their data tests (94 of 335 nodes, 7.5 node-s at 1M)
 # are left out, like the unit tests: they read nothing a delivery brings, so their tables and
 # verdicts are those of the full refresh that ran under the same fingerprint.
-INCREMENTAL_SELECTION = ("--select", "source:*+", "--exclude-resource-type", "unit_test")
+INCREMENTAL_SELECTION = ("--select", "source:*+")
+# dbt's own switches for its unit tests: leave them all out, or add every one to a selection.
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+ALL_UNIT_TESTS = "test_type:unit"
+UNIT_TEST_PREFIX = "unit_test."
 
 
-def dbt_build_options(settings: Settings, *, full_refresh: bool) -> list[str]:
-    """What ``dbt build`` runs: everything on a full refresh; else what a delivery can change."""
-    if full_refresh:
-        return ["--full-refresh"]
-    return list(INCREMENTAL_SELECTION)
+def dbt_build_options(settings: Settings, *, full_refresh: bool, run_unit_tests: bool) -> list[str]:
+    """What ``dbt build`` runs: everything on a full refresh, else what a delivery can change;
+    with or without every unit test."""
+    options = ["--full-refresh"] if full_refresh else list(INCREMENTAL_SELECTION)
+    if not run_unit_tests:
+        return [*options, *WITHOUT_UNIT_TESTS]
+    return options if full_refresh else [*options, ALL_UNIT_TESTS]
 
 
 def _audit_marts_gate(

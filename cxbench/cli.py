@@ -23,11 +23,14 @@ import typer
 
 from cxbench.cli_io import get_settings, out, report
 from cxbench.errors import CxbenchError
-from cxbench.setting_docs import ENGINES, SETTING_DOCS
+from cxbench.setting_docs import ENGINES, SETTING_DOCS, UNIT_TEST_MODES
 
 # The choices of `build --engine`, from the one list (cxbench/setting_docs.py).
 Engine = Enum("Engine", {name: name for name in ENGINES}, type=str)  # type: ignore[misc]
 DEFAULT_ENGINE = Engine(ENGINES[0])
+# The choices of `build --unit-tests`, from the one list (cxbench/incremental.py).
+UnitTests = Enum("UnitTests", {name: name for name in UNIT_TEST_MODES}, type=str)  # type: ignore[misc]
+DEFAULT_UNIT_TESTS = UnitTests(UNIT_TEST_MODES[0])
 
 if TYPE_CHECKING:
     from cxbench.build import BuildRecord
@@ -121,6 +124,7 @@ def _interrupt_on_sigterm(signum: int, frame: FrameType | None) -> None:
 @app.command(
     epilog=(
         "Examples:\n\n  cxbench build\n\n  cxbench build --full-refresh\n\n"
+        "  cxbench build --unit-tests always\n\n"
         "  cxbench build --json 2>/dev/null | jq .status\n\n"
         "Progress goes to stderr: a live display on a terminal, plain lines otherwise. "
         "Exit 1 when a gate fails (nothing is published; the last good snapshot stays live)."
@@ -136,6 +140,17 @@ def build(
             help="Run the dbt models on DuckDB or on Spark (the spark extra; README 'Spark').",
         ),
     ] = DEFAULT_ENGINE,
+    unit_tests: Annotated[
+        UnitTests,
+        typer.Option(
+            "--unit-tests",
+            help=(
+                "When dbt's unit tests run. auto: on a full refresh, unless they already passed "
+                "under this project fingerprint (project files, dbt and DuckDB versions) in any "
+                "warehouse; always: on every build, incremental ones too (CI, make test-dbt)."
+            ),
+        ),
+    ] = DEFAULT_UNIT_TESTS,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Print the build record as JSON on stdout (also on failure)."),
@@ -155,7 +170,11 @@ def build(
 
         render(StepFinished("prepare", time.perf_counter() - started))
         record = run_build(
-            get_settings(), full_refresh=full_refresh, engine=engine.value, report=render
+            get_settings(),
+            full_refresh=full_refresh,
+            engine=engine.value,
+            report=render,
+            unit_tests=unit_tests.value,
         )
     finally:
         render.close()

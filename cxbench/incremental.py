@@ -9,18 +9,25 @@ remember ``--full-refresh`` after editing a seed. The dbt and DuckDB versions ar
 fingerprint too.
 
 The same fingerprint decides when dbt's unit tests run: they read only their own fixture rows,
-so their verdict follows from the project and the engines alone. A full refresh runs them; an
-incremental build runs under the very fingerprint a passing full refresh stored, and skips them.
+so their verdict follows from the project and the engines alone, whatever the warehouse. A
+passing run is recorded per fingerprint beside the project's shared parse state
+(``target/cxbench_unit_tests.json``), so a full refresh of any warehouse built from the same
+project (each test module's first build, `make run`'s) leaves them out once they have passed;
+an incremental build runs under the very fingerprint a passing full refresh stored, and leaves
+them out too. ``cxbench build --unit-tests always`` runs them on every build (`make test-dbt`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 from cxbench.files import write_atomically
-from cxbench.settings import Settings
+from cxbench.relations import DBT_TARGET
+from cxbench.settings import BUNDLED_PROJECT, Settings
 
 FINGERPRINT_FILE = "dbt_project.fingerprint"
 # What the fingerprint file says while a full refresh runs.
@@ -31,6 +38,9 @@ PROJECT_SUFFIXES = frozenset({".sql", ".csv", ".yml", ".yaml"})
 # The engines that turn the project into rows: a new DuckDB or dbt may compute differently, and
 # the build's unit tests (run on full refresh only) must run again under them.
 ENGINE_DISTRIBUTIONS = ("dbt-core", "dbt-duckdb", "duckdb")
+UNIT_TESTS_FILE = "cxbench_unit_tests.json"
+# Fingerprints whose passing unit-test run stays on record (a few branches switched between).
+KEPT_UNIT_TEST_RUNS = 16
 
 
 def project_fingerprint(project_dir: Path) -> str:
@@ -79,3 +89,45 @@ def full_refresh_started(settings: Settings) -> None:
 def remember_project(settings: Settings, fingerprint: str) -> None:
     """Called after a successful dbt build: its tables were made by this project."""
     write_atomically(settings.warehouse / FINGERPRINT_FILE, fingerprint + "\n")
+
+
+def project_state_dir(settings: Settings) -> Path:
+    """Where state shared by every warehouse built from this project lives (dbt's latest parse
+    state, the unit tests' record): the checkout's ``target/``. An installed wheel's project
+    sits in site-packages, which cxbench never writes to: there, the warehouse's dbt target."""
+    if settings.project_dir == BUNDLED_PROJECT:
+        return settings.warehouse / DBT_TARGET
+    return settings.project_dir / "target"
+
+
+def _unit_test_runs(settings: Settings) -> dict[str, str]:
+    try:
+        runs = json.loads((project_state_dir(settings) / UNIT_TESTS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in runs.items()} if isinstance(runs, dict) else {}
+
+
+def unit_tests_passed_at(settings: Settings, fingerprint: str) -> str | None:
+    """When dbt's unit tests last passed under ``fingerprint`` (UTC, ISO 8601), or None."""
+    return _unit_test_runs(settings).get(fingerprint)
+
+
+def remember_unit_tests(settings: Settings, fingerprint: str) -> str:
+    """Record that every unit test passed under ``fingerprint``; returns the time recorded.
+
+    Best effort, like the shared parse state: a read-only project folder, or two builds
+    recording at once, only costs a later full refresh one more unit-test run."""
+    passed_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    runs = _unit_test_runs(settings)
+    runs.pop(fingerprint, None)
+    runs[fingerprint] = passed_at
+    kept = dict(list(runs.items())[-KEPT_UNIT_TEST_RUNS:])
+    try:
+        project_state_dir(settings).mkdir(parents=True, exist_ok=True)
+        write_atomically(
+            project_state_dir(settings) / UNIT_TESTS_FILE, json.dumps(kept, indent=2) + "\n"
+        )
+    except OSError:
+        pass
+    return passed_at

@@ -24,3 +24,6 @@ SETTING_DOCS: dict[str, str] = {
 
 # What `cxbench build --engine` runs the dbt models on (cxbench/spark.py for Spark).
 ENGINES = ("duckdb", "spark")
+# `cxbench build --unit-tests` (cxbench/incremental.py): "auto" runs dbt's unit tests on a full
+# refresh unless they passed under this project fingerprint already; "always" on every build.
+UNIT_TEST_MODES = ("auto", "always")

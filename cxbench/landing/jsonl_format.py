@@ -22,26 +22,20 @@ def read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> Scan:
             "select row_number() over () as source_row, j from read_ndjson_objects(?) as t (j)",
             [str(path)],
         )
-        clean = not _jsonl_has_problems(con)
+        problems, keys, objects = _summarise_objects(con)
     except duckdb.Error:
-        clean = False
-    if clean:
-        con.execute(f"create or replace temp table jsonl_rejects ({REJECTS_SCHEMA})")
-    else:
+        problems = True
+    if problems:
         _split_jsonl_lines(con, path)
-    keys = [
-        row[0]
-        for row in con.execute(
-            "select distinct unnest(json_keys(j)) from jsonl_objects order by 1"
-        ).fetchall()
-    ]
+        _, keys, objects = _summarise_objects(con)
+    else:
+        con.execute(f"create or replace temp table jsonl_rejects ({REJECTS_SCHEMA})")
     spellings: dict[str, list[str]] = {}
     for key in keys:
         column = key.strip().lower()
         if column in LANDING_COLUMNS:
             spellings.setdefault(column, []).append(key)
-    objects = con.execute("select count(*) from jsonl_objects").fetchone()
-    if objects and objects[0]:  # with no object at all the file is judged by its rejects
+    if objects:  # with no object at all the file is judged by its rejects
         require_columns(spellings)
     params: list[object] = []
     parts = []
@@ -66,14 +60,23 @@ def _contract_keys_sql(table: str, row_column: str, json_column: str) -> str:
     )
 
 
-def _jsonl_has_problems(con: duckdb.DuckDBPyConnection) -> bool:
-    """A value that is not an object, or an object naming a contract column twice."""
-    keys = _contract_keys_sql("jsonl_objects", "source_row", "j")
+def _summarise_objects(con: duckdb.DuckDBPyConnection) -> tuple[bool, list[str], int]:
+    """In one pass over ``jsonl_objects``: whether a value is not an object or an object names a
+    contract column twice (ignoring case), every key any object has (sorted), and how many
+    objects there are."""
+    contract = ", ".join(f"'{c}'" for c in LANDING_COLUMNS)
     row = con.execute(
-        "select exists (select 1 from jsonl_objects where json_type(j) != 'OBJECT') "  # noqa: S608 - generated identifiers only
-        f"or exists (select 1 from ({keys}) group by object_row, column_name having count(*) > 1)"
+        "select coalesce(bool_or(json_type(j) != 'OBJECT' "  # noqa: S608 - generated identifiers only
+        "    or len(named) != len(list_distinct(named))), false), "
+        "list_sort(list_distinct(flatten(list(keys)))), count(*) "
+        "from (select j, json_keys(j) as keys, list_filter("
+        "    list_transform(json_keys(j), lambda k: lower(trim(k))), "
+        f"    lambda k: list_contains([{contract}], k)"
+        ") as named from jsonl_objects)"
     ).fetchone()
-    return bool(row and row[0])
+    if row is None:
+        return False, [], 0
+    return bool(row[0]), list(row[1] or []), int(row[2])
 
 
 def _split_jsonl_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -354,3 +354,58 @@ def test_landed_files_match_the_dbt_source_schema(tmp_path: Path) -> None:
             assert len({tuple(cols) for _, cols in schemas}) == 1, schemas
     finally:
         con.close()
+
+
+# --- files landing side by side ----------------------------------------------------------------
+
+
+def logged(record: LoadRecord) -> dict[str, object]:
+    """What the load log keeps of a delivery, but the time it landed."""
+    return {k: v for k, v in record.__dict__.items() if k != "loaded_at"}
+
+
+def test_parallel_landing_numbers_and_lands_files_as_one_after_the_other_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Threads finish in any order (a large file first, so the small ones after it finish
+    before it); load ids still follow discovery order, the report lists the files in that
+    order, and what lands is what one thread lands, good and quarantined files mixed."""
+    big = HEADER + "".join(f"c001,r{i},2025-07-01,web,K1,{i % 11}\n" for i in range(60_000))
+    files: dict[str, bytes] = {"a/0_big.csv": big.encode()}
+    broken = sorted(BROKEN_FILES.items())
+    expected_reasons: dict[str, str | None] = {"a/0_big.csv": None}
+    for i in range(24):
+        name, (content, reason) = broken[i % len(broken)]
+        files[f"b/{i:02d}_{name}"] = content
+        expected_reasons[f"b/{i:02d}_{name}"] = reason
+        files[f"c/{i:02d}_good.jsonl"] = JSONL_ROW.replace("r1", f"r{i}").encode() * (i + 1)
+        expected_reasons[f"c/{i:02d}_good.jsonl"] = None
+    for name, content in files.items():
+        path = tmp_path / "landing" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+    def land_with(workers: int) -> tuple[list[dict[str, object]], list[list[dict[str, object]]]]:
+        monkeypatch.setattr(landing, "LANDING_WORKERS", workers)
+        out = tmp_path / f"landed_{workers}"
+        calls: list[tuple[int, int]] = []
+        report = landing.land(tmp_path / "landing", out, progress=lambda *c: calls.append(c))
+        assert calls == [(i, len(files)) for i in range(1, len(files) + 1)]
+        assert [r.source_file for r in report.new_files] == sorted(files)
+        assert [r.load_id for r in report.new_files] == list(range(1, len(files) + 1))
+        assert {r.source_file: r.reason_code for r in report.new_files} == expected_reasons
+        records = [logged(r) for r in report.new_files]
+        assert [logged(r) for r in landing.read_load_log(out)] == records
+        written = [
+            pq.read_table(path).to_pylist() if path.exists() else []
+            for r in report.new_files
+            for sub in (landing.ANSWERS_DIR, landing.REJECTS_DIR)
+            for path in [out / sub / f"{r.load_id:08d}.parquet"]
+        ]
+        return records, written
+
+    one, four = land_with(1), land_with(4)
+    assert four == one
+    big_rows = one[1][0]
+    assert [r["source_row"] for r in big_rows] == list(range(1, 60_001))
+    assert {(r["load_id"], r["source_file"]) for r in big_rows} == {(1, "a/0_big.csv")}

@@ -1,0 +1,131 @@
+"""dbt's unit tests run once per project fingerprint, not once per warehouse — real builds.
+
+Their verdict depends on the project and the dbt/DuckDB versions alone (cxbench/incremental.py),
+so a passing run is recorded beside the project's parse state and a full refresh of another
+warehouse under the same fingerprint leaves them out; a changed project runs them again.
+The builds use a copy of the project (its own ``target/``, so what other tests recorded for
+the checkout plays no part) and a tiny demo.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cxbench import incremental
+from cxbench.build import BuildRecord, GateFailed, run_build
+from cxbench.demo import generate_demo
+from cxbench.progress import Note
+from cxbench.relations import DBT_TARGET
+from cxbench.settings import PROJECT_DIR, Settings
+from tests.python.helpers import make_settings
+
+TINY_DEMO = {"clients": 96, "answers": 6_000, "seed": 5}
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
+PROJECT_FOLDERS = ("models", "macros", "seeds", "expectations", "tests/generic", "tests/singular")
+EDITED_MACRO = "macros/metrics/metric_points.sql"
+# A unit test upstream of almost everything (so a build that fails it skips most nodes).
+STAGING_YAML = "models/staging/landing/_landing__models.yml"
+RIGHT_ROW = '{source_row: 1, responded_at: "2025-03-01 10:00:00"}'
+
+
+class ProjectCopy(Settings):
+    """Settings whose dbt project is a copy under the test's folder."""
+
+    copied_project: Path
+
+    @property
+    def project_dir(self) -> Path:
+        return self.copied_project
+
+
+def copy_project(target: Path) -> Path:
+    target.mkdir()
+    for name in PROJECT_FILES:
+        shutil.copy(PROJECT_DIR / name, target / name)
+    for folder in PROJECT_FOLDERS:
+        shutil.copytree(PROJECT_DIR / folder, target / folder)
+    return target
+
+
+def warehouse(root: Path, project: Path, landing: Path) -> ProjectCopy:
+    base = make_settings(root)
+    return ProjectCopy(
+        home=base.home,
+        landing_dir=landing,
+        warehouse_dir=base.warehouse_dir,
+        duckdb_memory_limit=base.duckdb_memory_limit,
+        copied_project=project,
+    )
+
+
+def unit_test_results(settings: Settings) -> list[tuple[str, str]]:
+    results = json.loads((settings.warehouse / DBT_TARGET / "run_results.json").read_text())
+    return [
+        (r["unique_id"], r["status"])
+        for r in results["results"]
+        if r["unique_id"].startswith("unit_test.")
+    ]
+
+
+def build(settings: Settings) -> tuple[BuildRecord, list[str]]:
+    notes: list[str] = []
+    record = run_build(
+        settings, report=lambda e: notes.append(e.text) if isinstance(e, Note) else None
+    )
+    return record, notes
+
+
+def test_a_second_warehouse_skips_unit_tests_that_passed_and_a_changed_project_runs_them(
+    tmp_path: Path,
+) -> None:
+    project = copy_project(tmp_path / "project")
+    landing = tmp_path / "landing"
+    generate_demo(landing, project / "seeds", **TINY_DEMO)
+    first = warehouse(tmp_path / "a", project, landing)
+    # The project as copied passed its unit tests (as a build records it) ...
+    unchanged = incremental.project_fingerprint(project)
+    incremental.remember_unit_tests(first, unchanged)
+    assert incremental.unit_tests_passed_at(first, unchanged) is not None
+    # ... and then a macro changed: its fingerprint has no passing run, so they run again.
+    macro = project / EDITED_MACRO
+    macro.write_text(macro.read_text() + "\n{# edited: the same rule, a new fingerprint #}\n")
+    edited = incremental.project_fingerprint(project)
+    assert edited != unchanged and incremental.unit_tests_passed_at(first, edited) is None
+
+    record, notes = build(first)
+    ran = unit_test_results(first)
+    assert ran and all(status == "pass" for _, status in ran), ran
+    passed_at = incremental.unit_tests_passed_at(first, edited)
+    assert passed_at is not None
+    assert record.dbt["unit_tests"] == f"unit tests: {len(ran)} passed at {passed_at}"
+    assert not any(n.startswith("unit tests:") for n in notes), notes
+
+    # A second warehouse of the same project: a full refresh (its first build) without them.
+    second = warehouse(tmp_path / "b", project, landing)
+    record, notes = build(second)
+    said = f"unit tests: passed under this fingerprint at {passed_at}"
+    assert record.dbt["full_refresh"] == "first build of this warehouse"
+    assert record.status == "published"
+    assert unit_test_results(second) == []
+    assert record.dbt["unit_tests"] == said and said in notes
+    assert record.dbt["counts"]["success"] > 0  # the models and data tests ran all the same
+
+    # A run in which a unit test fails records nothing: the next full refresh runs them again.
+    staging = project / STAGING_YAML
+    assert staging.read_text().count(RIGHT_ROW) == 1
+    staging.write_text(staging.read_text().replace(RIGHT_ROW, RIGHT_ROW.replace("10:", "11:")))
+    broken = incremental.project_fingerprint(project)
+    with pytest.raises(GateFailed, match="dbt build failed"):
+        build(second)
+    failed = json.loads((second.warehouse / "last_build.json").read_text())
+    assert failed["dbt"]["unit_tests"].endswith("did not pass"), failed["dbt"]
+    assert (
+        "unit_test.cxbench.stg_landing__answers.test_iso8601_timestamps_on_every_engine",
+        "fail",
+    ) in unit_test_results(second)
+    assert incremental.unit_tests_passed_at(second, broken) is None
+    assert incremental.unit_tests_passed_at(second, edited) == passed_at
