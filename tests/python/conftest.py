@@ -61,18 +61,23 @@ def env_for(monkeypatch: pytest.MonkeyPatch) -> object:
 # The longest modules start first, longest first, so the two pytest processes finish together
 # instead of one waiting for the other's last long module. (xdist keeps this order only with
 # --no-loadscope-reorder, as `make test-python` runs it: by default it starts the files with the
-# most tests first.) Measured per module (`make test`, 2 cores): test_wap ~250 s alone, so the
-# other process takes the next ones; test_privacy is second because its first test builds the
-# shared `built` demo, which the later modules in this list read, while test_wap needs none.
+# most tests first.) Measured per module with -n 0 on the shared machine (load 5-7, issue #17
+# round 4): test_wap ~270 s, test_privacy ~250 (its first test builds the shared `built` demo,
+# which the later modules in this list read, while test_wap needs none), test_build_worker
+# ~140, test_ingestion ~130, test_unit_test_record ~100 (two tiny builds), test_wheel ~100,
+# test_api_answers ~90, test_metric_catalogue ~75, test_api_scoping ~65 (its request matrix
+# bounded in round 4), test_webhook ~50.
 LONG_MODULES = (
     "test_wap.py",
     "test_privacy.py",
-    "test_ingestion.py",
-    "test_api_scoping.py",
-    "test_wheel.py",
     "test_build_worker.py",
+    "test_ingestion.py",
+    "test_unit_test_record.py",
+    "test_wheel.py",
     "test_api_answers.py",
     "test_metric_catalogue.py",
+    "test_api_scoping.py",
+    "test_webhook.py",
     "test_api_privacy.py",
     "test_api_snapshot.py",
 )

@@ -545,17 +545,20 @@ def test_status_gives_the_newest_answer_and_each_clients_last_delivery(
 def test_the_incremental_build_tests_its_batch_and_the_full_builds_everything(
     builds: dict[str, Built],
 ) -> None:
-    """Seeds and what is built from seeds alone run on full refresh only (their tables and
-    verdicts depend on the project alone), and unit tests only until they passed under the
-    project's fingerprint (the first full refresh of the first warehouse built with it); data
-    tests on an incremental model read the new batch on an incremental build, all rows else."""
+    """Unit tests, seeds and what is built from seeds alone run on full refresh only (their
+    tables and verdicts depend on the project alone); data tests on an incremental model read
+    the new batch on an incremental build, all rows else. Unit tests run at most once per
+    project fingerprint in this checkout (test_unit_test_record): build 1 runs them unless
+    another test's build already did, build 3 refreshes under the same fingerprint and leaves
+    them out, and each record says which."""
     first, second, refreshed = builds["a"], builds["b"], builds["full"]
-    passed = "unit tests: passed under this fingerprint at "
-    # An earlier build of this checkout (another test) may have run them already.
-    ran = first.node_types.get("unit_test", 0)
-    assert ran > 0 or first.record.dbt["unit_tests"].startswith(passed)
+    skipped = "unit tests: passed under this fingerprint at "
+    if ran := first.node_types.get("unit_test", 0):
+        assert first.record.dbt["unit_tests"].startswith(f"unit tests: {ran} passed at ")
+    else:
+        assert first.record.dbt["unit_tests"].startswith(skipped)
     assert "unit_test" not in refreshed.node_types
-    assert refreshed.record.dbt["unit_tests"].startswith(passed)
+    assert refreshed.record.dbt["unit_tests"].startswith(skipped)
     assert refreshed.node_types["seed"] == first.node_types["seed"] > 0
     assert "unit_test" not in second.node_types and "seed" not in second.node_types
     assert 0 < second.node_types["test"] < first.node_types["test"]

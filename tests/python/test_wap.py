@@ -47,6 +47,10 @@ from tests.python.helpers import make_settings, run_cxbench
 WAP_DEMO = {"clients": 96, "answers": 20_000, "seed": 11}
 
 TIMEOUT = 300.0  # a cap against hangs, never an assertion on speed
+# Seconds between one request loop thread's requests (RequestLoop.pause).
+CALM = 0.25
+BUSY = 0.02
+SWITCH_NEAR = r"^\[audit_marts\] "  # the build's line from which the loop asks at BUSY
 
 
 def get_json(port: int, path: str, key: str | None = None) -> dict[str, Any]:
@@ -177,9 +181,14 @@ class RequestLoop:
     """A bounded request loop against the API: a few threads, capped in count and time.
 
     Each request opens its own connection, so the kernel spreads them over the uvicorn
-    workers; a short pause between requests leaves the CPU to the build under test. Every
+    workers; a pause between requests leaves the CPU to the build under test. Every
     response is recorded with its start and end (monotonic clock), the build id
     it carried and its end on the wall clock (to compare with when CURRENT was replaced).
+
+    ``pause`` may be changed while the loop runs: the tests ask at CALM while dbt runs (the
+    API keeps answering while the build writes) and at BUSY from the mart audit on, through
+    the switch. At BUSY all the time, the loop's requests and the two workers answering them
+    took about a core from the build they wait for and doubled its time.
     """
 
     port: int
@@ -187,7 +196,7 @@ class RequestLoop:
     threads: int = 3
     max_requests: int = 40_000
     max_seconds: float = TIMEOUT
-    pause: float = 0.02
+    pause: float = BUSY
     results: list[tuple[int, float, float, float, int, str | None]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _workers: list[threading.Thread] = field(default_factory=list)
@@ -348,8 +357,10 @@ def test_api_switches_once_under_load_while_a_build_publishes(wap: Wap) -> None:
     and the build id changes exactly once, from B1 to B2, never back (across both workers)."""
     old = wap.ids["B1"]
     assert wap.health() == old
-    with RequestLoop(wap.port, wap.key) as loop:
+    with RequestLoop(wap.port, wap.key, pause=CALM) as loop:
         build = wap.build()
+        build.wait_for(SWITCH_NEAR)
+        loop.pause = BUSY
         assert build.finish() == 0, build.output
         new = current_build_id(wap.published)
         assert new is not None and new != old
@@ -515,8 +526,10 @@ def test_next_build_cleans_up_publishes_and_prunes_under_load(wap: Wap) -> None:
     snapshot it replaced) but removes B2 (CXB_KEEP_SNAPSHOTS=1)."""
     b1, b2 = wap.ids["B1"], wap.ids["B2"]
     unpublished = wap.killed[-1]
-    with RequestLoop(wap.port, wap.key) as loop:
+    with RequestLoop(wap.port, wap.key, pause=CALM) as loop:
         build = wap.build()
+        build.wait_for(SWITCH_NEAR)
+        loop.pause = BUSY
         assert build.finish() == 0, build.output
         new = current_build_id(wap.published)
         assert new is not None and new not in {b1, b2}
