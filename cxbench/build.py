@@ -30,7 +30,7 @@ import duckdb
 import yaml
 
 from cxbench import audit, incremental, ingest, landing, publish, spark
-from cxbench.dbt_runner import DbtResult, WarmDbt, run_dbt
+from cxbench.dbt_runner import DbtResult, StartedDbt, WarmDbt, run_dbt, start_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
 from cxbench.lock import BuildLock, build_lock, process_alive
@@ -267,15 +267,19 @@ def _run_steps(
     # threads at once fails on its own circular imports. (Joining is interruptible: a stop
     # does not wait for the import.)
     preload = _import_in_background(PRELOAD_MODULES)
-    # Decided before anything is landed: the raw audit creates the DuckDB file, so a warehouse
-    # whose file was removed would look whole to a later check and build incrementally, on
-    # tables that are gone.
-    refresh = _full_refresh_reason(settings, full_refresh=full_refresh)
-    landed = _land(settings, record, report)
-    _audit_raw_gate(settings, record, landed, preload, report)
-    _dbt_gate(
-        settings, record, lock, refresh=refresh, report=report, warm=warm, unit_tests=unit_tests
-    )
+    plan = _plan_dbt(settings, full_refresh=full_refresh, unit_tests=unit_tests)
+    # dbt's child imports dbt and parses the project (~4 s) while the batch lands and is
+    # audited; it runs only when the dbt gate lets it.
+    started = None
+    if record.engine == "duckdb" and warm is None:
+        started = start_dbt(settings, plan.args, keep_fds=(lock.fd,))
+    try:
+        landed = _land(settings, record, report)
+        _audit_raw_gate(settings, record, landed, preload, report)
+        _dbt_gate(settings, record, lock, plan, started=started, report=report, warm=warm)
+    finally:
+        if started is not None:
+            started.stop()
     _audit_marts_gate(settings, record, preload, report)
     record.reconciliation = _reconciliation(_gates_database(settings, record))
     _publish(settings, record, preload, report)
@@ -338,14 +342,14 @@ def _dbt_gate(
     settings: Settings,
     record: BuildRecord,
     lock: BuildLock,
+    plan: DbtPlan,
     *,
-    refresh: str | None,
+    started: StartedDbt | None,
     report: Reporter,
     warm: WarmDbt | None,
-    unit_tests: str,
 ) -> None:
-    """``dbt build``: models, data tests and, unless they passed under this fingerprint, unit
-    tests; a full refresh when ``refresh`` says why (``_full_refresh_reason``).
+    """``dbt build`` as ``plan`` says (``_plan_dbt``): models, data tests and, unless they
+    passed under this fingerprint, unit tests; in ``started`` when the child was started early.
 
     Unit tests read only their own fixture rows, so their verdict depends on the project (and
     the dbt and DuckDB versions, which the fingerprint includes) and on nothing a delivery
@@ -363,25 +367,24 @@ def _dbt_gate(
             _run_dbt_on_spark(settings, record, lock, report)
         return
     with _timed(record, "dbt_build", report):
-        fingerprint = incremental.project_fingerprint(settings.project_dir)
+        refresh = plan.refresh
         if refresh:
             report(Note(f"full refresh: {refresh}"))
             incremental.full_refresh_started(settings)
-        passed_at = incremental.unit_tests_passed_at(settings, fingerprint)
-        run_unit_tests = unit_tests == "always" or (bool(refresh) and passed_at is None)
-        unit_verdict = None if run_unit_tests else _unit_tests_skipped(passed_at)
+        unit_verdict = (
+            None if plan.run_unit_tests else _unit_tests_skipped(plan.unit_tests_passed_at)
+        )
         if unit_verdict is not None:
             report(Note(unit_verdict))
-        args = [
-            "build",
-            *dbt_build_options(settings, full_refresh=bool(refresh), run_unit_tests=run_unit_tests),
-        ]
-        dbt = run_dbt(settings, args, keep_fds=(lock.fd,), report=report, warm=warm)
+        if started is not None:
+            dbt = started.run(report=report)
+        else:
+            dbt = run_dbt(settings, plan.args, keep_fds=(lock.fd,), report=report, warm=warm)
         ran = [n for n in dbt.nodes if n.unique_id.startswith(UNIT_TEST_PREFIX)]
         if ran and dbt.success and all(n.status == "pass" for n in ran):
-            when = incremental.remember_unit_tests(settings, fingerprint)
+            when = incremental.remember_unit_tests(settings, plan.fingerprint)
             unit_verdict = f"unit tests: {len(ran)} passed at {when}"
-        elif run_unit_tests:
+        elif plan.run_unit_tests:
             failed = sum(1 for n in ran if n.status != "pass")
             unit_verdict = f"unit tests: {len(ran)} run, {failed} did not pass"
         record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh, "unit_tests": unit_verdict}
@@ -389,16 +392,33 @@ def _dbt_gate(
             record.failed_gate = "dbt_build"
             failed_nodes = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
             raise GateFailed(f"dbt build failed ({failed_nodes}); nothing was published.")
-        incremental.remember_project(settings, fingerprint)
+        incremental.remember_project(settings, plan.fingerprint)
         ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
 
 
-def _full_refresh_reason(settings: Settings, *, full_refresh: bool) -> str | None:
-    """Why dbt must rebuild everything (``incremental.full_refresh_reason``), or None."""
-    if full_refresh:
-        return "requested"
+@dataclass(frozen=True)
+class DbtPlan:
+    """What the build's ``dbt build`` runs, decided before anything is landed (``_plan_dbt``)."""
+
+    fingerprint: str
+    refresh: str | None  # why it refreshes in full, or None: incremental
+    run_unit_tests: bool
+    unit_tests_passed_at: str | None
+    args: list[str]
+
+
+def _plan_dbt(settings: Settings, *, full_refresh: bool, unit_tests: str) -> DbtPlan:
+    """Decided before landing: the raw audit creates the DuckDB file, so a warehouse whose file
+    was removed would look whole to a later check and build incrementally, on tables that are
+    gone; and the dbt child started early needs its arguments."""
     fingerprint = incremental.project_fingerprint(settings.project_dir)
-    return incremental.full_refresh_reason(settings, fingerprint)
+    refresh = (
+        "requested" if full_refresh else incremental.full_refresh_reason(settings, fingerprint)
+    )
+    passed_at = incremental.unit_tests_passed_at(settings, fingerprint)
+    run_unit_tests = unit_tests == "always" or (bool(refresh) and passed_at is None)
+    options = dbt_build_options(settings, full_refresh=bool(refresh), run_unit_tests=run_unit_tests)
+    return DbtPlan(fingerprint, refresh, run_unit_tests, passed_at, ["build", *options])
 
 
 def _unit_tests_skipped(passed_at: str | None) -> str:

@@ -31,6 +31,10 @@ SHOWN_LEVELS = ("info", "warn", "error")
 # (given explicitly: it would follow the console's "none").
 LOG_OPTIONS = ("--log-level", "none", "--log-level-file", "debug", "--no-use-colors-file")
 
+# ``python -m cxbench.dbt_child WAIT …``: parse, then wait for GO on stdin before running.
+WAIT = "--wait-for-go"
+GO = "go"
+
 Show = Callable[[dict[str, Any]], None]
 
 
@@ -93,11 +97,16 @@ def parse_options(dbt_args: list[str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    """``argv``: the project folder (also the profiles folder), then dbt's arguments."""
-    project_dir, dbt_args = argv[0], argv[1:]
+    """``argv``: ``WAIT`` or not, the project folder (also the profiles folder), then dbt's
+    arguments. With ``WAIT`` the child imports dbt and parses, then runs only once ``GO`` comes
+    on stdin (a build starts it while it lands and audits its batch); anything else ends it."""
+    wait = argv[:1] == [WAIT]
+    project_dir, dbt_args = argv[int(wait)], argv[int(wait) + 1 :]
     project = ["--project-dir", project_dir, "--profiles-dir", project_dir]
     manifest = parse([*project, *parse_options(dbt_args)], _print_line)
     if manifest is None:
+        return 2
+    if wait and sys.stdin.readline().strip() != GO:
         return 2
     return invoke(manifest, [*dbt_args, *project], _print_line)
 

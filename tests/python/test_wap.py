@@ -405,7 +405,8 @@ def test_rollback_switches_back_and_refuses_when_there_is_nothing_older(wap: Wap
 
 def test_build_killed_in_raw_audit_leaves_b1_live(wap: Wap) -> None:
     """B1 live (rolled back) → a new delivery arrives; the build is killed while it audits
-    the landed batch, before the batch is committed: its landed file is an orphan."""
+    the landed batch, before the batch is committed: its landed file is an orphan. dbt's child,
+    started early to parse meanwhile (it runs only after the raw audit), dies with it."""
     demo_file = next(p for p in sorted(wap.settings.landing.rglob("*.csv")))
     late = wap.settings.landing / "late" / "redelivery.csv"
     late.parent.mkdir(parents=True)
@@ -414,8 +415,14 @@ def test_build_killed_in_raw_audit_leaves_b1_live(wap: Wap) -> None:
 
     build = wap.build()
     build.wait_for(r"^\[audit_raw\] ")
+    waiting = dbt_children_of(build.proc.pid)
+    assert waiting, "dbt's child should be parsing or waiting while the batch is audited"
     wap.killed.append(build.build_id)
     build.kill()
+    deadline = time.monotonic() + 15
+    while any(is_running(pid) for pid in waiting):
+        assert time.monotonic() < deadline, "dbt's waiting child outlived its killed build"
+        time.sleep(0.05)
 
     landed = {int(p.stem) for p in (wap.settings.landed / "answers").glob("0*.parquet")}
     assert landed - committed, "the killed build should have left its uncommitted batch"
