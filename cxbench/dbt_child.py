@@ -96,13 +96,18 @@ def parse_options(dbt_args: list[str]) -> list[str]:
     return found
 
 
+def project_options(project_dir: str) -> list[str]:
+    """dbt's options naming the project folder, which is also the profiles folder."""
+    return ["--project-dir", project_dir, "--profiles-dir", project_dir]
+
+
 def main(argv: list[str]) -> int:
     """``argv``: ``WAIT`` or not, the project folder (also the profiles folder), then dbt's
     arguments. With ``WAIT`` the child imports dbt and parses, then runs only once ``GO`` comes
     on stdin (a build starts it while it lands and audits its batch); anything else ends it."""
     wait = argv[:1] == [WAIT]
     project_dir, dbt_args = argv[int(wait)], argv[int(wait) + 1 :]
-    project = ["--project-dir", project_dir, "--profiles-dir", project_dir]
+    project = project_options(project_dir)
     manifest = parse([*project, *parse_options(dbt_args)], _print_line)
     if manifest is None:
         return 2

@@ -37,8 +37,8 @@ from typing import Any
 
 from cxbench import dbt_child
 from cxbench.dbt_child import SHOWN_LEVELS
-from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX
+from cxbench.incremental import project_fingerprint, project_state_dir
 from cxbench.progress import Reporter, dbt_event
 from cxbench.relations import DBT_TARGET
 from cxbench.settings import BUNDLED_PROJECT, Settings
@@ -95,13 +95,6 @@ def build_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).with_name("dbt")
-    if candidate.exists():
-        return str(candidate)
-    raise CxbenchError(f"dbt is not installed next to {sys.executable}; run `make install`.")
-
-
 # Runs in the child before dbt: die with the parent (argv[1] is its pid), then become dbt.
 _DIE_WITH_PARENT = (
     "import ctypes, os, signal, sys\n"
@@ -149,7 +142,7 @@ def run_dbt(
         return started.run(quiet=quiet, report=report)
     target, shared = _prepare_target(settings)
     env = {**build_environment(settings), **(extra_env or {})}
-    project = _project_options(settings)
+    project = dbt_child.project_options(str(settings.project_dir))
     return_code = warm.invoke(
         [*args, *project], project, settings, env, _line_handler(quiet=quiet, report=report)
     )
@@ -209,11 +202,6 @@ class StartedDbt:
                     pipe.close()
 
 
-def _project_options(settings: Settings) -> list[str]:
-    project = str(settings.project_dir)
-    return ["--project-dir", project, "--profiles-dir", project]
-
-
 def _prepare_target(settings: Settings) -> tuple[Path, Path]:
     """The warehouse's dbt target folder, readied for a run, and the project's shared parse
     state (its copy seeds the target's when it has none)."""
@@ -222,8 +210,8 @@ def _prepare_target(settings: Settings) -> tuple[Path, Path]:
     # earlier run must never be read as this run's results.
     (target / "run_results.json").unlink(missing_ok=True)
     # A checkout shares its parse state between warehouses; an installed wheel's project sits
-    # in site-packages, which cxbench never writes to.
-    shared = settings.project_dir / "target" / SHARED_PARSE
+    # in site-packages, which cxbench never writes to: there the warehouse keeps its own.
+    shared = project_state_dir(settings) / SHARED_PARSE
     if settings.project_dir == BUNDLED_PROJECT:
         shared = target / PARTIAL_PARSE
     _copy_if_missing(shared, target / PARTIAL_PARSE)
@@ -329,8 +317,6 @@ class WarmDbt:
     ) -> int:
         """dbt's exit code for ``dbt_args``: 0 success, 1 failed nodes, 2 dbt could not run.
         ``project``: the project and profile options, which a parse takes too."""
-        from cxbench.incremental import project_fingerprint
-
         saved_env, saved_cwd = dict(os.environ), os.getcwd()
         os.environ.clear()
         os.environ.update(env)

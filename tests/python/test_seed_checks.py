@@ -9,10 +9,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
-from cxbench.dbt_runner import dbt_executable
 from cxbench.settings import PROJECT_DIR
+
+# The `dbt` command itself, as a data engineer runs it on the project (builds use
+# cxbench.dbt_child): installed next to this Python by `make install`.
+DBT = str(Path(sys.executable).with_name("dbt"))
 
 # (seed, row appended to it) → the dbt test that must fail, and how many rows it reports.
 BREAKAGES = [
@@ -93,7 +97,7 @@ def test_seed_tests_catch_each_bad_mapping(tmp_path: Path) -> None:
     }
     completed = subprocess.run(
         [
-            dbt_executable(),
+            DBT,
             "build",
             "--select",
             "resource_type:seed",
