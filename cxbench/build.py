@@ -21,7 +21,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import duckdb
 import yaml
 
 from cxbench import audit, incremental, ingest, landing, publish, spark
-from cxbench.dbt_runner import DbtResult, StartedDbt, WarmDbt, run_dbt, start_dbt
+from cxbench.dbt_runner import DbtNodeResult, DbtResult, StartedDbt, WarmDbt, run_dbt, start_dbt
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, write_atomically
 from cxbench.lock import BuildLock, build_lock, process_alive
@@ -387,11 +387,12 @@ def _dbt_gate(
         elif plan.run_unit_tests:
             failed = sum(1 for n in ran if n.status != "pass")
             unit_verdict = f"unit tests: {len(ran)} run, {failed} did not pass"
+        if not dbt.success:
+            dbt = explain_failed_checks(settings.database, dbt)
         record.dbt = {**_dbt_summary(dbt), "full_refresh": refresh, "unit_tests": unit_verdict}
         if not dbt.success:
             record.failed_gate = "dbt_build"
-            failed_nodes = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
-            raise GateFailed(f"dbt build failed ({failed_nodes}); nothing was published.")
+            raise GateFailed(f"dbt build failed ({_failed_nodes(dbt)}); nothing was published.")
         incremental.remember_project(settings, plan.fingerprint)
         ingest.save_classifier(settings)  # the row checks the ingest API runs over posts
 
@@ -447,8 +448,9 @@ def _run_dbt_on_spark(
     record.dbt = {**_dbt_summary(dbt), "full_refresh": "every model is a full build on Spark"}
     if not dbt.success:
         record.failed_gate = "dbt_build"
-        failed = ", ".join(n.unique_id for n in dbt.failed[:5]) or "see the dbt log above"
-        raise GateFailed(f"dbt build on Spark failed ({failed}); nothing was published.")
+        raise GateFailed(
+            f"dbt build on Spark failed ({_failed_nodes(dbt)}); nothing was published."
+        )
     spark.load_export(settings)
 
 
@@ -634,6 +636,70 @@ def _dbt_summary(dbt: DbtResult) -> dict[str, Any]:
             {"node": n.unique_id, "status": n.status, "message": n.message} for n in dbt.failed
         ],
     }
+
+
+# The model-level data test of the column rules (tests/generic/column_values.sql); the models'
+# YAML names each column_values_<model>.
+COLUMN_VALUES_TEST = "column_values_"
+
+
+def explain_failed_checks(database: Path, dbt: DbtResult) -> DbtResult:
+    """``dbt`` with the message of each failed column_values test naming what failed: its
+    failing rows (rule, column, how many rows, an example value) read again from the DuckDB
+    file with the SQL dbt ran. That SQL holds this build's batch scope as literals and the
+    touched months as a table the build keeps, so it reads the rows the test read. Only on a
+    failed build; the message stays dbt's when the rows cannot be read."""
+    failed = {n.unique_id for n in dbt.failed}
+    nodes = list(dbt.nodes)
+    for i, node in enumerate(nodes):
+        if node.unique_id not in failed or not _is_column_values(node):
+            continue
+        checks = _failing_checks(database, node)
+        if checks:
+            model = node.unique_id.split(".")[2].removeprefix(COLUMN_VALUES_TEST)
+            listed = "; ".join(
+                f"{model}.{column} fails {rule} in {count:,} row{'' if count == 1 else 's'}"
+                + (f" (e.g. {example!r})" if example is not None else "")
+                for rule, column, count, example in checks
+            )
+            nodes[i] = replace(node, message=listed)
+    return replace(dbt, nodes=tuple(nodes))
+
+
+def _is_column_values(node: DbtNodeResult) -> bool:
+    parts = node.unique_id.split(".")  # test.<project>.<name>.<hash>
+    return parts[0] == "test" and len(parts) > 2 and parts[2].startswith(COLUMN_VALUES_TEST)
+
+
+def _failing_checks(database: Path, node: DbtNodeResult) -> list[tuple[str, str, int, str | None]]:
+    if not node.compiled_code or not database.exists():
+        return []
+    try:
+        con = duckdb.connect(str(database), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        # S608: dbt's own compiled SQL of a project test.
+        rows = con.execute(
+            "select rule, column_name, failing_rows, example_value "  # noqa: S608
+            f"from ({node.compiled_code}) as failed order by failing_rows desc, column_name"
+        ).fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
+    return [(str(r[0]), str(r[1]), int(r[2]), r[3]) for r in rows]
+
+
+def _failed_nodes(dbt: DbtResult) -> str:
+    """The failed nodes for a build's failure message (at most 5): each one's id and, when it
+    says what failed (explain_failed_checks), that too."""
+    labels = [
+        f"{n.unique_id}: {n.message}" if _is_column_values(n) and n.message else n.unique_id
+        for n in dbt.failed[:5]
+    ]
+    more = len(dbt.failed) - len(labels)
+    return "; ".join(labels) + (f" and {more} more" if more > 0 else "") or "see the dbt log above"
 
 
 def _audit_failure_message(what: str, result: audit.AuditResult) -> str:

@@ -53,6 +53,9 @@ class DbtNodeResult:
     status: str
     message: str | None
     failures: int | None
+    # The SQL dbt ran (a data test's: the query whose rows are its failures), for the build's
+    # failure message (cxbench.build.explain_failed_checks).
+    compiled_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -397,6 +400,7 @@ def _read_results(path: Path, return_code: int) -> DbtResult:
             status=r["status"],
             message=r.get("message"),
             failures=r.get("failures"),
+            compiled_code=r.get("compiled_code"),
         )
         for r in data.get("results", [])
     )
