@@ -30,6 +30,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -188,9 +189,13 @@ def build_once(warm: WarmDbt, send: Callable[[dict[str, Any]], None]) -> dict[st
 def serve(requests: IO[str], answers: IO[str]) -> None:
     """Build once per request line until ``requests`` closes."""
 
+    lock = threading.Lock()  # dbt reports from each of its threads: one whole line at a time
+
     def send(message: dict[str, Any]) -> None:
-        answers.write(json.dumps(message, default=str) + "\n")
-        answers.flush()
+        line = json.dumps(message, default=str) + "\n"
+        with lock:
+            answers.write(line)
+            answers.flush()
 
     for module in WARM_MODULES:
         importlib.import_module(module)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -83,8 +84,16 @@ def note_exception(exception: BaseException | None, show: Show) -> None:
         show({"info": {"level": "error", "msg": f"dbt: {type(exception).__name__}: {exception}"}})
 
 
+# dbt calls the callback from each of its threads: one write per whole line, one at a time
+# (print() writes the text and its newline separately, so two threads' lines could share one).
+_STDOUT_LOCK = threading.Lock()
+
+
 def _print_line(line: dict[str, Any]) -> None:
-    print(json.dumps(line, sort_keys=True), flush=True)
+    text = json.dumps(line, sort_keys=True) + "\n"
+    with _STDOUT_LOCK:
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 def parse_options(dbt_args: list[str]) -> list[str]:

@@ -5,6 +5,8 @@ test_pipeline, test_ingestion and test_wap.)"""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -72,3 +74,27 @@ def test_the_parse_shares_the_options_that_change_a_parse(
     dbt_args: list[str], expected: list[str]
 ) -> None:
     assert parse_options(dbt_args) == expected
+
+
+def test_lines_written_by_dbts_threads_at_once_stay_whole_lines() -> None:
+    """dbt calls the callback from each of its threads; the build reads the child's stdout line
+    by line, so two nodes' events must never share a line (a broken line was a lost node)."""
+    script = (
+        "import threading\n"
+        "from cxbench.dbt_child import _print_line\n"
+        "def emit(t):\n"
+        "    for i in range(3000):\n"
+        "        _print_line({'thread': t, 'i': i, 'pad': 'x' * 200})\n"
+        "threads = [threading.Thread(target=emit, args=(t,)) for t in range(4)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    lines = out.split("\n")
+    assert lines[-1] == ""
+    parsed = [json.loads(line) for line in lines[:-1]]
+    assert sorted((p["thread"], p["i"]) for p in parsed) == [
+        (t, i) for t in range(4) for i in range(3000)
+    ]
