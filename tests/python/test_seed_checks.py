@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 from cxbench.settings import PROJECT_DIR
 
 # The `dbt` command itself, as a data engineer runs it on the project (builds use
@@ -55,7 +57,7 @@ BREAKAGES = [
     (
         "metrics",
         ["bad_kind", "Bad", "median", "0", "100", "true", "true", "", "an unknown kind"],
-        "accepted_values_metrics_metric_kind",
+        "column_values_metrics",  # its accepted_values rule on metric_kind (below)
     ),
 ]
 EXPECTED_FAILURES = {
@@ -70,7 +72,7 @@ EXPECTED_FAILURES = {
     "relationships_cx_index_weights_metric_code": 1,
     # cx_ease: not a scale metric; osat: not a weighted_index; own_item: asked for nothing.
     "assert_index_components_are_valid": 3,
-    "accepted_values_metrics_metric_kind": 1,
+    "column_values_metrics": 1,
 }
 
 
@@ -123,5 +125,15 @@ def test_seed_tests_catch_each_bad_mapping(tmp_path: Path) -> None:
             name = next(key for key in EXPECTED_FAILURES if key in result["unique_id"])
             failed[name] = failed.get(name, 0) + result["failures"]
     assert failed == EXPECTED_FAILURES
+    # column_values holds all of a seed's column rules: the one that failed is the one meant.
+    [checks] = [r for r in results if "column_values_metrics" in r["unique_id"]]
+    con = duckdb.connect(str(tmp_path / "seeds.duckdb"), read_only=True)
+    try:
+        broken = con.execute(
+            f"select rule, column_name, failing_rows from ({checks['compiled_code']})"  # noqa: S608
+        ).fetchall()
+    finally:
+        con.close()
+    assert broken == [("accepted_values", "metric_kind", 1)]
     seeds_loaded = [r for r in results if r["unique_id"].startswith("seed.")]
     assert len(seeds_loaded) == len(list((project / "seeds").glob("*.csv")))
