@@ -26,6 +26,7 @@ from cxbench.build import run_build
 from cxbench.keys import create_key
 from cxbench.settings import PROJECT_DIR, Settings
 from cxbench.vocabulary import quarantine_reasons
+from tests.python.helpers import make_settings, share_parse_state
 
 SEEDS = PROJECT_DIR / "seeds"
 # Where a hand-written list of codes would be code, not data.
@@ -182,6 +183,7 @@ def copy_project_with_new_metrics(target: Path) -> Path:
         [[CLIENT, "Q_NPS", "nps", "0", "10", "true"]]
         + [[CLIENT, q, m, "1", "5", "true"] for q, m in QUESTIONS.items() if m != "nps"],
     )
+    share_parse_state(target)
     return target
 
 
@@ -241,6 +243,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         home=root,
         landing_dir=root / "landing",
         warehouse_dir=root / "warehouse",
+        # As make_settings: dbt's profile (and so the shared parse state) is the other builds'.
+        duckdb_memory_limit=make_settings(root).duckdb_memory_limit,
         copied_project=project,
     )
     record = run_build(settings)

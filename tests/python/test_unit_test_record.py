@@ -4,7 +4,8 @@ Their verdict depends on the project and the dbt/DuckDB versions alone (cxbench/
 so a passing run is recorded beside the project's parse state and a full refresh of another
 warehouse under the same fingerprint leaves them out; a changed project runs them again.
 The builds use a copy of the project (its own ``target/``, so what other tests recorded for
-the checkout plays no part) and a tiny demo.
+the checkout plays no part; only the checkout's dbt parse state is copied into it, which saves
+the copy a full parse) and a tiny demo.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from cxbench.demo import generate_demo
 from cxbench.progress import Note
 from cxbench.relations import DBT_TARGET
 from cxbench.settings import PROJECT_DIR, Settings
-from tests.python.helpers import make_settings
+from tests.python.helpers import make_settings, share_parse_state
 
-TINY_DEMO = {"clients": 96, "answers": 6_000, "seed": 5}
+TINY_DEMO = {"clients": 24, "answers": 3_000, "seed": 5}  # ~100 files: landing is per file
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 PROJECT_FOLDERS = ("models", "macros", "seeds", "expectations", "tests/generic", "tests/singular")
 EDITED_MACRO = "macros/metrics/metric_points.sql"
@@ -49,6 +50,7 @@ def copy_project(target: Path) -> Path:
         shutil.copy(PROJECT_DIR / name, target / name)
     for folder in PROJECT_FOLDERS:
         shutil.copytree(PROJECT_DIR / folder, target / folder)
+    share_parse_state(target)
     return target
 
 
