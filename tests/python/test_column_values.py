@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cxbench import incremental
 from cxbench.build import GateFailed
 from cxbench.demo import generate_demo
 from cxbench.relations import DBT_TARGET, INTERMEDIATE
@@ -44,10 +45,15 @@ def test_a_failed_column_rule_names_model_column_and_rule(tmp_path: Path) -> Non
     landing = tmp_path / "landing"
     generate_demo(landing, project / "seeds", **TINY_DEMO)
     settings = warehouse(tmp_path / "w", project, landing)
+    # The planted change is a new project fingerprint, so its first build would run dbt's unit
+    # tests, which test_unit_test_record covers and no unit test here depends on (no fixture
+    # holds an 'x1-' response): recorded as passed, the builds leave them out.
+    incremental.remember_unit_tests(settings, incremental.project_fingerprint(project))
 
     # A full refresh: the test reads every row, and none is bad yet.
     record, _ = build(settings)
     assert record.status == "published"
+    assert record.dbt["unit_tests"].startswith("unit tests: passed under this fingerprint")
     assert "where true" in compiled_test(settings.warehouse)
 
     # A new delivery whose numeric answers the planted model scores out of range: the
