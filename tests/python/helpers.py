@@ -12,7 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from cxbench.build import BuildRecord, run_build
 from cxbench.dbt_runner import SHARED_PARSE
+from cxbench.progress import Note
 from cxbench.settings import PROJECT_DIR, Settings
 
 
@@ -101,3 +105,67 @@ class WebhookReceiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# A copy of the dbt project, for builds of a changed project (test_unit_test_record,
+# test_column_values, test_metric_catalogue).
+TINY_DEMO = {"clients": 24, "answers": 3_000, "seed": 5}  # ~100 files: landing is per file
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
+PROJECT_FOLDERS = ("models", "macros", "seeds", "expectations", "tests/generic", "tests/singular")
+
+
+class ProjectCopy(Settings):
+    """Settings whose dbt project is a copy under the test's folder."""
+
+    copied_project: Path
+
+    @property
+    def project_dir(self) -> Path:
+        return self.copied_project
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of the dbt project at ``target``, with the checkout's parse state."""
+    target.mkdir()
+    for name in PROJECT_FILES:
+        shutil.copy(PROJECT_DIR / name, target / name)
+    for folder in PROJECT_FOLDERS:
+        shutil.copytree(PROJECT_DIR / folder, target / folder)
+    share_parse_state(target)
+    return target
+
+
+def project_copy_settings(root: Path, project: Path, landing: Path) -> ProjectCopy:
+    """make_settings(root) with the dbt project ``project`` (a copy) and the landing folder
+    ``landing``: the same profile, so the shared parse state fits."""
+    base = make_settings(root)
+    return ProjectCopy(
+        home=base.home,
+        landing_dir=landing,
+        warehouse_dir=base.warehouse_dir,
+        duckdb_memory_limit=base.duckdb_memory_limit,
+        copied_project=project,
+    )
+
+
+def deliver_copy_of_one_file(landing: Path) -> None:
+    """A new delivery: one demo Parquet file again, its responses renamed (new responses)."""
+    source = min(landing.rglob("*.parquet"))
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "copy (select * replace ('x1-' || response_id as response_id) from read_parquet(?)) "
+            "to ? (format parquet)",
+            [str(source), str(source.with_name("redelivered.parquet"))],
+        )
+    finally:
+        con.close()
+
+
+def build(settings: Settings) -> tuple[BuildRecord, list[str]]:
+    """run_build, with the text of the notes it reported."""
+    notes: list[str] = []
+    record = run_build(
+        settings, report=lambda e: notes.append(e.text) if isinstance(e, Note) else None
+    )
+    return record, notes

@@ -14,12 +14,12 @@ from cxbench import incremental
 from cxbench.build import GateFailed
 from cxbench.demo import generate_demo
 from cxbench.relations import DBT_TARGET, INTERMEDIATE
-from tests.python.test_unit_test_record import (
+from tests.python.helpers import (
     TINY_DEMO,
     build,
     copy_project,
     deliver_copy_of_one_file,
-    warehouse,
+    project_copy_settings,
 )
 
 SCORED = "models/intermediate/int_answers_scored.sql"
@@ -44,7 +44,7 @@ def test_a_failed_column_rule_names_model_column_and_rule(tmp_path: Path) -> Non
     scored.write_text(scored.read_text().replace(RIGHT_NORM, PLANTED_NORM))
     landing = tmp_path / "landing"
     generate_demo(landing, project / "seeds", **TINY_DEMO)
-    settings = warehouse(tmp_path / "w", project, landing)
+    settings = project_copy_settings(tmp_path / "w", project, landing)
     # The planted change is a new project fingerprint, so its first build would run dbt's unit
     # tests, which test_unit_test_record covers and no unit test here depends on (no fixture
     # holds an 'x1-' response): recorded as passed, the builds leave them out.

@@ -24,9 +24,9 @@ from fastapi.testclient import TestClient
 from cxbench.api.main import create_app
 from cxbench.build import run_build
 from cxbench.keys import create_key
-from cxbench.settings import PROJECT_DIR, Settings
+from cxbench.settings import PROJECT_DIR
 from cxbench.vocabulary import quarantine_reasons
-from tests.python.helpers import make_settings, share_parse_state
+from tests.python.helpers import project_copy_settings, share_parse_state
 
 SEEDS = PROJECT_DIR / "seeds"
 # Where a hand-written list of codes would be code, not data.
@@ -112,16 +112,6 @@ CSS = "service_css"
 QUESTIONS = {"Q_NPS": "nps", "Q_REL": "partner_relationship", "Q_VAL": "partner_value"}
 QUESTIONS |= {"Q_EXP": "partner_expertise", "Q_DEV": "partner_development", "Q_CSS": CSS}
 RESPONSES = 240  # 160 after a sales meeting, 80 after a service contact, in 2025-Q3
-
-
-class CopiedProject(Settings):
-    """Settings whose dbt project is a copy with extra seed rows (nothing else changed)."""
-
-    copied_project: Path
-
-    @property
-    def project_dir(self) -> Path:
-        return self.copied_project
 
 
 def append_rows(path: Path, rows: list[list[str]]) -> None:
@@ -239,14 +229,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("catalogue")
     project = copy_project_with_new_metrics(root / "project")
     expected = deliver(root / "landing")
-    settings = CopiedProject(
-        home=root,
-        landing_dir=root / "landing",
-        warehouse_dir=root / "warehouse",
-        # As make_settings: dbt's profile (and so the shared parse state) is the other builds'.
-        duckdb_memory_limit=make_settings(root).duckdb_memory_limit,
-        copied_project=project,
-    )
+    settings = project_copy_settings(root, project, root / "landing")
     record = run_build(settings)
     assert record.status == "published", record
     key = create_key(settings.keys_file, "admin")

@@ -14,55 +14,25 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from cxbench import incremental
-from cxbench.build import BuildRecord, GateFailed, run_build
+from cxbench.build import GateFailed
 from cxbench.demo import generate_demo
-from cxbench.progress import Note
 from cxbench.relations import DBT_TARGET
-from cxbench.settings import PROJECT_DIR, Settings
-from tests.python.helpers import make_settings, share_parse_state
+from cxbench.settings import Settings
+from tests.python.helpers import (
+    TINY_DEMO,
+    build,
+    copy_project,
+    deliver_copy_of_one_file,
+    project_copy_settings,
+)
 
-TINY_DEMO = {"clients": 24, "answers": 3_000, "seed": 5}  # ~100 files: landing is per file
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
-PROJECT_FOLDERS = ("models", "macros", "seeds", "expectations", "tests/generic", "tests/singular")
 EDITED_MACRO = "macros/metrics/metric_points.sql"
 # A unit test upstream of almost everything (so a build that fails it skips most nodes).
 STAGING_YAML = "models/staging/landing/_landing__models.yml"
 RIGHT_ROW = '{source_row: 1, responded_at: "2025-03-01 10:00:00"}'
-
-
-class ProjectCopy(Settings):
-    """Settings whose dbt project is a copy under the test's folder."""
-
-    copied_project: Path
-
-    @property
-    def project_dir(self) -> Path:
-        return self.copied_project
-
-
-def copy_project(target: Path) -> Path:
-    target.mkdir()
-    for name in PROJECT_FILES:
-        shutil.copy(PROJECT_DIR / name, target / name)
-    for folder in PROJECT_FOLDERS:
-        shutil.copytree(PROJECT_DIR / folder, target / folder)
-    share_parse_state(target)
-    return target
-
-
-def warehouse(root: Path, project: Path, landing: Path) -> ProjectCopy:
-    base = make_settings(root)
-    return ProjectCopy(
-        home=base.home,
-        landing_dir=landing,
-        warehouse_dir=base.warehouse_dir,
-        duckdb_memory_limit=base.duckdb_memory_limit,
-        copied_project=project,
-    )
 
 
 def unit_test_results(settings: Settings) -> list[tuple[str, str]]:
@@ -74,35 +44,13 @@ def unit_test_results(settings: Settings) -> list[tuple[str, str]]:
     ]
 
 
-def deliver_copy_of_one_file(landing: Path) -> None:
-    """A new delivery: one demo Parquet file again, its responses renamed (new responses)."""
-    source = min(landing.rglob("*.parquet"))
-    con = duckdb.connect()
-    try:
-        con.execute(
-            "copy (select * replace ('x1-' || response_id as response_id) from read_parquet(?)) "
-            "to ? (format parquet)",
-            [str(source), str(source.with_name("redelivered.parquet"))],
-        )
-    finally:
-        con.close()
-
-
-def build(settings: Settings) -> tuple[BuildRecord, list[str]]:
-    notes: list[str] = []
-    record = run_build(
-        settings, report=lambda e: notes.append(e.text) if isinstance(e, Note) else None
-    )
-    return record, notes
-
-
 def test_a_second_warehouse_skips_unit_tests_that_passed_and_a_changed_project_runs_them(
     tmp_path: Path,
 ) -> None:
     project = copy_project(tmp_path / "project")
     landing = tmp_path / "landing"
     generate_demo(landing, project / "seeds", **TINY_DEMO)
-    first = warehouse(tmp_path / "a", project, landing)
+    first = project_copy_settings(tmp_path / "a", project, landing)
     # The project as copied passed its unit tests (as a build records it) ...
     unchanged = incremental.project_fingerprint(project)
     incremental.remember_unit_tests(first, unchanged)
@@ -124,7 +72,7 @@ def test_a_second_warehouse_skips_unit_tests_that_passed_and_a_changed_project_r
     # A second warehouse of the same project: a full refresh without them. It is a copy of the
     # first without its DuckDB file, and a new delivery arrives: the raw audit creates the file
     # again, yet the build must refresh in full (an incremental one would miss the seeds).
-    second = warehouse(tmp_path / "b", project, landing)
+    second = project_copy_settings(tmp_path / "b", project, landing)
     shutil.copytree(first.warehouse, second.warehouse, ignore=shutil.ignore_patterns("*.lock"))
     second.database.unlink()
     deliver_copy_of_one_file(landing)
