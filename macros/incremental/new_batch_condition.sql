@@ -8,7 +8,9 @@
           touched_days: rows of the days of the touched client × months (client_id,
             responded_date);
           touched_periods: rows of the touched client × periods (client_id, period_grain,
-            period_start), which is what an incremental aggregate recomputed.
+            period_start), which is what an incremental aggregate recomputed;
+          touched_years: rows of the touched years (period_start), which is what an
+            incremental benchmark mart recomputed.
     Everything (true) on a full refresh, outside `dbt build` and for every other relation. -#}
 {% macro new_batch_condition(relation) -%}
     {%- set node = model_node_of(relation) -%}
@@ -25,6 +27,8 @@
         {{ in_touched_months('client_id', "cast(date_trunc('month', responded_date) as date)") }}
     {%- elif scope == 'touched_periods' -%}
         {{ in_touched_periods('client_id', 'period_grain', 'period_start') }}
+    {%- elif scope == 'touched_years' -%}
+        {{ in_touched_years('period_start') }}
     {%- else -%}
         true
     {%- endif -%}

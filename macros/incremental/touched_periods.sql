@@ -41,6 +41,22 @@
     )
 {%- endmacro %}
 
+{#- A predicate: the period (its first day) lies in a year that holds a month this build touched,
+    for any client. A benchmark cell pools every client, and its disclosure decision (DESIGN
+    §5.1) joins cells only within a year (a year, its quarters and their months; an industry
+    and '*'; a touchpoint and '*'), so a year is the smallest unit a benchmark mart can
+    recompute exactly. -#}
+{% macro in_touched_years(period_start) -%}
+    exists (
+        select 1
+        from (
+            select distinct cast(date_trunc('year', month_start) as date) as touched_year_start
+            from {{ touched_months_relation() }}
+        ) as touched
+        where touched.touched_year_start = cast(date_trunc('year', {{ period_start }}) as date)
+    )
+{%- endmacro %}
+
 {#- A predicate: the client × period is touched, or follows a touched period of the same grain
     (a model with the change vs the previous period must recompute both). -#}
 {% macro in_touched_or_following_periods(client_id, period_grain, period_start) -%}
@@ -63,6 +79,15 @@
             this.identifier ~ '.client_id', this.identifier ~ '.period_grain',
             this.identifier ~ '.period_start'
         ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of an incremental benchmark mart (column period_start): remove the cells of the
+    touched years (in_touched_years), which the model then recomputes and appends. -#}
+{% macro delete_touched_years() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ in_touched_years(this.identifier ~ '.period_start') }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -2,10 +2,25 @@
 -- clients that contribute to each cell, and the publication rules of DESIGN §5 and §5.1: the
 -- per-cell rule, then complementary suppression over the families; a withheld cell keeps only
 -- its coordinates, n_clients and suppressed_reason.
+--
+-- Incremental (DuckDB): a build recomputes only the cells of the years its deliveries touched
+-- (in_touched_years: the decision of §5.1 never joins cells of two years), from the client
+-- values of those years; the pre_hook deletes them first.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_touched_years() }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}
+
 with
 {% set inputs %}{# The CTEs complementary_suppression reads: Spark builds its round tables from them. #}
 client_periods as (
     select * from {{ ref('int_client_metric_periods') }}
+    where {{ in_touched_years('period_start') if is_incremental() else 'true' }}
 ),
 
 contributors as (

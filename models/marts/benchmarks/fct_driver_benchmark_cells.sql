@@ -3,14 +3,30 @@
 -- DESIGN §5 and §5.1 with the shared privacy macros: the per-cell rule, complementary
 -- suppression over the families (n = paired responses), p10/p90 only from 10 contributors on,
 -- and no quantile but the median when quantiles tie.
+--
+-- Incremental (DuckDB): a build recomputes only the cells of the years its deliveries touched
+-- (in_touched_years: the decision of §5.1 never joins cells of two years), from the client
+-- values of those years; the pre_hook deletes them first.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_touched_years() }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}
+
 with
 {% set inputs %}{# The CTEs complementary_suppression reads: Spark builds its round tables from them. #}
 client_drivers as (
     select * from {{ ref('int_client_drivers') }}
+    where {{ in_touched_years('period_start') if is_incremental() else 'true' }}
 ),
 
 contributions as (
     select * from {{ ref('int_driver_contributions') }}
+    where {{ in_touched_years('period_start') if is_incremental() else 'true' }}
 ),
 
 all_cells as (
