@@ -1,8 +1,15 @@
-{#- The checks of the column_values data test (tests/generic/column_values.sql): a list of
-    {rule, column, fails}, where `fails` is the SQL condition true for a row that breaks the
-    rule. Rules, arguments and NULL handling as in dbt's not_null and accepted_values and the
-    former between test. -#}
-{% macro column_value_checks(not_null, accepted_values, between) -%}
+{#- The checks of the column_values data test (tests/generic/column_values.sql), a list of
+    {rule, column, ...}:
+      - row rules (not_null, accepted_values, between) carry `fails`, the SQL condition true for
+        a row that breaks the rule; rules, arguments and NULL handling as in dbt's not_null and
+        accepted_values and the former between test;
+      - key rules (unique, unique_combination) carry `key`, the columns or expressions a row's
+        key is made of, and `skip_nulls`: unique ignores rows whose column is NULL, as dbt's
+        unique does; unique_combination groups NULLs like any value, as the former
+        unique_combination test did. A unique_combination's column is its key as `(a, b)`. -#}
+{% macro column_value_checks(
+    not_null, accepted_values, between, unique=[], unique_combination=[]
+) -%}
     {%- set checks = [] -%}
     {%- for column in not_null -%}
         {%- do checks.append({'rule': 'not_null', 'column': column, 'fails': column ~ ' is null'}) -%}
@@ -29,6 +36,21 @@
         {%- do checks.append({
             'rule': 'between', 'column': column,
             'fails': '(' ~ (bounds | join(' or ') or 'false') ~ ')'
+        }) -%}
+    {%- endfor -%}
+    {%- for column in unique -%}
+        {%- do checks.append({
+            'rule': 'unique', 'column': column, 'key': [column], 'skip_nulls': true
+        }) -%}
+    {%- endfor -%}
+    {%- for columns in unique_combination -%}
+        {%- if columns is string or columns | length == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                'column_values: each unique_combination is a list of columns, not ' ~ columns) }}
+        {%- endif -%}
+        {%- do checks.append({
+            'rule': 'unique_combination', 'column': '(' ~ columns | join(', ') ~ ')',
+            'key': columns, 'skip_nulls': false
         }) -%}
     {%- endfor -%}
     {%- do return(checks) -%}

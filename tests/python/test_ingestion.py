@@ -304,11 +304,13 @@ class Built:
     status: str
     status_all_files: str
     # What dbt ran: node counts by resource type, each incremental model's recorded batch
-    # watermark, and the SQL dbt ran for the uniqueness test of fct_answers.
+    # watermark, and the SQL dbt ran for the column_values test of fct_answers (its unique
+    # rule among them).
     node_types: dict[str, int]
     batch_watermarks: dict[str, int | None]
     answers_unique_test_sql: str
-    # ... and for the uniqueness test of int_client_metric_periods (an incremental aggregate).
+    # ... and for that of int_client_metric_periods (an incremental aggregate; its
+    # unique_combination rule among them).
     periods_unique_test_sql: str
 
     def per_file(self) -> dict[str, list[tuple[int, int, int, int, str | None]]]:
@@ -369,13 +371,8 @@ def build(settings: Settings, *, full_refresh: bool = False) -> Built:
     target = settings.warehouse / DBT_TARGET
     results = json.loads((target / "run_results.json").read_text())["results"]
     node_types = Counter(r["unique_id"].split(".")[0] for r in results)
-    [unique_test] = (target / "run").rglob("unique_fct_answers_answer_id*.sql")
-    # dbt shortens long test names with a hash: find the test by the relation it reads.
-    [periods_test] = [
-        path
-        for path in (target / "run").rglob("unique_combination_*.sql")
-        if '."int_client_metric_periods"' in path.read_text()
-    ]
+    [unique_test] = (target / "run").rglob("column_values_fct_answers.sql")
+    [periods_test] = (target / "run").rglob("column_values_int_client_metric_periods.sql")
     return Built(
         record,
         tables,
@@ -572,7 +569,11 @@ def test_the_incremental_build_tests_its_batch_and_the_full_builds_everything(
     )
     assert first.batch_watermarks == refreshed.batch_watermarks == {}
     # ... read when the test runs and written into its SQL as a literal, which DuckDB pushes
-    # into the table scan.
+    # into the table scan; the uniqueness rules read the same rows.
+    assert "group by answer_id" in second.answers_unique_test_sql
+    assert "group by client_id, touchpoint_code, period, metric_code" in (
+        second.periods_unique_test_sql
+    )
     assert f"load_id > {second.batch_watermarks['fct_answers']})" in second.answers_unique_test_sql
     # An incremental aggregate's tests read the client × periods the build recomputed.
     assert TOUCHED in second.periods_unique_test_sql

@@ -30,7 +30,8 @@ BREAKAGES = [
         ["c001", "K12", "cx_index", "1", "5", "true"],
         "assert_question_scales_are_valid",
     ),
-    ("question_map", ["c001", "k1", "osat", "1", "5", "true"], "unique_combination_question_map"),
+    # k1 beside K1; with K8 and K10 above, a second nps and a second comment question for c001.
+    ("question_map", ["c001", "k1", "osat", "1", "5", "true"], "column_values_question_map"),
     # A code the catalogue does not have: the relationship to metrics, not a list of codes.
     (
         "question_map",
@@ -40,6 +41,7 @@ BREAKAGES = [
     ("touchpoint_map", ["c001", "Web shop", "webshop"], "relationships_touchpoint_map_touchpoint"),
     ("touchpoint_map", ["c999", "Store", "sales"], "relationships_touchpoint_map_client_id"),
     ("clients", ["c097", "Avaruus Oy", "space", "FI"], "relationships_clients_industry_code"),
+    ("industries", ["banking", "Banking again"], "column_values_industries"),  # unique (below)
     # A component that is no catalogue metric: its relationship and the index rule both say so.
     (
         "cx_index_weights",
@@ -62,9 +64,8 @@ BREAKAGES = [
 ]
 EXPECTED_FAILURES = {
     "assert_question_scales_are_valid": 4,
-    # Both keys of question_map: client × question (k1 beside K1) and client × metric (a second
-    # nps and a second comment question for c001).
-    "unique_combination_question_map": 3,
+    # The rows sharing a key of question_map (its unique_combination rules, below).
+    "column_values_question_map": 6,
     "relationships_question_map_metric_code": 1,
     "relationships_touchpoint_map_touchpoint": 1,
     "relationships_touchpoint_map_client_id": 1,
@@ -73,6 +74,18 @@ EXPECTED_FAILURES = {
     # cx_ease: not a scale metric; osat: not a weighted_index; own_item: asked for nothing.
     "assert_index_components_are_valid": 3,
     "column_values_metrics": 1,
+    "column_values_industries": 2,
+}
+# The failing rows of the column_values tests above: (rule, column, rows, example).
+EXPECTED_CHECKS = {
+    "column_values_metrics": [("accepted_values", "metric_kind", 1, "median")],
+    # Both keys of question_map: client × question (k1 beside K1) and client × metric (a second
+    # nps and a second comment question for c001), each duplicated key counting its rows.
+    "column_values_question_map": [
+        ("unique_combination", "(client_id, lower(trim(question)))", 2, "c001|k1"),
+        ("unique_combination", "(client_id, metric_code)", 4, "c001|comment"),
+    ],
+    "column_values_industries": [("unique", "industry_code", 2, "banking")],
 }
 
 
@@ -125,15 +138,17 @@ def test_seed_tests_catch_each_bad_mapping(tmp_path: Path) -> None:
             name = next(key for key in EXPECTED_FAILURES if key in result["unique_id"])
             failed[name] = failed.get(name, 0) + result["failures"]
     assert failed == EXPECTED_FAILURES
-    # column_values holds all of a seed's column rules: the one that failed is the one meant.
-    [checks] = [r for r in results if "column_values_metrics" in r["unique_id"]]
+    # column_values holds all of a seed's column rules: the ones that failed are the ones meant.
     con = duckdb.connect(str(tmp_path / "seeds.duckdb"), read_only=True)
     try:
-        broken = con.execute(
-            f"select rule, column_name, failing_rows from ({checks['compiled_code']})"  # noqa: S608
-        ).fetchall()
+        for test, expected in EXPECTED_CHECKS.items():
+            [checks] = [r for r in results if test in r["unique_id"]]
+            broken = con.execute(
+                "select rule, column_name, failing_rows, example_value"  # noqa: S608
+                f" from ({checks['compiled_code']}) order by rule, column_name"
+            ).fetchall()
+            assert broken == expected, test
     finally:
         con.close()
-    assert broken == [("accepted_values", "metric_kind", 1)]
     seeds_loaded = [r for r in results if r["unique_id"].startswith("seed.")]
     assert len(seeds_loaded) == len(list((project / "seeds").glob("*.csv")))
