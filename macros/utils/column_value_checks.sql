@@ -6,9 +6,11 @@
       - key rules (unique, unique_combination) carry `key`, the columns or expressions a row's
         key is made of, and `skip_nulls`: unique ignores rows whose column is NULL, as dbt's
         unique does; unique_combination groups NULLs like any value, as the former
-        unique_combination test did. A unique_combination's column is its key as `(a, b)`. -#}
+        unique_combination test did. A unique_combination's column is its key as `(a, b)`;
+      - reference rules (relationships) carry `to`, the parent relation, and `field`, its column
+        the child column's non-NULL values must occur in, as in dbt's relationships test. -#}
 {% macro column_value_checks(
-    not_null, accepted_values, between, unique=[], unique_combination=[]
+    not_null, accepted_values, between, unique=[], unique_combination=[], relationships={}
 ) -%}
     {%- set checks = [] -%}
     {%- for column in not_null -%}
@@ -51,6 +53,15 @@
         {%- do checks.append({
             'rule': 'unique_combination', 'column': '(' ~ columns | join(', ') ~ ')',
             'key': columns, 'skip_nulls': false
+        }) -%}
+    {%- endfor -%}
+    {%- for column, parent in relationships.items() -%}
+        {%- if parent is string or parent.get('to') is none or parent.get('field') is none -%}
+            {{ exceptions.raise_compiler_error(
+                'column_values: relationships maps ' ~ column ~ ' to {to, field}, not ' ~ parent) }}
+        {%- endif -%}
+        {%- do checks.append({
+            'rule': 'relationships', 'column': column, 'to': parent['to'], 'field': parent['field']
         }) -%}
     {%- endfor -%}
     {%- do return(checks) -%}

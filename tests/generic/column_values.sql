@@ -22,17 +22,24 @@
     for indents the rendered SQL does not have: -#}
 -- sqlfluff:exclude_rules:layout.indent
 {% test column_values(
-    model, not_null=[], accepted_values={}, between={}, unique=[], unique_combination=[]
+    model,
+    not_null=[],
+    accepted_values={},
+    between={},
+    unique=[],
+    unique_combination=[],
+    relationships={}
 ) %}
     {{ config(fail_calc='coalesce(sum(failing_rows), 0)') }}
     {%- set checks = column_value_checks(
-        not_null, accepted_values, between, unique, unique_combination
+        not_null, accepted_values, between, unique, unique_combination, relationships
     ) -%}
     {%- if not checks -%}
         {{ exceptions.raise_compiler_error('column_values needs at least one rule') }}
     {%- endif -%}
     {%- set row_checks = checks | selectattr('fails', 'defined') | list -%}
-    {%- set key_checks = checks | selectattr('key', 'defined') | list %}
+    {%- set key_checks = checks | selectattr('key', 'defined') | list -%}
+    {%- set reference_checks = checks | selectattr('to', 'defined') | list %}
 
     with tested as (
         select * from {{ model }}
@@ -79,6 +86,21 @@
         ) as duplicated_keys
     ),
     {%- endfor %}
+    {%- for check in reference_checks %}
+
+    orphaned_{{ loop.index }} as (
+        select
+            count(*) as failing_rows,
+            min(cast(child.{{ check.column }} as {{ dbt.type_string() }})) as example_value
+        from tested as child
+        where
+            child.{{ check.column }} is not null
+            and not exists (
+                select 1 from {{ check.to }} as parent
+                where parent.{{ check.field }} = child.{{ check.column }}
+            )
+    ),
+    {%- endfor %}
 
     failed as (
         {%- for check in row_checks %}
@@ -88,7 +110,7 @@
             failing_{{ loop.index }} as failing_rows,
             example_{{ loop.index }} as example_value
         from checked
-        {{ 'union all' if not loop.last or key_checks }}
+        {{ 'union all' if not loop.last or key_checks or reference_checks }}
         {%- endfor %}
         {%- for check in key_checks %}
         select
@@ -97,6 +119,15 @@
             failing_rows,
             example_value
         from duplicated_{{ loop.index }}
+        {{ 'union all' if not loop.last or reference_checks }}
+        {%- endfor %}
+        {%- for check in reference_checks %}
+        select
+            '{{ check.rule }}' as rule,
+            '{{ check.column }}' as column_name,
+            failing_rows,
+            example_value
+        from orphaned_{{ loop.index }}
         {{ 'union all' if not loop.last }}
         {%- endfor %}
     )
