@@ -33,21 +33,14 @@ BREAKAGES = [
     # k1 beside K1; with K8 and K10 above, a second nps and a second comment question for c001.
     ("question_map", ["c001", "k1", "osat", "1", "5", "true"], "column_values_question_map"),
     # A code the catalogue does not have: the relationship to metrics, not a list of codes.
-    (
-        "question_map",
-        ["c001", "K11", "nsp", "0", "10", "true"],
-        "relationships_question_map_metric_code",
-    ),
-    ("touchpoint_map", ["c001", "Web shop", "webshop"], "relationships_touchpoint_map_touchpoint"),
-    ("touchpoint_map", ["c999", "Store", "sales"], "relationships_touchpoint_map_client_id"),
-    ("clients", ["c097", "Avaruus Oy", "space", "FI"], "relationships_clients_industry_code"),
+    ("question_map", ["c001", "K11", "nsp", "0", "10", "true"], "column_values_question_map"),
+    # An unknown touchpoint, an unknown client, an unknown industry: their relationships rules.
+    ("touchpoint_map", ["c001", "Web shop", "webshop"], "column_values_touchpoint_map"),
+    ("touchpoint_map", ["c999", "Store", "sales"], "column_values_touchpoint_map"),
+    ("clients", ["c097", "Avaruus Oy", "space", "FI"], "column_values_clients"),
     ("industries", ["banking", "Banking again"], "column_values_industries"),  # unique (below)
     # A component that is no catalogue metric: its relationship and the index rule both say so.
-    (
-        "cx_index_weights",
-        ["cx_index", "cx_ease", "0.1"],
-        "relationships_cx_index_weights_metric_code",
-    ),
+    ("cx_index_weights", ["cx_index", "cx_ease", "0.1"], "column_values_cx_index_weights"),
     ("cx_index_weights", ["cx_index", "cx_ease", "0.1"], "assert_index_components_are_valid"),
     # An index that is not a weighted_index metric.
     ("cx_index_weights", ["osat", "cxi_value", "1"], "assert_index_components_are_valid"),
@@ -64,13 +57,11 @@ BREAKAGES = [
 ]
 EXPECTED_FAILURES = {
     "assert_question_scales_are_valid": 4,
-    # The rows sharing a key of question_map (its unique_combination rules, below).
-    "column_values_question_map": 6,
-    "relationships_question_map_metric_code": 1,
-    "relationships_touchpoint_map_touchpoint": 1,
-    "relationships_touchpoint_map_client_id": 1,
-    "relationships_clients_industry_code": 1,
-    "relationships_cx_index_weights_metric_code": 1,
+    # The rows sharing a key of question_map and its row without a metric (its rules, below).
+    "column_values_question_map": 7,
+    "column_values_touchpoint_map": 2,
+    "column_values_clients": 1,
+    "column_values_cx_index_weights": 1,
     # cx_ease: not a scale metric; osat: not a weighted_index; own_item: asked for nothing.
     "assert_index_components_are_valid": 3,
     "column_values_metrics": 1,
@@ -79,13 +70,22 @@ EXPECTED_FAILURES = {
 # The failing rows of the column_values tests above: (rule, column, rows, example).
 EXPECTED_CHECKS = {
     "column_values_metrics": [("accepted_values", "metric_kind", 1, "median")],
-    # Both keys of question_map: client × question (k1 beside K1) and client × metric (a second
-    # nps and a second comment question for c001), each duplicated key counting its rows.
+    # question_map's metric without a catalogue row, and both its keys: client × question (k1
+    # beside K1) and client × metric (a second nps and a second comment question for c001), each
+    # duplicated key counting its rows.
     "column_values_question_map": [
+        ("relationships", "metric_code", 1, "nsp"),
         ("unique_combination", "(client_id, lower(trim(question)))", 2, "c001|k1"),
         ("unique_combination", "(client_id, metric_code)", 4, "c001|comment"),
     ],
     "column_values_industries": [("unique", "industry_code", 2, "banking")],
+    # Each child value without a parent row, as dbt's relationships test found them.
+    "column_values_touchpoint_map": [
+        ("relationships", "client_id", 1, "c999"),
+        ("relationships", "touchpoint_code", 1, "webshop"),
+    ],
+    "column_values_clients": [("relationships", "industry_code", 1, "space")],
+    "column_values_cx_index_weights": [("relationships", "metric_code", 1, "cx_ease")],
 }
 
 
