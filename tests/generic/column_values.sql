@@ -2,22 +2,28 @@
     whose values must be one of a list (accepted_values: column → values), columns whose values
     must lie in a range (between: column → min_value, max_value, inclusive; either bound may be
     left out, inclusive defaults to true), columns whose non-NULL values must not repeat
-    (unique: columns) and combinations of columns or expressions that must not repeat
-    (unique_combination: a list of lists). As in dbt's accepted_values and the former between
-    test, NULLs pass those two rules; unique ignores NULLs, as dbt's unique does, and
-    unique_combination groups them like any value, as the former unique_combination test did.
+    (unique: columns), combinations of columns or expressions that must not repeat
+    (unique_combination: a list of lists) and columns whose values must occur in a column of
+    another relation (relationships: column → {to: ref('parent'), field: parent_column}). As in
+    dbt's accepted_values and the former between test, NULLs pass those two rules; unique
+    ignores NULLs, as dbt's unique does, and unique_combination groups them like any value, as
+    the former unique_combination test did; NULLs pass relationships, as in dbt's relationships
+    test. dbt renders the `ref` inside the mapping and records the parent as a dependency of the
+    test, so the test runs after the parent is built.
 
-    The model is read through one CTE (`tested`). The row rules share one scan: the one-row CTE
-    `checked`, which each (rule, column) reads. Each key rule groups the rows by its key and
-    sums the rows of the keys that occur more than once into one row.
+    The model is read through one CTE (`tested`); a `where` config filters it, not the parents.
+    The row rules share one scan: the one-row CTE `checked`, which each (rule, column) reads.
+    Each key rule groups the rows by its key and sums the rows of the keys that occur more than
+    once into one row. Each reference rule counts the non-NULL rows with no parent row (NOT
+    EXISTS, which Spark runs too).
 
     Fails with one row per (rule, column) that some rows break: the rule, the column (a
     combination as `(a, b)`), how many rows break it (failing_rows; for a key rule, the rows
     sharing their key with another row; fail_calc sums them, so dbt reports the bad rows) and
     one of the bad values (example_value, as text; NULL for not_null; a combination's parts
-    joined with '|'). cxbench build names them when the test fails (cxbench/build.py). One node
-    per model instead of one per column and rule: each data test node costs dbt ~0.06 s
-    whatever its query (docs/BENCHMARKS.md). -#}
+    joined with '|'; for relationships, a child value without a parent). cxbench build names
+    them when the test fails (cxbench/build.py). One node per model instead of one per column
+    and rule: each data test node costs dbt ~0.06 s whatever its query (docs/BENCHMARKS.md). -#}
 {#- sqlfluff lints the test without arguments, so with no checks to loop over, and then asks
     for indents the rendered SQL does not have: -#}
 -- sqlfluff:exclude_rules:layout.indent
