@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -368,8 +369,8 @@ class SQLiteTargetStore:
         own = con is None
         con = con or self._connect()
         try:
-            mode = con.execute("pragma journal_mode = wal").fetchone()[0]
-            if str(mode).lower() != "wal":
+            mode = self._use_wal(con)
+            if mode.lower() != "wal":
                 raise CxbenchError(
                     f"The target store {self.path} cannot use WAL journaling (got {mode!r}); "
                     "put it on a local filesystem."
@@ -405,6 +406,21 @@ class SQLiteTargetStore:
         finally:
             if own:
                 con.close()
+
+    def _use_wal(self, con: sqlite3.Connection) -> str:
+        """Switch the file to WAL journaling; the journal mode it is in after.
+
+        SQLite's switch does not wait on the busy timeout: when two workers create the store at
+        once (their first writes), one is told "database is locked" at once. The switch is
+        retried instead, up to ``busy_seconds``, like any other wait on another worker."""
+        deadline = time.monotonic() + self.busy_seconds
+        while True:
+            try:
+                return str(con.execute("pragma journal_mode = wal").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
 
     def schema_version(self) -> int:
         with self._connection(write=False) as con:

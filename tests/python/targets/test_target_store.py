@@ -4,6 +4,7 @@ If-None-Match, 428 without a version), and a history that is complete and append
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,34 @@ def test_a_store_locked_past_the_busy_timeout_is_unavailable_not_a_crash(tmp_pat
     blocked = SQLiteTargetStore(tmp_path / "targets.sqlite3" / "nested.sqlite3")
     with pytest.raises(TargetStoreUnavailable):
         blocked.put("c001", "*", "nps", FIELDS, actor="k", precondition=NONE)
+
+
+def test_two_workers_creating_the_store_at_once_both_write(tmp_path: Path) -> None:
+    """SQLite's switch to WAL does not wait on the busy timeout: without a retry, one of two
+    first writes racing on a new file failed at once with "database is locked" (a 503 from
+    ``serve --workers 2``; in 26 of 60 races of two processes)."""
+
+    def first_write(path: Path, metric: str, start: threading.Barrier, failures: list[str]) -> None:
+        store = SQLiteTargetStore(path)
+        start.wait(timeout=10)
+        try:
+            store.migrate()  # what a first write does first
+            store.put("c001", "*", metric, FIELDS, actor="k", precondition=NONE)
+        except (sqlite3.OperationalError, TargetStoreUnavailable) as exc:
+            failures.append(f"{metric}: {exc}")
+
+    for race in range(30):
+        path = tmp_path / f"race{race}" / "targets.sqlite3"
+        start = threading.Barrier(2)
+        failures: list[str] = []
+        writers = [
+            threading.Thread(target=first_write, args=(path, metric, start, failures))
+            for metric in ("nps", "csat")
+        ]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join(timeout=30)
+        assert failures == [], f"race {race}"
+        written = SQLiteTargetStore(path).list_targets("c001")
+        assert {target.metric for target in written} == {"nps", "csat"}
