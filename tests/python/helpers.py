@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import yaml
 
+from cxbench import incremental
 from cxbench.build import BuildRecord, run_build
 from cxbench.dbt_runner import SHARED_PARSE
 from cxbench.progress import Note
@@ -109,7 +111,7 @@ class WebhookReceiver:
 
 
 # A copy of the dbt project, for builds of a changed project (test_unit_test_record,
-# test_column_values, test_metric_catalogue).
+# test_column_values, test_metric_catalogue, test_seed_checks, test_privacy, test_wap).
 TINY_DEMO = {"clients": 24, "answers": 3_000, "seed": 5}  # ~100 files: landing is per file
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 PROJECT_FOLDERS = ("models", "macros", "seeds", "expectations", "tests/generic", "tests/singular")
@@ -125,15 +127,36 @@ class ProjectCopy(Settings):
         return self.copied_project
 
 
-def copy_project(target: Path) -> Path:
-    """A copy of the dbt project at ``target``, with the checkout's parse state."""
+def copy_project(target: Path, *, code: bool = False, **variables: Any) -> Path:
+    """A copy of the dbt project at ``target``, with the checkout's parse state and with the
+    dbt ``variables`` given changed. ``code``: with the cxbench package too, as a data
+    engineer's working copy: the cxbench command run there with ``PYTHONPATH`` set to it builds
+    that project (cxbench.settings.PROJECT_DIR)."""
     target.mkdir()
     for name in PROJECT_FILES:
         shutil.copy(PROJECT_DIR / name, target / name)
-    for folder in PROJECT_FOLDERS:
-        shutil.copytree(PROJECT_DIR / folder, target / folder)
+    folders = (*PROJECT_FOLDERS, "cxbench") if code else PROJECT_FOLDERS
+    for folder in folders:
+        shutil.copytree(
+            PROJECT_DIR / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    if variables:
+        project = yaml.safe_load((target / "dbt_project.yml").read_text())
+        project["vars"].update(variables)
+        (target / "dbt_project.yml").write_text(yaml.safe_dump(project, sort_keys=False))
     share_parse_state(target)
     return target
+
+
+def skip_unit_tests(project: Path) -> None:
+    """Record dbt's unit tests of the copy ``project`` as passed under its fingerprint, so its
+    builds leave them out, for a test of something else that changes the project (a var, a
+    seed row, a planted bug no unit-test fixture reaches): the change is a new fingerprint,
+    whose first build would run every unit test again (~10 s). test_unit_test_record covers
+    their record; the unit tests themselves run in the checkout's builds and `make test-dbt`."""
+    incremental.remember_unit_tests(
+        ProjectCopy(copied_project=project), incremental.project_fingerprint(project)
+    )
 
 
 def project_copy_settings(root: Path, project: Path, landing: Path) -> ProjectCopy:
@@ -173,28 +196,37 @@ def build(settings: Settings) -> tuple[BuildRecord, list[str]]:
 
 
 def marts_differences(
-    database: Path, other: Path, ignore: dict[str, set[str]] | None = None
+    database: Path,
+    other: Path,
+    ignore: dict[str, set[str]] | None = None,
+    also: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, int]:
-    """Per table of the marts schema of ``database``: how many rows differ from ``other``'s
-    (a row of one without its equal in the other counts once). Rows pair up in the order of
-    their columns; doubles are equal within a relative 1e-9, since DuckDB sums in parallel and
-    the last bits of a sum depend on the order rows arrive in, not on what was built. Columns
-    in ``ignore`` (table → names) are left out. Compared inside DuckDB: a mart of the demo has
-    tens of thousands of rows."""
+    """Per table of the marts schema of ``database`` (and each (schema, table) in ``also``):
+    how many rows differ from ``other``'s (a row of one without its equal in the other counts
+    once). Rows pair up in the order of their columns; doubles are equal within a relative
+    1e-9, since DuckDB sums in parallel and the last bits of a sum depend on the order rows
+    arrive in, not on what was built. Columns in ``ignore`` (table → names) are left out.
+    Compared inside DuckDB: a mart of the demo has tens of thousands of rows."""
     con = duckdb.connect()
     try:
         con.execute("attach ? as a (read_only)", [str(database)])
         con.execute("attach ? as b (read_only)", [str(other)])
-        columns: dict[str, list[tuple[str, bool]]] = {}
-        for table, column, data_type in con.execute(
-            "select table_name, column_name, data_type from duckdb_columns() "
-            "where database_name = 'a' and schema_name = ? order by table_name, column_index",
+        marts = con.execute(
+            "select table_name from duckdb_tables() where database_name = 'a' and schema_name = ?",
             [MARTS],
-        ).fetchall():
-            if column not in (ignore or {}).get(table, set()):
-                columns.setdefault(table, []).append((column, data_type in ("DOUBLE", "FLOAT")))
+        ).fetchall()
         differences = {}
-        for table, described in columns.items():
+        for schema, table in [*((MARTS, t) for (t,) in marts), *also]:
+            described = [
+                (column, data_type in ("DOUBLE", "FLOAT"))
+                for column, data_type in con.execute(
+                    "select column_name, data_type from duckdb_columns() where database_name = 'a'"
+                    " and schema_name = ? and table_name = ? order by column_index",
+                    [schema, table],
+                ).fetchall()
+                if column not in (ignore or {}).get(table, set())
+            ]
+            assert described, f"no table {schema}.{table}"
             # Names from DuckDB's own catalogue, never user input.
             exact = [f'"{c}"' for c, double in described if not double]
             doubles = [f'"{c}"' for c, double in described if double]
@@ -207,9 +239,9 @@ def marts_differences(
             sql = f"""
                 with
                 a_rows as (select *, row_number() over (order by {order}) as row_number
-                           from a.{MARTS}.{table}),
+                           from a.{schema}.{table}),
                 b_rows as (select *, row_number() over (order by {order}) as row_number
-                           from b.{MARTS}.{table})
+                           from b.{schema}.{table})
                 select count(*)
                 from a_rows full join b_rows on a_rows.row_number = b_rows.row_number
                 where not ({" and ".join(same)})

@@ -7,14 +7,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 
-from cxbench.settings import PROJECT_DIR
+from tests.python.helpers import copy_project
 
 # The `dbt` command itself, as a data engineer runs it on the project (builds use
 # cxbench.dbt_child): installed next to this Python by `make install`.
@@ -87,15 +86,6 @@ EXPECTED_CHECKS = {
     "column_values_clients": [("relationships", "industry_code", 1, "space")],
     "column_values_cx_index_weights": [("relationships", "metric_code", 1, "cx_ease")],
 }
-
-
-def copy_project(target: Path) -> Path:
-    target.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT_DIR / name, target / name)
-    for folder in ("models", "macros", "seeds", "tests/generic", "tests/singular"):
-        shutil.copytree(PROJECT_DIR / folder, target / folder)
-    return target
 
 
 def test_seed_tests_catch_each_bad_mapping(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ from cxbench.landing import read_load_log
 from cxbench.publish import current_build_id, is_complete, list_snapshots
 from cxbench.relations import MARTS
 from cxbench.settings import PROJECT_DIR, Settings
-from tests.python.helpers import make_settings, run_cxbench
+from tests.python.helpers import copy_project, make_settings, run_cxbench, skip_unit_tests
 
 WAP_DEMO = {"clients": 96, "answers": 20_000, "seed": 11}
 
@@ -590,19 +590,6 @@ def test_sigterm_stops_a_build_and_its_dbt_cleanly(wap: Wap) -> None:
     wap.assert_old_snapshot_live(wap.ids["B3"])
 
 
-def project_copy(root: Path) -> Path:
-    """The project as a data engineer's working copy: code, dbt project, suites."""
-    copy = root / "project"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("cxbench", "models", "macros", "seeds", "expectations"):
-        shutil.copytree(PROJECT_DIR / folder, copy / folder, ignore=ignore)
-    for folder in ("tests/generic", "tests/singular"):
-        shutil.copytree(PROJECT_DIR / folder, copy / folder)
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copyfile(PROJECT_DIR / name, copy / name)
-    return copy
-
-
 def test_failed_gates_publish_nothing_and_status_says_why(
     wap: Wap, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -611,7 +598,7 @@ def test_failed_gates_publish_nothing_and_status_says_why(
     client onboarded with an NPS question on 1–10 fails a dbt test. Both builds exit 1 and
     publish nothing; status names the failed check and says B3 is still live."""
     live = wap.ids["B3"]
-    copy = project_copy(tmp_path_factory.mktemp("gates"))
+    copy = copy_project(tmp_path_factory.mktemp("gates") / "project", code=True)
     env = {**wap.env, "PYTHONPATH": str(copy)}
 
     mart = copy / "models" / "marts" / "benchmarks" / "fct_benchmark_cells.sql"
@@ -639,6 +626,7 @@ def test_failed_gates_publish_nothing_and_status_says_why(
     question_map = copy / "seeds" / "question_map.csv"
     with question_map.open("a", encoding="utf-8") as handle:
         handle.write("c001,K9_NPS,nps,1,10,true\n")
+    skip_unit_tests(copy)  # they ran in the build before; no fixture reads the seed
     failed = run_cli(env, "build", cwd=copy)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     message = final_message(failed.stderr)
