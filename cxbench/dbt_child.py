@@ -10,7 +10,9 @@ what nobody reads; measured on an incremental build of the default demo (docs/BE
   dbt scrubs them;
 - ``dbt build`` writes manifest.json (with semantic_manifest.json) twice, after its parse and at
   its end. Here the project is parsed on its own without writing it, and the command, handed
-  that manifest, writes it once at its end, beside run_results.json.
+  that manifest, writes it once at its end, beside run_results.json; or not at all when the
+  arguments say ``--no-write-json`` (an incremental build: cxbench.build), and then only
+  run_results.json is written, here (dbt's switch drops both).
 
 dbt's file log (``dbt_logs/dbt.log``) still gets every event at debug level, as plain text.
 Exit codes are the ``dbt`` command's: 0 success, 1 failed nodes, 2 dbt could not run.
@@ -19,9 +21,11 @@ Exit codes are the ``dbt`` command's: 0 success, 1 failed nodes, 2 dbt could not
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 # The command's options that change what a parse makes of the project: the parse gets them too.
@@ -31,6 +35,10 @@ SHOWN_LEVELS = ("info", "warn", "error")
 # The console logger off (the callback shows what it would have); the file log at debug level
 # (given explicitly: it would follow the console's "none").
 LOG_OPTIONS = ("--log-level", "none", "--log-level-file", "debug", "--no-use-colors-file")
+
+# dbt's switch that leaves out manifest.json, and run_results.json with it (written here then).
+NO_WRITE_JSON = "--no-write-json"
+RUN_RESULTS = "run_results.json"
 
 # ``python -m cxbench.dbt_child WAIT …``: parse, then wait for GO on stdin before running.
 WAIT = "--wait-for-go"
@@ -58,7 +66,7 @@ def parse(project: list[str], show: Show) -> Any:
     from dbt.cli.main import dbtRunner
 
     parsed = dbtRunner(callbacks=[forwarder(show)]).invoke(
-        ["parse", "--no-write-json", *LOG_OPTIONS, *project]
+        ["parse", NO_WRITE_JSON, *LOG_OPTIONS, *project]
     )
     if not parsed.success:
         note_exception(parsed.exception, show)
@@ -67,12 +75,16 @@ def parse(project: list[str], show: Show) -> Any:
 
 
 def invoke(manifest: Any, dbt_args: list[str], show: Show) -> int:
-    """``dbt <dbt_args>`` on a parsed ``manifest``: 0 success, 1 failed nodes, 2 dbt stopped."""
+    """``dbt <dbt_args>`` on a parsed ``manifest``: 0 success, 1 failed nodes, 2 dbt stopped.
+    run_results.json is written in the target folder (``DBT_TARGET_PATH``) either way."""
+    from dbt.artifacts.schemas.run import RunExecutionResult
     from dbt.cli.main import dbtRunner
 
     result = dbtRunner(manifest=manifest, callbacks=[forwarder(show)]).invoke(
         [*dbt_args, *LOG_OPTIONS]
     )
+    if NO_WRITE_JSON in dbt_args and isinstance(result.result, RunExecutionResult):
+        result.result.write(str(Path(os.environ.get("DBT_TARGET_PATH", "target")) / RUN_RESULTS))
     if result.exception is not None:
         note_exception(result.exception, show)
         return 2

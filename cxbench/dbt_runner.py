@@ -150,7 +150,7 @@ def run_dbt(
         [*args, *project], project, settings, env, _line_handler(quiet=quiet, report=report)
     )
     _share_parse_state(target / PARTIAL_PARSE, shared)
-    return _read_results(target / "run_results.json", return_code)
+    return _read_results(target / dbt_child.RUN_RESULTS, return_code)
 
 
 def start_dbt(
@@ -193,7 +193,7 @@ class StartedDbt:
             pass
         return_code = _follow(self.process, _line_handler(quiet=quiet, report=report))
         _share_parse_state(self._target / PARTIAL_PARSE, self._shared)
-        return _read_results(self._target / "run_results.json", return_code)
+        return _read_results(self._target / dbt_child.RUN_RESULTS, return_code)
 
     def stop(self) -> None:
         """End the child if it has not run (the build stopped before dbt); else nothing."""
@@ -211,7 +211,7 @@ def _prepare_target(settings: Settings) -> tuple[Path, Path]:
     target = settings.warehouse / DBT_TARGET
     # A killed run leaves no run_results.json (dbt writes it at the end); a stale one from an
     # earlier run must never be read as this run's results.
-    (target / "run_results.json").unlink(missing_ok=True)
+    (target / dbt_child.RUN_RESULTS).unlink(missing_ok=True)
     # A checkout shares its parse state between warehouses; an installed wheel's project sits
     # in site-packages, which cxbench never writes to: there the warehouse keeps its own.
     shared = project_state_dir(settings) / SHARED_PARSE

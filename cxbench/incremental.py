@@ -26,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 from cxbench.files import write_atomically
-from cxbench.relations import DBT_TARGET
+from cxbench.relations import DBT_TARGET, dbt_manifest_path
 from cxbench.settings import BUNDLED_PROJECT, Settings
 
 FINGERPRINT_FILE = "dbt_project.fingerprint"
@@ -66,6 +66,10 @@ def full_refresh_reason(settings: Settings, fingerprint: str) -> str | None:
         # An incremental build keeps the seeds' tables (build.INCREMENTAL_SELECTION): a
         # warehouse whose DuckDB file was removed has none.
         return "the warehouse's DuckDB file is missing"
+    if not dbt_manifest_path(settings.warehouse).exists():
+        # An incremental build writes none (cxbench.build.WITHOUT_MANIFEST): publish reads the
+        # API's marts from the one of the full refresh before it.
+        return "the dbt manifest of the last full refresh is missing"
     stored_text = stored.read_text().strip()
     if stored_text.startswith(UNFINISHED):
         return "the last full refresh did not finish"

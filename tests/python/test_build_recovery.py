@@ -20,6 +20,7 @@ import pytest
 from cxbench import incremental
 from cxbench.build import BuildRecord, _settled, run_build
 from cxbench.errors import CxbenchError
+from cxbench.relations import dbt_manifest_path
 from tests.python.helpers import make_settings
 
 # A grouping too large for 40 MB: DuckDB spills it to <database>.tmp/.
@@ -91,7 +92,8 @@ def test_a_record_is_known_settled_from_its_head_and_running_ones_are_read(
 def test_a_full_refresh_that_did_not_finish_is_followed_by_another(tmp_path: Path) -> None:
     """An incremental build leaves the seeds and what is built from them alone as they are;
     after a full refresh killed half-way (a seed dropped, not yet loaded again) the next build
-    must refresh again, whatever the fingerprint — and a warehouse without its DuckDB file too."""
+    must refresh again, whatever the fingerprint — and a warehouse without its DuckDB file, or
+    without the dbt manifest of its last full refresh (incremental builds write none), too."""
     settings = make_settings(tmp_path)
     settings.warehouse.mkdir(parents=True)
     assert incremental.full_refresh_reason(settings, "f1") == "first build of this warehouse"
@@ -102,6 +104,12 @@ def test_a_full_refresh_that_did_not_finish_is_followed_by_another(tmp_path: Pat
         incremental.full_refresh_reason(settings, "f1") == "the warehouse's DuckDB file is missing"
     )
     settings.database.touch()
+    assert (
+        incremental.full_refresh_reason(settings, "f1")
+        == "the dbt manifest of the last full refresh is missing"
+    )
+    dbt_manifest_path(settings.warehouse).parent.mkdir()
+    dbt_manifest_path(settings.warehouse).touch()
     assert incremental.full_refresh_reason(settings, "f1") is None
     incremental.full_refresh_started(settings)
     assert incremental.full_refresh_reason(settings, "f1") == "the last full refresh did not finish"

@@ -316,6 +316,8 @@ class Built:
     periods_unique_test_sql: str
     # A copy of the DuckDB file as this build left it (the next build changes the original).
     database: Path
+    # When dbt's manifest was written (an incremental build writes none).
+    manifest_written: int
 
     def per_file(self) -> dict[str, list[tuple[int, int, int, int, str | None]]]:
         counts: dict[str, list[tuple[int, int, int, int, str | None]]] = {}
@@ -389,6 +391,7 @@ def build(settings: Settings, name: str, *, full_refresh: bool = False) -> Built
         unique_test.read_text(),
         periods_test.read_text(),
         database,
+        (target / "manifest.json").stat().st_mtime_ns,
     )
 
 
@@ -596,6 +599,11 @@ def test_the_second_build_is_incremental(builds: dict[str, Built]) -> None:
     assert builds["b"].record.landing["new_files"] == 4
     assert builds["b"].record.landing["unchanged_files"] == 16
     assert "dbt: incremental" in builds["b"].status
+    # It wrote no dbt manifest (the full refresh's stays: the same project) and its own
+    # run_results.json (its node counts above come from it).
+    assert builds["b"].manifest_written == builds["a"].manifest_written
+    assert builds["full"].manifest_written > builds["a"].manifest_written
+    assert builds["b"].node_types != builds["a"].node_types
 
 
 def test_a_later_delivery_supersedes_answers_of_an_earlier_build(
