@@ -368,8 +368,7 @@ def _duckdb_batch(database: Path, schema: str, table: str) -> Iterator[Batch]:
     engines: list[Any] = []
     execution_engine: SqlAlchemyExecutionEngine | None = None
     try:
-        # GX's .pyi stub for add_sql lags its model, which does accept `kwargs`.
-        datasource = context.data_sources.add_sql(  # type: ignore[call-arg]
+        datasource = context.data_sources.add_sql(
             name="cxbench_duckdb",
             connection_string=f"duckdb:///{database.resolve()}",
             create_temp_table=False,

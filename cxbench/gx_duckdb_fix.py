@@ -66,7 +66,7 @@ def install_duckdb_result_fix() -> None:
             pinned.rollback()
             raise
 
-    SqlAlchemyExecutionEngine.get_connection = get_connection  # type: ignore[method-assign]
+    SqlAlchemyExecutionEngine.get_connection = get_connection
     # The marker keeps the method it replaced, so a test can show the bug without the fix.
     setattr(SqlAlchemyExecutionEngine, FIX_MARKER, upstream_get_connection)
 
