@@ -15,11 +15,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from cxbench.build import BuildRecord, run_build
+from cxbench.build import BuildRecord
 from cxbench.cli import skip_noisy_teardown
 from cxbench.demo import generate_demo
 from cxbench.settings import PROJECT_DIR, Settings
-from tests.python.helpers import make_settings
+from tests.python.helpers import build_here, make_settings
 
 SMALL_DEMO = {"clients": 96, "answers": 150_000, "seed": 11}
 
@@ -41,7 +41,7 @@ def built(
             record = BuildRecord(**json.loads(record_file.read_text()))
         else:
             generate_demo(settings.landing, PROJECT_DIR / "seeds", **SMALL_DEMO)
-            record = run_build(settings)
+            record = build_here(settings)
             record_file.write_text(json.dumps(record.__dict__))
     yield settings, record
 

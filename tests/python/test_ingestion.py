@@ -29,11 +29,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxbench.build import BuildRecord, run_build
+from cxbench.build import BuildRecord
 from cxbench.relations import DBT_TARGET, INTERMEDIATE, MARTS
 from cxbench.settings import Settings
 from cxbench.status import render_status
-from tests.python.helpers import make_settings, marts_differences
+from tests.python.helpers import build_here, make_settings, marts_differences
 
 CSV_HEADER = "client_id,response_id,responded_at,touchpoint,channel,unit,question,answer\n"
 EVIL_ID = "'); drop table x; --"
@@ -351,7 +351,7 @@ def deliver(settings: Settings, files: dict[str, bytes]) -> None:
 
 
 def build(settings: Settings, name: str, *, full_refresh: bool = False) -> Built:
-    record = run_build(settings, full_refresh=full_refresh)
+    record = build_here(settings, full_refresh=full_refresh)
     database = settings.home / f"after_{name}.duckdb"  # closed and checkpointed by the build
     shutil.copyfile(settings.database, database)
     con = duckdb.connect(str(settings.database), read_only=True)

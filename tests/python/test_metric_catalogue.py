@@ -21,11 +21,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxbench.api.main import create_app
-from cxbench.build import run_build
 from cxbench.keys import create_key
 from cxbench.settings import PROJECT_DIR
 from cxbench.vocabulary import quarantine_reasons
-from tests.python.helpers import copy_project, project_copy_settings, skip_unit_tests
+from tests.python.helpers import build_here, copy_project, project_copy_settings, skip_unit_tests
 
 SEEDS = PROJECT_DIR / "seeds"
 # Where a hand-written list of codes would be code, not data.
@@ -225,7 +224,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     expected = deliver(root / "landing")
     settings = project_copy_settings(root, project, root / "landing")
     skip_unit_tests(project)  # they read fixture rows, never the catalogue seeds
-    record = run_build(settings)
+    record = build_here(settings)
     assert record.status == "published", record
     key = create_key(settings.keys_file, "admin")
     with TestClient(create_app(settings)) as client:

@@ -31,10 +31,16 @@ import pytest
 import yaml
 
 from cxbench import attacks
-from cxbench.build import BuildRecord, run_build
+from cxbench.build import BuildRecord
 from cxbench.publish import current_build_id
 from cxbench.settings import PROJECT_DIR, Settings
-from tests.python.helpers import copy_project, make_settings, run_cxbench, skip_unit_tests
+from tests.python.helpers import (
+    build_here,
+    copy_project,
+    make_settings,
+    run_cxbench,
+    skip_unit_tests,
+)
 
 TIMEOUT = 300.0
 SEEDS = PROJECT_DIR / "seeds"
@@ -155,7 +161,7 @@ def case_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CaseBuild]:
     """The purpose-built deliveries through `cxbench build` with the project as it is."""
     settings = make_settings(tmp_path_factory.mktemp("privacy"))
     cases = write_cases(settings.landing)
-    record = run_build(settings)
+    record = build_here(settings)
     yield CaseBuild(settings, record, cases)
 
 

@@ -35,14 +35,19 @@ from typing import Any
 import httpx
 import pytest
 
-from cxbench.build import run_build
 from cxbench.demo import generate_demo
 from cxbench.keys import create_key
 from cxbench.landing import read_load_log
 from cxbench.publish import current_build_id, is_complete, list_snapshots
 from cxbench.relations import MARTS
 from cxbench.settings import PROJECT_DIR, Settings
-from tests.python.helpers import copy_project, make_settings, run_cxbench, skip_unit_tests
+from tests.python.helpers import (
+    build_here,
+    copy_project,
+    make_settings,
+    run_cxbench,
+    skip_unit_tests,
+)
 
 WAP_DEMO = {"clients": 96, "answers": 20_000, "seed": 11}
 
@@ -311,7 +316,7 @@ def wap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wap]:
     root = tmp_path_factory.mktemp("wap")
     settings = make_settings(root)
     generate_demo(settings.landing, PROJECT_DIR / "seeds", **WAP_DEMO)
-    first = run_build(settings)
+    first = build_here(settings)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
