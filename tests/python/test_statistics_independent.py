@@ -462,16 +462,14 @@ def test_unit_scorecards_match_a_pandas_recomputation(recomputed: dict[str, pd.D
     # The rest of the client, straight from its other observations, for a sample of rows.
     obs = recomputed["obs"]
     sample = mart[mart["rest_n"] > 1].sample(200, random_state=4)
+    scope = ["client_id", "touchpoint_code", "period", "metric_code"]
+    observed = obs.merge(sample[scope].drop_duplicates(), on=scope).groupby(scope)
+    indexed_units = units.set_index(keys)
     rows = []
     for row in sample.itertuples():
-        same = obs[
-            (obs["client_id"] == row.client_id)
-            & (obs["touchpoint_code"] == row.touchpoint_code)
-            & (obs["period"] == row.period)
-            & (obs["metric_code"] == row.metric_code)
-        ]
+        same = observed.get_group(tuple(getattr(row, k) for k in scope))
         rest = client_values(same[same["unit"] != row.unit].assign(rest="rest"), ["rest"])
-        unit = units.set_index(keys).loc[tuple(getattr(row, k) for k in keys)]
+        unit = indexed_units.loc[tuple(getattr(row, k) for k in keys)]
         [rest_n], [rest_value], [rest_se] = rest["n"], rest["value"], rest["se"]
         spread = math.sqrt(unit["se"] ** 2 + rest_se**2)
         z = (unit["value"] - rest_value) / spread if spread > 0 else None
