@@ -17,7 +17,8 @@
     once into one row. Each reference rule counts the non-NULL rows with no parent row (NOT
     EXISTS, which Spark runs too).
 
-    Fails with one row per (rule, column) that some rows break: the rule, the column (a
+    Fails with one row per (rule, column) that some rows break: the rule (for relationships,
+    with the parent: `relationships to touchpoints.touchpoint_code`), the column (a
     combination as `(a, b)`), how many rows break it (failing_rows; for a key rule, the rows
     sharing their key with another row; fail_calc sums them, so dbt reports the bad rows) and
     one of the bad values (example_value, as text; NULL for not_null; a combination's parts
@@ -129,7 +130,7 @@
         {%- endfor %}
         {%- for check in reference_checks %}
         select
-            '{{ check.rule }}' as rule,
+            '{{ check.rule }} to {{ check.to.identifier }}.{{ check.field }}' as rule,
             '{{ check.column }}' as column_name,
             failing_rows,
             example_value

@@ -73,18 +73,22 @@ EXPECTED_CHECKS = {
     # beside K1) and client × metric (a second nps and a second comment question for c001), each
     # duplicated key counting its rows.
     "column_values_question_map": [
-        ("relationships", "metric_code", 1, "nsp"),
+        ("relationships to metrics.metric_code", "metric_code", 1, "nsp"),
         ("unique_combination", "(client_id, lower(trim(question)))", 2, "c001|k1"),
         ("unique_combination", "(client_id, metric_code)", 4, "c001|comment"),
     ],
     "column_values_industries": [("unique", "industry_code", 2, "banking")],
     # Each child value without a parent row, as dbt's relationships test found them.
     "column_values_touchpoint_map": [
-        ("relationships", "client_id", 1, "c999"),
-        ("relationships", "touchpoint_code", 1, "webshop"),
+        ("relationships to clients.client_id", "client_id", 1, "c999"),
+        ("relationships to touchpoints.touchpoint_code", "touchpoint_code", 1, "webshop"),
     ],
-    "column_values_clients": [("relationships", "industry_code", 1, "space")],
-    "column_values_cx_index_weights": [("relationships", "metric_code", 1, "cx_ease")],
+    "column_values_clients": [
+        ("relationships to industries.industry_code", "industry_code", 1, "space")
+    ],
+    "column_values_cx_index_weights": [
+        ("relationships to metrics.metric_code", "metric_code", 1, "cx_ease")
+    ],
 }
 
 
