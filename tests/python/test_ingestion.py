@@ -270,7 +270,8 @@ ROW_REASONS_A = {
     "not_a_scale_point": 2,
     "malformed_row": 4,
 }
-# Every mart (read from the warehouse, so a new mart is compared too) and the classification.
+# Compared beside every mart (marts_differences reads the marts from the warehouse, so a new
+# mart is compared too): the classification and the intermediate tables the marts read.
 COMPARED_ALSO = tuple(
     (INTERMEDIATE, name)
     for name in (
@@ -289,6 +290,8 @@ COMPARED_ALSO = tuple(
 )
 # What the incremental aggregates recompute: by design all months on a full refresh.
 TOUCHED = "int_delivery_touched_months"
+# The intermediate tables the tests read row by row, beside every mart.
+READ_ALSO = ((INTERMEDIATE, "int_answers_classified"), (INTERMEDIATE, TOUCHED))
 # The disclosure decision of every benchmark mart must agree between the two paths.
 DISCLOSURE_MARTS = (
     "fct_benchmark_cells",
@@ -361,11 +364,7 @@ def build(settings: Settings, name: str, *, full_refresh: bool = False) -> Built
             [MARTS],
         ).fetchall()
         tables = {}
-        for schema, table in [
-            *((MARTS, name) for (name,) in marts),
-            *COMPARED_ALSO,
-            (INTERMEDIATE, TOUCHED),
-        ]:
+        for schema, table in [*((MARTS, mart) for (mart,) in marts), *READ_ALSO]:
             result = con.execute(f"select * from {schema}.{table}")  # noqa: S608 - constants
             names = [d[0] for d in result.description]
             tables[table] = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
