@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ from cxbench.testhook import pause_point
 API_EXPOSURE = "exposure.cxbench.cxbench_api"
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
+# Marts exported at once by write_snapshot (one DuckDB cursor each).
+EXPORT_THREADS = 4
 HISTORY = "history.jsonl"
 
 
@@ -99,24 +102,38 @@ def write_snapshot(
     staging = published / f"{TMP_PREFIX}{build_id}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    row_counts: dict[str, int] = {}
     con = duckdb.connect(str(database), read_only=True)
     try:
-        for mart, relation in marts.items():
-            # Names from dbt's manifest, never user input.
-            target = staging / f"{mart}.parquet"
-            copy_sql = f"copy (select * from {relation}) to ? (format parquet)"  # noqa: S608
-            counted = con.execute(copy_sql, [str(target)]).fetchone()  # COPY says how many rows
-            row_counts[mart] = int(counted[0]) if counted else 0
-            pause_point("publish.exporting")
+
+        def export(mart: str, relation: str) -> int:
+            return _export_mart(con, relation, staging / f"{mart}.parquet")
+
+        # A few marts at a time: most are small, and one COPY of a small table leaves a core
+        # idle (docs/BENCHMARKS.md, eighth round).
+        with ThreadPoolExecutor(EXPORT_THREADS, thread_name_prefix="export") as pool:
+            counts = list(pool.map(export, marts, marts.values()))
     finally:
         con.close()
+    row_counts = dict(zip(marts, counts, strict=True))
     full_manifest = {**manifest, "build_id": build_id, "row_counts": row_counts}
     (staging / MANIFEST).write_text(json.dumps(full_manifest, indent=2, default=str))
     final = published / build_id
     os.replace(staging, final)
     fsync_dir(published)
     return Snapshot(build_id=build_id, path=final, manifest=full_manifest)
+
+
+def _export_mart(con: duckdb.DuckDBPyConnection, relation: str, target: Path) -> int:
+    """One mart to Parquet on its own cursor of ``con``; its row count (COPY says it)."""
+    cursor = con.cursor()
+    try:
+        # The relation is from dbt's manifest, never user input.
+        copy_sql = f"copy (select * from {relation}) to ? (format parquet)"  # noqa: S608
+        counted = cursor.execute(copy_sql, [str(target)]).fetchone()
+    finally:
+        cursor.close()
+    pause_point("publish.exporting")
+    return int(counted[0]) if counted else 0
 
 
 def is_complete(folder: Path) -> bool:
