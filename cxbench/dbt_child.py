@@ -12,7 +12,9 @@ what nobody reads; measured on an incremental build of the default demo (docs/BE
   its end. Here the project is parsed on its own without writing it, and the command, handed
   that manifest, writes it once at its end, beside run_results.json; or not at all when the
   arguments say ``--no-write-json`` (an incremental build: cxbench.build), and then only
-  run_results.json is written, here (dbt's switch drops both).
+  run_results.json is written, here (dbt's switch drops both);
+- each unit test parses its model's whole SQL with sqlparse to put its fixtures after the
+  first ``with``; here that place is found without the parse (cxbench/dbt_cte_injection.py).
 
 dbt's file log (``dbt_logs/dbt.log``) still gets every event at debug level, as plain text.
 Exit codes are the ``dbt`` command's: 0 success, 1 failed nodes, 2 dbt could not run.
@@ -80,6 +82,9 @@ def invoke(manifest: Any, dbt_args: list[str], show: Show) -> int:
     from dbt.artifacts.schemas.run import RunExecutionResult
     from dbt.cli.main import dbtRunner
 
+    from cxbench.dbt_cte_injection import install_fast_cte_injection
+
+    install_fast_cte_injection()  # the unit tests' fixtures injected without a full sqlparse parse
     result = dbtRunner(manifest=manifest, callbacks=[forwarder(show)]).invoke(
         [*dbt_args, *LOG_OPTIONS]
     )
