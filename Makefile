@@ -16,7 +16,7 @@ export DO_NOT_TRACK := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install browser run demo build serve test test-python test-dbt lint format bench bench-api clean spark-install test-spark
+.PHONY: help install install-dev browser run demo build serve test test-python test-dbt lint format bench bench-api clean spark-install test-spark
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -34,15 +34,26 @@ $(STAMP): pyproject.toml requirements.lock
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv with the pinned lock file and the cxbench command
+install: $(STAMP)  ## create .venv with the pinned lock file (what cxbench runs on) and the cxbench command
+
+# The test and lint tools (the dev extra: pytest, Playwright, mypy, sqlfluff, ruff…) on top of
+# `make install`, from requirements-dev.lock (the same pins plus theirs). Kept out of `make run`,
+# which they would slow by ~5 s (docs/BENCHMARKS.md, eighth round).
+DEV_STAMP := $(VENV)/.dev-installed
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(UV) pip sync --python $(BIN)/python --quiet --compile-bytecode requirements-dev.lock
+	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
+	@touch $(DEV_STAMP)
+
+install-dev: $(DEV_STAMP)  ## make install, plus the test and lint tools (requirements-dev.lock)
 
 SPARK_STAMP := $(VENV)/.spark-installed
-$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+$(SPARK_STAMP): $(DEV_STAMP) requirements-spark.lock
 	$(UV) pip sync --python $(BIN)/python --quiet --compile-bytecode requirements-spark.lock
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
 	@touch $(SPARK_STAMP)
 
-spark-install: $(SPARK_STAMP)  ## the optional spark extra (requirements-spark.lock) and Java 17 (apt-get as root)
+spark-install: $(SPARK_STAMP)  ## the optional spark extra with the dev tools (requirements-spark.lock) and Java 17 (apt-get as root)
 	@if ! command -v java >/dev/null && [ -z "$$JAVA_HOME" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; \
@@ -82,14 +93,14 @@ serve: install  ## serve the API from the current published snapshot
 # split), so lint and test-dbt run niced (BACKGROUND): they take the CPU time pytest leaves idle
 # instead of slowing it down. --output-sync: each one's output is shown whole when it ends.
 BACKGROUND ?=
-test: install  ## everything CI runs, at once: lint, pytest, dbt build + tests on the demo, GX suites
+test: install-dev  ## everything CI runs, at once: lint, pytest, dbt build + tests on the demo, GX suites
 	@echo "lint, test-python and test-dbt run at once; each one's output is shown when it ends."
 	$(MAKE) --no-print-directory -j 3 --output-sync=target lint test-python test-dbt BACKGROUND="nice -n 10"
 
 # --no-loadscope-reorder: xdist otherwise hands out the files with the most tests first, so the
 # slowest ones (test_wheel: 1 test, test_wap: 9) started last and one process ran them alone at
 # the end; the conftest's LONG_MODULES order is kept instead.
-test-python: install browser  ## pytest on two processes: the real pipeline on small demo data, API, audits, the pages in Chromium
+test-python: install-dev browser  ## pytest on two processes: the real pipeline on small demo data, API, audits, the pages in Chromium
 	CXB_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=30
 
 test-spark: spark-install  ## the demo built on DuckDB and on Spark, every published mart compared cell by cell (not in make test)
@@ -98,13 +109,13 @@ test-spark: spark-install  ## the demo built on DuckDB and on Spark, every publi
 test-dbt: install  ## the demo through `cxbench build`: dbt build (models + tests + unit tests), GX suites, publish
 	$(BACKGROUND) ./scripts/test-dbt.sh
 
-lint: install  ## ruff, mypy, sqlfluff
+lint: install-dev  ## ruff, mypy, sqlfluff
 	$(BACKGROUND) $(BIN)/ruff check .
 	$(BACKGROUND) $(BIN)/ruff format --check .
 	$(BACKGROUND) $(BIN)/mypy
 	$(BACKGROUND) $(BIN)/sqlfluff lint models tests --processes 2
 
-format: install  ## apply ruff format and sqlfluff fix
+format: install-dev  ## apply ruff format and sqlfluff fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix models tests --processes 2

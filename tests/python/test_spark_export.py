@@ -71,9 +71,18 @@ def _pins(lock: Path) -> dict[str, str]:
     return {name.strip().lower(): version.strip() for name, version in lines}
 
 
-def test_the_spark_lock_keeps_every_default_pin() -> None:
-    """`make spark-install` syncs the venv to requirements-spark.lock: a package the default lock
-    gained since (typer once) would vanish from the venv and `cxbench` stop importing."""
-    default = _pins(PROJECT_DIR / "requirements.lock")
-    with_spark = _pins(PROJECT_DIR / "requirements-spark.lock")
-    assert {n: v for n, v in default.items() if with_spark.get(n) != v} == {}
+@pytest.mark.parametrize(
+    ("lock", "wider"),
+    [
+        ("requirements.lock", "requirements-dev.lock"),
+        ("requirements-dev.lock", "requirements-spark.lock"),
+    ],
+)
+def test_each_lock_keeps_every_pin_of_the_one_it_extends(lock: str, wider: str) -> None:
+    """`make install-dev` syncs the venv to requirements-dev.lock and `make spark-install` to
+    requirements-spark.lock: a package the narrower lock gained since (typer once) would vanish
+    from the venv and `cxbench` stop importing, and a pin that differs would make `make test`
+    run on other versions than `make run`."""
+    narrow = _pins(PROJECT_DIR / lock)
+    wide = _pins(PROJECT_DIR / wider)
+    assert {n: v for n, v in narrow.items() if wide.get(n) != v} == {}

@@ -99,6 +99,9 @@ def test_the_wheel_runs_demo_build_serve_outside_the_repository(tmp_path: Path) 
     assert (work / "warehouse" / "published" / record["build_id"]).is_dir()
     files_after = sorted(p for p in installed.rglob("*") if "__pycache__" not in p.parts)
     assert files_after == files_before, "the build wrote into the installed package"
+    # Every module the command imports is in the wheel's dependencies (httpx once was not).
+    status = run([cxbench, "status"], cwd=work, env=env)
+    assert record["build_id"] in status.stdout
 
     docs = run([cxbench, "docs"], cwd=work, env=env, timeout=600)
     assert record["build_id"] in docs.stdout
