@@ -4,8 +4,11 @@ SHELL := /bin/bash
 
 # The first supported Python found (3.11, 3.12 or 3.13); `make install PYTHON=python3.13` to choose.
 SUPPORTED_PYTHONS := python3.11 python3.12 python3.13
-# (Asked to run, not just looked up: a pyenv shim exists for versions that are not active.)
-PYTHON ?= $(firstword $(foreach p,$(SUPPORTED_PYTHONS),$(shell $(p) -c "import sys; print(sys.executable)" 2>/dev/null)) python3.11)
+# (Asked to run, not just looked up: a pyenv shim exists for versions that are not active. Asked
+# once, and only until one answers: each shim takes ~0.2 s.)
+ifndef PYTHON
+PYTHON := $(or $(shell for p in $(SUPPORTED_PYTHONS); do $$p -c "import sys; print(sys.executable)" 2>/dev/null && break; done),python3.11)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
@@ -28,8 +31,8 @@ help:  ## list the targets
 # costs ~34 CPU s.
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "cxbench needs Python 3.11, 3.12 or 3.13 ($(PYTHON) not found)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(BIN)/python scripts/install-uv.py
 	$(UV) pip sync --python $(BIN)/python --quiet --compile-bytecode requirements.lock
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
 	@touch $(STAMP)
