@@ -24,24 +24,31 @@ PORT ?= 8000
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-# --compile-bytecode: every test and build starts Python processes (cxbench, dbt, servers); without
-# .pyc files each one compiles what it imports again (Great Expectations alone: 10 CPU s instead of
-# 4.4, dbt's start 4.9 instead of 2.3) whenever PYTHONDONTWRITEBYTECODE is set or site-packages
-# is read-only (PYTHONDONTWRITEBYTECODE=1 on the shared test machine). Compiling once at install
-# costs ~34 CPU s.
+# Bytecode. Every Python process compiles the modules it imports unless their .pyc files exist,
+# and writes none when PYTHONDONTWRITEBYTECODE is set (it is on the shared test machine): Great
+# Expectations' import then costs 10 CPU s instead of 4.4, dbt's start 4.9 instead of 2.3.
+# - `make install` compiles nothing (compiling the whole venv is ~15 s of a fresh `make run`);
+#   instead the commands of `make run`, `demo`, `build` and `serve` write the .pyc files of what
+#   they import as they go (WRITE_BYTECODE), so each module is compiled once, by the first run
+#   that needs it: `make run` from a fresh clone 60-70 s -> 56-57 s (docs/BENCHMARKS.md, eighth
+#   round).
+# - `make install-dev` compiles the whole venv (--compile-bytecode, ~30 CPU s): the test suite
+#   starts hundreds of processes, whose imports go beyond what `make run` compiled.
+WRITE_BYTECODE := PYTHONDONTWRITEBYTECODE=
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "cxbench needs Python 3.11, 3.12 or 3.13 ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv --without-pip $(VENV)
 	$(BIN)/python scripts/install-uv.py
-	$(UV) pip sync --python $(BIN)/python --quiet --compile-bytecode requirements.lock
+	$(UV) pip sync --python $(BIN)/python --quiet requirements.lock
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv with the pinned lock file (what cxbench runs on) and the cxbench command
 
 # The test and lint tools (the dev extra: pytest, Playwright, mypy, sqlfluff, ruff…) on top of
-# `make install`, from requirements-dev.lock (the same pins plus theirs). Kept out of `make run`,
-# which they would slow by ~5 s (docs/BENCHMARKS.md, eighth round).
+# `make install`, from requirements-dev.lock (the same pins plus theirs), and the whole venv
+# compiled. Kept out of `make run`, which they would slow by ~5 s (docs/BENCHMARKS.md, eighth
+# round).
 DEV_STAMP := $(VENV)/.dev-installed
 $(DEV_STAMP): $(STAMP) requirements-dev.lock
 	$(UV) pip sync --python $(BIN)/python --quiet --compile-bytecode requirements-dev.lock
@@ -76,18 +83,18 @@ browser:  ## Debian's chromium for the page tests (apt-get as root; otherwise sa
 	fi
 
 run: install  ## demo data -> build -> serve the API on $(HOST):$(PORT)
-	$(BIN)/cxbench demo
-	$(BIN)/cxbench build
-	$(BIN)/cxbench serve --host $(HOST) --port $(PORT)
+	$(WRITE_BYTECODE) $(BIN)/cxbench demo
+	$(WRITE_BYTECODE) $(BIN)/cxbench build
+	$(WRITE_BYTECODE) $(BIN)/cxbench serve --host $(HOST) --port $(PORT)
 
 demo: install  ## write the demo deliveries into data/landing
-	$(BIN)/cxbench demo
+	$(WRITE_BYTECODE) $(BIN)/cxbench demo
 
 build: install  ## audit raw -> dbt build -> audit marts -> publish
-	$(BIN)/cxbench build
+	$(WRITE_BYTECODE) $(BIN)/cxbench build
 
 serve: install  ## serve the API from the current published snapshot
-	$(BIN)/cxbench serve --host $(HOST) --port $(PORT)
+	$(WRITE_BYTECODE) $(BIN)/cxbench serve --host $(HOST) --port $(PORT)
 
 # The three run at once: alone each leaves a core idle much of the time (mypy is one process,
 # pytest's processes wait for servers, builds and their own last module, a build's landing and
@@ -109,7 +116,7 @@ test-python: install-dev browser  ## pytest on two processes: the real pipeline 
 test-spark: spark-install  ## the demo built on DuckDB and on Spark, every published mart compared cell by cell (not in make test)
 	$(BIN)/pytest -q -p no:xdist -s tests/spark
 
-test-dbt: install  ## the demo through `cxbench build`: dbt build (models + tests + unit tests), GX suites, publish
+test-dbt: install-dev  ## the demo through `cxbench build`: dbt build (models + tests + unit tests), GX suites, publish
 	$(BACKGROUND) ./scripts/test-dbt.sh
 
 lint: install-dev  ## ruff, mypy, sqlfluff
@@ -123,10 +130,12 @@ format: install-dev  ## apply ruff format and sqlfluff fix
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix models tests --processes 2
 
-bench: install  ## performance harness at 1M and 10M answers (not part of make test); BENCH_ARGS="--sizes 1e6"
+# The benches (and test-dbt) on the compiled venv of install-dev: a measured build must not pay
+# for compiling its imports.
+bench: install-dev  ## performance harness at 1M and 10M answers (not part of make test); BENCH_ARGS="--sizes 1e6"
 	$(BIN)/python bench/build_bench.py $(BENCH_ARGS)
 
-bench-api: install  ## API req/s and p50/p99 with wrk on loopback (not part of make test)
+bench-api: install-dev  ## API req/s and p50/p99 with wrk on loopback (not part of make test)
 	$(BIN)/python bench/api_bench.py
 
 clean:  ## remove the venv, dbt artefacts and local data

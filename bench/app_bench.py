@@ -3,6 +3,8 @@ each page with its charts, on a published demo (not part of `make test`).
 
     python bench/app_bench.py --home DIR [--repeat 20]
 
+(Playwright is one of the test tools: ``make install-dev`` first.)
+
 DIR is a CXB_HOME with a published snapshot (`cxbench demo` then `cxbench build` there). The
 script serves it with `cxbench serve` on 127.0.0.1 (through a scratch warehouse that links to
 DIR's snapshots and build records, with its own key store), signs in to /app/ with an admin key
