@@ -1,5 +1,20 @@
 -- One row per accepted comment, with the NPS answer of the same response and its group
 -- (detractor / passive / promoter; 'none' without an NPS answer), for the theme marts.
+--
+-- Incremental (DuckDB): a build recomputes only the comments of the client × months its
+-- deliveries touched (int_delivery_touched_months); the pre_hook deletes them first. A re-sent
+-- comment keeps its comment_id, and the month it had is touched too (a batch response's
+-- earlier answers count), so its old row goes.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_touched_months('month_start') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}
+
 with
 
 scored as (
@@ -18,18 +33,33 @@ comments as (
         responded_at,
         comment_text
     from scored
-    where metric_kind = 'comment_share'
+    where
+        metric_kind = 'comment_share'
+        {% if is_incremental() %}
+            and {{ in_touched_months('client_id', "cast(date_trunc('month', responded_at) as date)") }}
+        {% endif %}
 ),
 
--- A response answers NPS once; min() keeps a second NPS question deterministic.
+-- A response answers NPS once; min() keeps a second NPS question deterministic. Its NPS answer
+-- may lie in another month than its comment, so every month is read, for these responses.
 nps_answers as (
     select
-        client_id,
-        response_id,
-        min(score) as nps_score
+        scored.client_id,
+        scored.response_id,
+        min(scored.score) as nps_score
     from scored
-    where metric_kind = 'nps'
-    group by client_id, response_id
+    where
+        scored.metric_kind = 'nps'
+        {% if is_incremental() %}
+            and exists (
+                select 1
+                from comments
+                where
+                    comments.client_id = scored.client_id
+                    and comments.response_id = scored.response_id
+            )
+        {% endif %}
+    group by scored.client_id, scored.response_id
 ),
 
 final as (

@@ -285,7 +285,9 @@ COMPARED_ALSO = tuple(
         "int_client_metric_periods",
         "int_unit_metric_periods",
         "int_client_metric_days",
+        "int_comments_grouped",
         "int_comment_themes_matched",
+        "int_client_comment_theme_periods",
     )
 )
 # What the incremental aggregates recompute: by design all months on a full refresh.

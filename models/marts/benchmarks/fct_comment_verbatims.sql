@@ -1,14 +1,34 @@
 -- Comments as they may leave the warehouse: personal data masked (mask_personal_data), with
 -- their themes, touchpoint, time and the NPS group of the same response. The raw text stays
 -- in fct_answers; the published snapshot carries only this mart's masked text.
+--
+-- Incremental (DuckDB): a build masks only the comments of the client × months its deliveries
+-- touched (int_delivery_touched_months), as int_comments_grouped recomputes them; the pre_hook
+-- deletes those months first.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_touched_months('responded_at') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}
+
 with
 
 comments as (
     select * from {{ ref('int_comments_grouped') }}
+    {% if is_incremental() %}
+        where {{ in_touched_months('client_id', 'month_start') }}
+    {% endif %}
 ),
 
 matched as (
     select * from {{ ref('int_comment_themes_matched') }}
+    {% if is_incremental() %}
+        where comment_id in (select comments.comment_id from comments)
+    {% endif %}
 ),
 
 themes as (
