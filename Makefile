@@ -30,7 +30,7 @@ help:  ## list the targets
 # - `make install` compiles nothing (compiling the whole venv is ~15 s of a fresh `make run`);
 #   instead the commands of `make run`, `demo`, `build` and `serve` write the .pyc files of what
 #   they import as they go (WRITE_BYTECODE), so each module is compiled once, by the first run
-#   that needs it: `make run` from a fresh clone 60-70 s -> 56-57 s (docs/BENCHMARKS.md, eighth
+#   that needs it: `make run` from a fresh clone 60-70 s -> 55-57 s (docs/BENCHMARKS.md, eighth
 #   round).
 # - `make install-dev` compiles the whole venv (--compile-bytecode, ~30 CPU s): the test suite
 #   starts hundreds of processes, whose imports go beyond what `make run` compiled.
