@@ -878,33 +878,33 @@ def attack_snapshot(snapshot_dir: Path, database: Path, rules: Rules) -> AttackR
                 f"from read_parquet({quoted}, file_row_number = true))"
             )
             sources.append((benchmark, source))
-    return _attack_each(database, sources, rules, ranges)
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return _attack_each(con, sources, rules, ranges)
+    finally:
+        con.close()
 
 
 def _attack_each(
-    database: Path,
+    con: duckdb.DuckDBPyConnection,
     sources: list[tuple[Benchmark, str]],
     rules: Rules,
     metric_ranges: dict[str, tuple[float, float]],
 ) -> AttackReport:
     """``_attack_one`` on each benchmark's cells (``sources``: benchmark, cells) at once, on
-    one cursor of the warehouse each (their own temp views); the reports merged in the order
-    of ``sources``. Most of an attack is DuckDB's, which runs outside the GIL
+    one cursor of ``con`` (the warehouse) each, with their own temp views; the reports merged
+    in the order of ``sources``. Most of an attack is DuckDB's, which runs outside the GIL
     (docs/BENCHMARKS.md, eighth round)."""
-    con = duckdb.connect(str(database), read_only=True)
-    try:
 
-        def attack_on_cursor(benchmark: Benchmark, cells: str) -> AttackReport:
-            cursor = con.cursor()
-            try:
-                return _attack_one(cursor, benchmark, cells, rules, metric_ranges)
-            finally:
-                cursor.close()
+    def attack_on_cursor(benchmark: Benchmark, cells: str) -> AttackReport:
+        cursor = con.cursor()
+        try:
+            return _attack_one(cursor, benchmark, cells, rules, metric_ranges)
+        finally:
+            cursor.close()
 
-        with ThreadPoolExecutor(len(sources) or 1, thread_name_prefix="attack") as pool:
-            reports = list(pool.map(attack_on_cursor, *zip(*sources, strict=True)))
-    finally:
-        con.close()
+    with ThreadPoolExecutor(len(sources) or 1, thread_name_prefix="attack") as pool:
+        reports = list(pool.map(attack_on_cursor, *zip(*sources, strict=True)))
     report = AttackReport()
     for (benchmark, _cells), one in zip(sources, reports, strict=True):
         report.merge(benchmark.name, one)
@@ -913,6 +913,10 @@ def _attack_each(
 
 def attack_warehouse(database: Path, rules: Rules) -> AttackReport:
     """The attacks on the marts of a build's DuckDB file (what the publish step would export)."""
+    sources = [
+        (benchmark, f"(select *, row_number() over () as _row from {MARTS}.{benchmark.mart})")  # noqa: S608
+        for benchmark in BENCHMARKS
+    ]
     con = duckdb.connect(str(database), read_only=True)
     try:
         ranges = {
@@ -921,13 +925,9 @@ def attack_warehouse(database: Path, rules: Rules) -> AttackReport:
                 f"select metric_code, value_min, value_max from {MARTS}.dim_metrics"  # noqa: S608
             ).fetchall()
         }
+        return _attack_each(con, sources, rules, ranges)
     finally:
         con.close()
-    sources = [
-        (benchmark, f"(select *, row_number() over () as _row from {MARTS}.{benchmark.mart})")  # noqa: S608
-        for benchmark in BENCHMARKS
-    ]
-    return _attack_each(database, sources, rules, ranges)
 
 
 def main(argv: Iterable[str] | None = None) -> int:
