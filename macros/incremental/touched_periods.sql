@@ -19,6 +19,18 @@
     )
 {%- endmacro %}
 
+{#- A predicate for the answers a touched client × month can read: the client has a touched
+    month, and the timestamp is not before the first touched month of any client. Every answer
+    in a touched month passes, and so does every answer of a response whose first answer is in
+    one (a response's answers come at or after its first). Only a pre-filter, with the exact
+    predicate applied after it: its two conditions are a list and a constant that DuckDB
+    applies as it scans, where an exists on (client, month) is a join over every answer
+    (docs/BENCHMARKS.md, ninth round). -#}
+{% macro may_read_touched_months(client_id, at) -%}
+    {{ client_id }} in (select client_id from {{ touched_months_relation() }})
+    and {{ at }} >= (select min(month_start) from {{ touched_months_relation() }})
+{%- endmacro %}
+
 {#- A predicate: the client × period (grain and first day) holds a month this build touched;
     a touched month touches its month, quarter and year. -#}
 {% macro in_touched_periods(client_id, period_grain, period_start) -%}

@@ -6,7 +6,9 @@
 -- Incremental (DuckDB): a build recomputes only the observations in the client × months its
 -- deliveries touched (int_delivery_touched_months: every month of a new delivery's responses,
 -- so an observation elsewhere reads answers no delivery changed); the pre_hook deletes them
--- first. A table, so the aggregates and tests that read it do not each recompute every answer.
+-- first. The answers are pre-filtered as they are read (may_read_touched_months), so the rest
+-- of the history is not joined. A table, so the aggregates and tests that read it do not each
+-- recompute every answer.
 {{
     config(
         materialized=incremental_or_table(),
@@ -21,6 +23,9 @@ with
 
 scored as (
     select * from {{ ref('int_answers_scored') }}
+    {% if is_incremental() %}
+        where {{ may_read_touched_months('client_id', 'responded_at') }}
+    {% endif %}
 ),
 
 responses as (
