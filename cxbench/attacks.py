@@ -55,7 +55,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
 
-from cxbench.relations import INTERMEDIATE, MARTS
+from cxbench.relations import INTERMEDIATE, MARTS, connect_read_only
 
 CELL_KEYS = ["industry_code", "touchpoint_code", "period_grain", "period", "metric_code"]
 STATISTICS = ["n_responses", "value", "mean", "p10", "p25", "median", "p75", "p90", "moe"]
@@ -252,7 +252,7 @@ CLIENT_COUNTS_SQL = (
 
 def read_client_counts(database: Path) -> pd.DataFrame:
     """Each client's answers per cell (touchpoint '*' included) from the build's warehouse."""
-    con = duckdb.connect(str(database), read_only=True)
+    con = connect_read_only(database)
     try:
         return con.execute(CLIENT_COUNTS_SQL).df()
     finally:
@@ -855,7 +855,7 @@ def attack_benchmark(
     metric_ranges: dict[str, tuple[float, float]] | None = None,
 ) -> AttackReport:
     """The attacks on one benchmark mart's cells (as published, the mart's own columns)."""
-    con = duckdb.connect(str(database), read_only=True)
+    con = connect_read_only(database)
     try:
         con.register("given_cells", cells.assign(_row=np.arange(len(cells))))
         return _attack_one(con, benchmark, "given_cells", rules, metric_ranges)
@@ -878,7 +878,7 @@ def attack_snapshot(snapshot_dir: Path, database: Path, rules: Rules) -> AttackR
                 f"from read_parquet({quoted}, file_row_number = true))"
             )
             sources.append((benchmark, source))
-    con = duckdb.connect(str(database), read_only=True)
+    con = connect_read_only(database)
     try:
         return _attack_each(con, sources, rules, ranges)
     finally:
@@ -917,7 +917,7 @@ def attack_warehouse(database: Path, rules: Rules) -> AttackReport:
         (benchmark, f"(select *, row_number() over () as _row from {MARTS}.{benchmark.mart})")  # noqa: S608
         for benchmark in BENCHMARKS
     ]
-    con = duckdb.connect(str(database), read_only=True)
+    con = connect_read_only(database)
     try:
         ranges = {
             code: (float(lo), float(hi))

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cxbench.gx_duckdb_fix import close_execution_engine, install_duckdb_result_fix
+from cxbench.relations import read_only_config
 
 if TYPE_CHECKING:
     from great_expectations.core.expectation_validation_result import (
@@ -372,7 +373,7 @@ def _duckdb_batch(database: Path, schema: str, table: str) -> Iterator[Batch]:
             name="cxbench_duckdb",
             connection_string=f"duckdb:///{database.resolve()}",
             create_temp_table=False,
-            kwargs={"connect_args": {"read_only": True, "config": _duckdb_config()}},
+            kwargs={"connect_args": {"read_only": True, "config": read_only_config()}},
         )
         engines.append(datasource.get_engine())
         _require_table(engines[0], database, schema, table)
@@ -403,19 +404,6 @@ def _duckdb_batch(database: Path, schema: str, table: str) -> Iterator[Batch]:
             close_execution_engine(execution_engine)
         for engine in engines:
             engine.dispose()
-
-
-def _duckdb_config() -> dict[str, str | int]:
-    """The build's DuckDB limits (CXB_DUCKDB_MEMORY_LIMIT, CXB_DUCKDB_THREADS) for the audit too.
-
-    Without them DuckDB may take 80% of the machine's memory: the raw audit's uniqueness check
-    over a 10M-row batch is a hash aggregate that would be free to grow past the limit the dbt
-    build keeps to (with the 3 GB limit the raw audit peaked at 2.3 GB at 10M answers).
-    """
-    from cxbench.settings import get_settings
-
-    settings = get_settings()
-    return {"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads}
 
 
 def _require_table(engine: Any, database: Path, schema: str, table: str) -> None:

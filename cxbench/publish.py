@@ -26,7 +26,7 @@ import duckdb
 
 from cxbench.errors import CxbenchError
 from cxbench.files import TMP_PREFIX, fsync_dir, write_atomically
-from cxbench.relations import dbt_manifest_path
+from cxbench.relations import connect_read_only, dbt_manifest_path
 from cxbench.testhook import pause_point
 
 # The dbt exposure that declares what the API serves (models/marts/_marts__exposures.yml): its
@@ -34,7 +34,7 @@ from cxbench.testhook import pause_point
 API_EXPOSURE = "exposure.cxbench.cxbench_api"
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
-# Marts exported at once by write_snapshot (one DuckDB cursor each).
+# Marts exported at once by export_snapshot (one DuckDB cursor each).
 EXPORT_THREADS = 4
 HISTORY = "history.jsonl"
 
@@ -87,22 +87,28 @@ def served_marts(dbt_manifest: Path) -> dict[str, str]:
     return marts
 
 
-def write_snapshot(
-    database: Path,
-    published: Path,
-    build_id: str,
-    manifest: Mapping[str, Any],
-    dbt_manifest: Path | None = None,
-) -> Snapshot:
-    """Export the served marts to ``published/<build_id>/`` with a manifest; not yet current.
-    The marts are the API exposure's, from ``dbt_manifest`` (default: the manifest the build's
-    dbt run left beside ``database``)."""
+@dataclass(frozen=True)
+class Export:
+    """The served marts written to ``published/.tmp-<build_id>/``: not a snapshot until
+    ``complete_snapshot`` adds the manifest and renames the folder."""
+
+    build_id: str
+    folder: Path
+    row_counts: dict[str, int]
+
+
+def export_snapshot(
+    database: Path, published: Path, build_id: str, dbt_manifest: Path | None = None
+) -> Export:
+    """Export the served marts to a temporary folder beside the snapshots. The marts are the API
+    exposure's, from ``dbt_manifest`` (default: the manifest the build's dbt run left beside
+    ``database``)."""
     marts = served_marts(dbt_manifest or dbt_manifest_path(database.parent))
     published.mkdir(parents=True, exist_ok=True)
     staging = published / f"{TMP_PREFIX}{build_id}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    con = duckdb.connect(str(database), read_only=True)
+    con = connect_read_only(database)
     try:
 
         def export(mart: str, relation: str) -> int:
@@ -114,13 +120,23 @@ def write_snapshot(
             counts = list(pool.map(export, marts, marts.values()))
     finally:
         con.close()
-    row_counts = dict(zip(marts, counts, strict=True))
-    full_manifest = {**manifest, "build_id": build_id, "row_counts": row_counts}
-    (staging / MANIFEST).write_text(json.dumps(full_manifest, indent=2, default=str))
-    final = published / build_id
-    os.replace(staging, final)
+    return Export(build_id, staging, dict(zip(marts, counts, strict=True)))
+
+
+def complete_snapshot(published: Path, export: Export, manifest: Mapping[str, Any]) -> Snapshot:
+    """The export with its manifest, renamed to ``published/<build_id>/``: complete, not yet
+    current."""
+    full_manifest = {**manifest, "build_id": export.build_id, "row_counts": export.row_counts}
+    (export.folder / MANIFEST).write_text(json.dumps(full_manifest, indent=2, default=str))
+    final = published / export.build_id
+    os.replace(export.folder, final)
     fsync_dir(published)
-    return Snapshot(build_id=build_id, path=final, manifest=full_manifest)
+    return Snapshot(build_id=export.build_id, path=final, manifest=full_manifest)
+
+
+def discard_export(export: Export) -> None:
+    """Remove an export that will not become a snapshot (a gate failed)."""
+    shutil.rmtree(export.folder, ignore_errors=True)
 
 
 def _export_mart(con: duckdb.DuckDBPyConnection, relation: str, target: Path) -> int:

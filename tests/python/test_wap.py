@@ -509,8 +509,8 @@ def test_build_killed_in_publish_leaves_b1_live(wap: Wap) -> None:
         [
             sys.executable,
             "-c",
-            "import sys; from pathlib import Path; from cxbench.publish import write_snapshot; "
-            "write_snapshot(Path(sys.argv[1]), Path(sys.argv[2]), 'halfway', {})",
+            "import sys; from pathlib import Path; from cxbench.publish import export_snapshot; "
+            "export_snapshot(Path(sys.argv[1]), Path(sys.argv[2]), 'halfway')",
             str(wap.settings.database),
             str(wap.published),
         ],
@@ -626,6 +626,8 @@ def test_failed_gates_publish_nothing_and_status_says_why(
     assert message.startswith("cxbench: The fct_benchmark_cells audit failed"), failed.stderr
     assert "counts_and_shares_plausible" in message and "nothing was published" in message
     assert current_build_id(wap.published) == live and wap.health() == live
+    # The marts were exported beside the audit: the export is removed, not left for later.
+    assert not [p.name for p in wap.published.iterdir() if p.name.startswith(".tmp-")]
     status = run_cli(wap.env, "status").stdout
     assert "failed at gate audit_marts" in status
     assert "✗ unexpected_rows_expectation(counts_and_shares_plausible)" in status
