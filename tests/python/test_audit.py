@@ -13,7 +13,7 @@ import pytest
 
 from cxbench.audit import AuditError, AuditResult, run_audit
 from cxbench.gx_duckdb_fix import install_duckdb_result_fix
-from cxbench.relations import MARTS
+from cxbench.relations import MARTS, connect_read_only
 
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
 BENCHMARK_SUITE = EXPECTATIONS / "benchmark_cells.json"
@@ -388,6 +388,15 @@ def test_audit_releases_the_database_for_the_next_writer(cells_db: Path) -> None
     # The same process may open the file read-write only once every audit handle is closed.
     with duckdb.connect(str(cells_db)) as con:
         con.execute(f"update {MARTS}.fct_benchmark_cells set moe = moe")  # noqa: S608
+
+
+def test_an_audit_opens_the_warehouse_beside_the_builds_own_connection(cells_db: Path) -> None:
+    """The mart audit runs while the export and the attack gate read the warehouse (cxbench/
+    build.py); DuckDB lets one process open a file twice only with one configuration."""
+    with connect_read_only(cells_db) as con:
+        result = audit_cells(cells_db)
+        counted = con.execute(f"select count(*) from {MARTS}.fct_benchmark_cells").fetchone()  # noqa: S608
+    assert result.success and counted is not None and counted[0] > 0
 
 
 # --- the GX 1.x SQL-on-DuckDB fix ------------------------------------------------------------
