@@ -183,6 +183,12 @@ def render(results: list[SizeResult], info: dict[str, Any], gx_import: float | N
                 f"– ({_s(cpu_incr.get('start'))}) | {_gb(peaks_full.get('start'))} | "
                 f"{_gb(peaks_incr.get('start'))} |"
             )
+        out += [
+            "",
+            "A step's CPU and peak memory are sampled from its start line to the next step's. "
+            "The mart audit runs beside the publish step's export and the attack gate, so "
+            "audit_marts, publish and attack split one stretch between them: read their sum.",
+        ]
         for label, profile in (("full", r.profile_full), ("incremental", r.profile_incremental)):
             dbt = profile.get("dbt")
             if not dbt:
