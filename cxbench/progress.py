@@ -85,7 +85,7 @@ STEP_LABELS = {
     "dbt_build": "dbt build: seeds, models, tests",
     "audit_marts": "auditing the marts (Great Expectations)",
     "publish": "publishing the snapshot",
-    "attack": "attack suite on the snapshot (publish gate)",
+    "attack": "attack suite on the exported marts (publish gate)",
 }
 
 
