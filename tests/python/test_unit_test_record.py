@@ -20,9 +20,11 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 from cxbench import incremental
 from cxbench.build import BuildRecord, GateFailed
@@ -47,11 +49,15 @@ DEMO = {"clients": 24, "answers": 30_000, "seed": 5}
 BENCHMARK_MARTS = ("fct_benchmark_cells", "fct_driver_benchmark_cells", "fct_theme_benchmark_cells")
 
 
-def unit_test_results(settings: Settings) -> list[tuple[str, str]]:
+def run_results(settings: Settings) -> list[dict[str, Any]]:
     results = json.loads((settings.warehouse / DBT_TARGET / "run_results.json").read_text())
+    return list(results["results"])
+
+
+def unit_test_results(settings: Settings) -> list[tuple[str, str]]:
     return [
         (r["unique_id"], r["status"])
-        for r in results["results"]
+        for r in run_results(settings)
         if r["unique_id"].startswith("unit_test.")
     ]
 
@@ -142,6 +148,25 @@ def test_an_incremental_build_gives_the_marts_of_a_full_refresh(builds: Builds) 
         con.close()
     assert touched == {2024, 2025}
     assert kept is not None and kept[0] > 0 and kept[1] > 0, kept
+
+
+def test_an_incremental_build_gives_each_query_a_share_of_the_cores(builds: Builds) -> None:
+    """The first on-run-start hook (set_run_threads): the incremental build set DuckDB's
+    threads to the machine's (DuckDB's default, as the profile sets none) divided by dbt's
+    threads; the full refresh of the second warehouse left them alone."""
+    profile = yaml.safe_load((builds.project / "profiles.yml").read_text())
+    dbt_threads = profile["cxbench"]["outputs"]["dev"]["threads"]
+    (cores,) = duckdb.connect().execute("select current_setting('threads')").fetchone() or (0,)
+    hook = "operation.cxbench.cxbench-on-run-start-0"
+
+    def compiled(settings: Settings) -> str:
+        (result,) = [r for r in run_results(settings) if r["unique_id"] == hook]
+        assert result["status"] == "success", result
+        return str(result["compiled_code"]).strip()
+
+    assert compiled(builds.first) == f"set threads = {max(1, int(cores) // dbt_threads)}"
+    assert builds.second_build[0].dbt["full_refresh"]
+    assert compiled(builds.second) == ""
 
 
 def test_a_second_warehouse_skips_unit_tests_that_passed_and_a_changed_project_runs_them(
