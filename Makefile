@@ -107,15 +107,11 @@ test: install-dev  ## everything CI runs, at once: lint, pytest, dbt build + tes
 	@echo "lint, test-python and test-dbt run at once; each one's output is shown when it ends."
 	$(MAKE) --no-print-directory -j 3 --output-sync=target lint test-python test-dbt BACKGROUND="nice -n 10"
 
-# Three pytest processes on two cores: each waits much of its time (for servers it started, for
-# a build's child, for the shared demo's lock), so a third fills the CPU the other two leave
-# idle; `make test` from clean clones took 562 s with three against 592-602 s with two
-# (docs/BENCHMARKS.md, tenth round), peak memory of the machine 4.5 GB.
 # --no-loadscope-reorder: xdist otherwise hands out the files with the most tests first, so the
 # slowest ones (test_wheel: 1 test, test_wap: 9) started last and one process ran them alone at
 # the end; the conftest's LONG_MODULES order is kept instead.
-test-python: install-dev browser  ## pytest on three processes: the real pipeline on small demo data, API, audits, the pages in Chromium
-	CXB_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -n 3 --dist loadfile --no-loadscope-reorder --durations=30
+test-python: install-dev browser  ## pytest on two processes: the real pipeline on small demo data, API, audits, the pages in Chromium
+	CXB_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=30
 
 test-spark: spark-install  ## the demo built on DuckDB and on Spark, every published mart compared cell by cell (not in make test)
 	$(BIN)/pytest -q -p no:xdist -s tests/spark

@@ -1,9 +1,9 @@
 """Shared fixtures: one real pipeline run (demo → land → audit → dbt → audit → publish) on a
 small demo, reused read-only by the tests that only look at its output.
 
-`make test` runs pytest on three processes (pytest-xdist, one module per process at a time):
-the first process that needs the small demo builds it, under a file lock, in the folder they
-share; the others wait and reuse it, so it is built once per run either way."""
+`make test` runs pytest on two processes (pytest-xdist, one module per process at a time): the
+first process that needs the small demo builds it, under a file lock, in the folder both share;
+the other waits and reuses it, so it is built once per run either way."""
 
 from __future__ import annotations
 
@@ -58,8 +58,8 @@ def env_for(monkeypatch: pytest.MonkeyPatch) -> object:
     return apply
 
 
-# The longest modules start first, longest first, so the pytest processes finish together
-# instead of one waiting for another's last long module. (xdist keeps this order only with
+# The longest modules start first, longest first, so the two pytest processes finish together
+# instead of one waiting for the other's last long module. (xdist keeps this order only with
 # --no-loadscope-reorder, as `make test-python` runs it: by default it starts the files with the
 # most tests first.) Measured per module with -n 0 on the shared machine (load 5-7, issue #17
 # round 4): test_wap ~270 s, test_privacy ~250 (its first test builds the shared `built` demo,
