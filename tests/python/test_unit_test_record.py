@@ -7,6 +7,8 @@
 - An incremental build gives exactly the marts of a full refresh over the same landing files,
   disclosure decisions included, when a delivery touches some years and not others (the
   benchmark marts recompute the touched years only).
+- The incremental build gives each DuckDB query a share of the cores (the set_run_threads
+  hook); the full refresh keeps them all.
 
 Both share the builds: a full refresh of warehouse a, then a delivery, a full refresh of
 warehouse b (its DuckDB file removed) and an incremental build of a. The copy of the project
@@ -156,7 +158,8 @@ def test_an_incremental_build_gives_each_query_a_share_of_the_cores(builds: Buil
     threads; the full refresh of the second warehouse left them alone."""
     profile = yaml.safe_load((builds.project / "profiles.yml").read_text())
     dbt_threads = profile["cxbench"]["outputs"]["dev"]["threads"]
-    (cores,) = duckdb.connect().execute("select current_setting('threads')").fetchone() or (0,)
+    with duckdb.connect() as con:
+        (cores,) = con.execute("select current_setting('threads')").fetchone() or (0,)
     hook = "operation.cxbench.cxbench-on-run-start-0"
 
     def compiled(settings: Settings) -> str:
