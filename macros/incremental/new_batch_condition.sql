@@ -4,6 +4,8 @@
         model's watermark before the build, kept by record_batch_watermarks);
       - a model whose config has meta test_scope:
           new_deliveries: rows of deliveries newer than int_answers_classified's watermark;
+          batch_responses: rows of the responses with a row in a new delivery (client_id,
+            response_id; in_batch_responses), which is what a per-response model recomputed;
           touched_months: rows of the touched client × months (client_id, month_start);
           touched_days: rows of the days of the touched client × months (client_id,
             responded_date);
@@ -21,6 +23,8 @@
         load_id > {{ batch_watermark(node.name) }}
     {%- elif scope == 'new_deliveries' -%}
         load_id > {{ batch_watermark('int_answers_classified') }}
+    {%- elif scope == 'batch_responses' -%}
+        {{ in_batch_responses('client_id', 'response_id') }}
     {%- elif scope == 'touched_months' -%}
         {{ in_touched_months('client_id', 'month_start') }}
     {%- elif scope == 'touched_days' -%}

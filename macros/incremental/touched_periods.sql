@@ -31,6 +31,14 @@
     and {{ at }} >= (select min(month_start) from {{ touched_months_relation() }})
 {%- endmacro %}
 
+{#- A predicate for the rows of the batch's responses (in_batch_responses) in a table with a
+    timestamp from their answers: may_read_touched_months as the pre-filter DuckDB applies as it
+    scans (every answer of a batch response lies in a touched month), then the exact test. -#}
+{% macro in_batch_responses_at(client_id, response_id, at) -%}
+    {{ may_read_touched_months(client_id, at) }}
+    and {{ in_batch_responses(client_id, response_id) }}
+{%- endmacro %}
+
 {#- A predicate: the client × period (grain and first day) holds a month this build touched;
     a touched month touches its month, quarter and year. -#}
 {% macro in_touched_periods(client_id, period_grain, period_start) -%}
@@ -126,7 +134,7 @@
             select
                 client_id as batch_client_id,
                 response_id as batch_response_id
-            from {{ ref('int_answers_classified') }}
+            from {{ incremental_input_relation('int_answers_classified') }}
             where load_id > {{ aggregates_watermark() }}
         ) as batch
         where
@@ -135,9 +143,10 @@
     )
 {%- endmacro %}
 
-{#- pre_hook of an incremental client × response model: remove the responses of the batch
-    (in_batch_responses), which the model then recomputes and appends; a response whose answers
-    are no longer accepted is not appended again. -#}
+{#- pre_hook of an incremental model with a row per response or per answer (columns client_id,
+    response_id): remove the rows of the batch's responses (in_batch_responses), which the model
+    then recomputes and appends; a response whose answers are no longer accepted is not
+    appended again. -#}
 {% macro delete_batch_responses() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
@@ -147,31 +156,36 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- pre_hook of int_comment_themes_matched: remove the themes of the comments in the touched
-    client × months, which the model then matches anew and appends. A re-sent comment keeps
-    its comment_id (client × response × question) and its new month is touched. -#}
-{% macro delete_touched_comments() -%}
+{#- pre_hook of int_comment_themes_matched: remove the themes of the batch responses' comments
+    (int_comments_grouped, which ran before and holds them), which the model then matches anew
+    and appends. A re-sent comment keeps its comment_id. -#}
+{% macro delete_batch_comments() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where comment_id in (
             select comments.comment_id
             from {{ ref('int_comments_grouped') }} as comments
-            where {{ in_touched_months('comments.client_id', 'comments.month_start') }}
+            where {{ in_batch_responses('comments.client_id', 'comments.response_id') }}
         )
     {%- endif -%}
 {%- endmacro %}
 
-{#- int_delivery_touched_months: by ref() in a model (its lineage, and a unit test's fixture);
-    from the graph in a data test, whose `where` is rendered only when it runs (a ref() there
-    would be a dependency dbt never parsed). -#}
+{#- int_delivery_touched_months (see incremental_input_relation). -#}
 {% macro touched_months_relation() -%}
+    {%- do return(incremental_input_relation('int_delivery_touched_months')) -%}
+{%- endmacro %}
+
+{#- A model the incremental predicates read: by ref() in a model (its lineage, and a unit
+    test's fixture); from the graph in a data test, whose `where` is rendered only when it runs
+    (a ref() there would be a dependency dbt never parsed). -#}
+{% macro incremental_input_relation(model_name) -%}
     {%- if model is defined and model.resource_type == 'test' -%}
         {%- for node in graph.nodes.values()
-            if node.resource_type == 'model' and node.name == 'int_delivery_touched_months' -%}
+            if node.resource_type == 'model' and node.name == model_name -%}
             {%- do return(api.Relation.create(
                 database=node.database, schema=node.schema, identifier=node.alias
             )) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- do return(ref('int_delivery_touched_months')) -%}
+    {%- do return(ref(model_name)) -%}
 {%- endmacro %}

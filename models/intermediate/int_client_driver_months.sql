@@ -17,8 +17,13 @@
 
 with
 
+-- (On an incremental run, pre-filtered as the scan reads it: the answers of a response in a
+-- touched month are at or after its first, may_read_touched_months.)
 scored as (
     select * from {{ ref('int_answers_scored') }}
+    {% if is_incremental() %}
+        where {{ may_read_touched_months('client_id', 'responded_at') }}
+    {% endif %}
 ),
 
 responses as (

@@ -1,25 +1,25 @@
 -- The themes each comment raises (multi-label), from the lexicon seeds; a comment with none
 -- gets the catch-all theme. The rules live in the match_comment_themes macro.
 --
--- Incremental (DuckDB): a build matches only the comments of the client × months its
--- deliveries touched (int_delivery_touched_months); the pre_hook deletes their themes first.
--- A changed lexicon changes the project fingerprint, which forces a full refresh.
+-- Incremental (DuckDB): a build matches only the comments of the responses with a row in its
+-- new deliveries (in_batch_responses); the pre_hook deletes their themes first. A changed
+-- lexicon changes the project fingerprint, which forces a full refresh.
 {{
     config(
         materialized=incremental_or_table(),
         incremental_strategy='append',
-        pre_hook="{{ delete_touched_comments() }}",
+        pre_hook="{{ delete_batch_comments() }}",
         on_schema_change='fail',
     )
 }}
--- depends_on: {{ ref('int_delivery_touched_months') }}
+-- depends_on: {{ ref('int_delivery_touched_months') }}, {{ ref('int_answers_classified') }}
 
 with
 
 comments as (
     select * from {{ ref('int_comments_grouped') }}
     {% if is_incremental() %}
-        where {{ in_touched_months('client_id', 'month_start') }}
+        where {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}
     {% endif %}
 ),
 

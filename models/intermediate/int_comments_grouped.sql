@@ -1,19 +1,18 @@
 -- One row per accepted comment, with the NPS answer of the same response and its group
 -- (detractor / passive / promoter; 'none' without an NPS answer), for the theme marts.
 --
--- Incremental (DuckDB): a build recomputes only the comments of the client × months its
--- deliveries touched (int_delivery_touched_months); the pre_hook deletes them first. A re-sent
--- comment keeps its comment_id, and the month it had is touched too (a batch response's
--- earlier answers count), so its old row goes.
+-- Incremental (DuckDB): a comment reads only its own response, so a build recomputes only the
+-- comments of the responses with a row in its new deliveries (in_batch_responses); the pre_hook
+-- deletes them first, so a re-sent comment's old row goes, whatever its month.
 {{
     config(
         materialized=incremental_or_table(),
         incremental_strategy='append',
-        pre_hook="{{ delete_touched_months('month_start') }}",
+        pre_hook="{{ delete_batch_responses() }}",
         on_schema_change='fail',
     )
 }}
--- depends_on: {{ ref('int_delivery_touched_months') }}
+-- depends_on: {{ ref('int_delivery_touched_months') }}, {{ ref('int_answers_classified') }}
 
 with
 
@@ -36,7 +35,7 @@ comments as (
     where
         metric_kind = 'comment_share'
         {% if is_incremental() %}
-            and {{ in_touched_months('client_id', "cast(date_trunc('month', responded_at) as date)") }}
+            and {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}
         {% endif %}
 ),
 
@@ -51,6 +50,7 @@ nps_answers as (
     where
         scored.metric_kind = 'nps'
         {% if is_incremental() %}
+            and {{ may_read_touched_months('scored.client_id', 'scored.responded_at') }}
             and exists (
                 select 1
                 from comments

@@ -3,37 +3,43 @@
 -- metric's kind in the catalogue. Every cell value downstream is mean(points) over a set of
 -- observations, so benchmarks, scorecards and roll-ups share one formula.
 --
--- Incremental (DuckDB): a build recomputes only the observations in the client × months its
--- deliveries touched (int_delivery_touched_months: every month of a new delivery's responses,
--- so an observation elsewhere reads answers no delivery changed); the pre_hook deletes them
--- first. The answers are pre-filtered as they are read (may_read_touched_months), so the rest
--- of the history is not joined. A table, so the aggregates and tests that read it do not each
--- recompute every answer.
+-- Incremental (DuckDB): an observation reads only its own response (its answers, its response
+-- row and index scores), so a build recomputes only the observations of the responses with a
+-- row in its new deliveries (in_batch_responses); the pre_hook deletes them first. Their
+-- answers are found as the scan reads them (in_batch_responses_at), so the rest of the history
+-- is not joined. A table, so the aggregates and tests that read it do not each recompute every
+-- answer.
 {{
     config(
         materialized=incremental_or_table(),
         incremental_strategy='append',
-        pre_hook="{{ delete_touched_months('month_start') }}",
+        pre_hook="{{ delete_batch_responses() }}",
         on_schema_change='fail',
     )
 }}
--- depends_on: {{ ref('int_delivery_touched_months') }}
+-- depends_on: {{ ref('int_delivery_touched_months') }}, {{ ref('int_answers_classified') }}
 
 with
 
 scored as (
     select * from {{ ref('int_answers_scored') }}
     {% if is_incremental() %}
-        where {{ may_read_touched_months('client_id', 'responded_at') }}
+        where {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}
     {% endif %}
 ),
 
 responses as (
     select * from {{ ref('int_responses_summarised') }}
+    {% if is_incremental() %}
+        where {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}
+    {% endif %}
 ),
 
 index_scores as (
     select * from {{ ref('int_response_index_scores') }}
+    {% if is_incremental() %}
+        where {{ in_batch_responses('client_id', 'response_id') }}
+    {% endif %}
 ),
 
 question_map as (
@@ -144,9 +150,6 @@ observed as (
 
 final as (
     select * from observed
-    {% if is_incremental() %}
-        where {{ in_touched_months('client_id', 'month_start') }}
-    {% endif %}
 )
 
 select * from final

@@ -18,7 +18,7 @@ with
 scored as (
     select * from {{ ref('int_answers_scored') }}
     {% if is_incremental() %}
-        where {{ in_batch_responses('client_id', 'response_id') }}
+        where {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}
     {% endif %}
 ),
 

@@ -2,25 +2,25 @@
 -- their themes, touchpoint, time and the NPS group of the same response. The raw text stays
 -- in fct_answers; the published snapshot carries only this mart's masked text.
 --
--- Incremental (DuckDB): a build masks only the comments of the client × months its deliveries
--- touched (int_delivery_touched_months), as int_comments_grouped recomputes them; the pre_hook
--- deletes those months first.
+-- Incremental (DuckDB): a build masks only the comments of the responses with a row in its new
+-- deliveries (in_batch_responses), as int_comments_grouped recomputes them; the pre_hook
+-- deletes those responses' comments first.
 {{
     config(
         materialized=incremental_or_table(),
         incremental_strategy='append',
-        pre_hook="{{ delete_touched_months('responded_at') }}",
+        pre_hook="{{ delete_batch_responses() }}",
         on_schema_change='fail',
     )
 }}
--- depends_on: {{ ref('int_delivery_touched_months') }}
+-- depends_on: {{ ref('int_delivery_touched_months') }}, {{ ref('int_answers_classified') }}
 
 with
 
 comments as (
     select * from {{ ref('int_comments_grouped') }}
     {% if is_incremental() %}
-        where {{ in_touched_months('client_id', 'month_start') }}
+        where {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}
     {% endif %}
 ),
 
