@@ -9,16 +9,25 @@
     anew, and each touched quarter and year adds them to the untouched months of the same
     client the model already holds: `this`, or the CTE `months_before` where the model keeps
     its rows in another shape (the same columns as the result, with period_grain and
-    period_start). -#}
-{% macro roll_up_periods(observations, keys, months_before=none) -%}
+    period_start).
+
+    With `summed`, the observations are already sums over a month (columns n, sum_x and sum_x2
+    in place of points), for a model that can count them more cheaply than one row each. -#}
+{% macro roll_up_periods(observations, keys, months_before=none, summed=false) -%}
     {%- set incremental = is_incremental() -%}
     {%- set month_keys = keys + ['touchpoint_code', 'metric_code', 'statistic_kind', 'month_start'] -%}
     with monthly as (
         select
             {{ month_keys | join(',\n            ') }},
-            count(*) as n,
-            sum(points) as sum_x,
-            sum(points * points) as sum_x2
+            {% if summed -%}
+                sum(n) as n,
+                sum(sum_x) as sum_x,
+                sum(sum_x2) as sum_x2
+            {%- else -%}
+                count(*) as n,
+                sum(points) as sum_x,
+                sum(points * points) as sum_x2
+            {%- endif %}
         from {{ observations }}
         group by all
     ),

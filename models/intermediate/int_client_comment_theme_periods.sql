@@ -55,24 +55,57 @@ comment_groups as (
     from comments
 ),
 
--- Every comment once per theme, with 100 points when it raises the theme (a share in %).
--- roll_up_periods sums observations per metric_code: here the theme.
-observations as (
+-- Every comment counts once per theme, with 100 points when it raises the theme (a share in
+-- %): per month, n is the comments and Σx = 100 · (those raising the theme), Σx² = 100 · Σx.
+-- They are counted per group and per theme rather than summed over a row per comment × theme.
+-- roll_up_periods sums them per metric_code: here the theme.
+group_months as (
+    select
+        client_id,
+        industry_code,
+        nps_group,
+        touchpoint_code,
+        month_start,
+        count(*) as n_comments
+    from comment_groups
+    group by all
+),
+
+theme_months as (
     select
         comment_groups.client_id,
-        comment_groups.industry_code,
         comment_groups.nps_group,
         comment_groups.touchpoint_code,
+        comment_groups.month_start,
+        matched.theme_code,
+        count(*) as n_theme_comments
+    from comment_groups
+    inner join matched
+        on comment_groups.comment_id = matched.comment_id
+    group by all
+),
+
+observations as (
+    select
+        group_months.client_id,
+        group_months.industry_code,
+        group_months.nps_group,
+        group_months.touchpoint_code,
         themes.theme_code as metric_code,
         'proportion' as statistic_kind,
-        comment_groups.month_start,
-        case when matched.comment_id is not null then 100.0 else 0.0 end as points
-    from comment_groups
+        group_months.month_start,
+        group_months.n_comments as n,
+        100.0 * coalesce(theme_months.n_theme_comments, 0) as sum_x,
+        10000.0 * coalesce(theme_months.n_theme_comments, 0) as sum_x2
+    from group_months
     cross join themes
-    left join matched
+    left join theme_months
         on
-            comment_groups.comment_id = matched.comment_id
-            and themes.theme_code = matched.theme_code
+            group_months.client_id = theme_months.client_id
+            and group_months.nps_group = theme_months.nps_group
+            and group_months.touchpoint_code is not distinct from theme_months.touchpoint_code
+            and group_months.month_start = theme_months.month_start
+            and themes.theme_code = theme_months.theme_code
 ),
 
 {% if is_incremental() %}
@@ -97,7 +130,7 @@ observations as (
 rolled_up as (
     {{ roll_up_periods(
         'observations', ['client_id', 'industry_code', 'nps_group'],
-        months_before='months_before' if is_incremental() else none,
+        months_before='months_before' if is_incremental() else none, summed=true,
     ) }}
 ),
 
