@@ -39,6 +39,21 @@
     and {{ in_batch_responses(client_id, response_id) }}
 {%- endmacro %}
 
+{#- A pre-filter for the answers of the batch's responses: the answer's delivery holds one
+    (int_delivery_touched_months' load_id). A list that DuckDB applies as it scans, and
+    narrower than may_read_touched_months: a delivery of new responses in the newest months of
+    every client lets through its own answers, not those months' whole history. -#}
+{% macro may_read_batch_loads(load_id) -%}
+    {{ load_id }} in (select load_id from {{ touched_months_relation() }})
+{%- endmacro %}
+
+{#- in_batch_responses for answers (a load_id column): may_read_batch_loads, then the exact
+    test. -#}
+{% macro is_batch_answer(client_id, response_id, load_id) -%}
+    {{ may_read_batch_loads(load_id) }}
+    and {{ in_batch_responses(client_id, response_id) }}
+{%- endmacro %}
+
 {#- A predicate: the client × period (grain and first day) holds a month this build touched;
     a touched month touches its month, quarter and year. -#}
 {% macro in_touched_periods(client_id, period_grain, period_start) -%}

@@ -35,7 +35,7 @@ comments as (
     where
         metric_kind = 'comment_share'
         {% if is_incremental() %}
-            and {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}
+            and {{ is_batch_answer('client_id', 'response_id', 'load_id') }}
         {% endif %}
 ),
 
@@ -50,7 +50,7 @@ nps_answers as (
     where
         scored.metric_kind = 'nps'
         {% if is_incremental() %}
-            and {{ may_read_touched_months('scored.client_id', 'scored.responded_at') }}
+            and {{ may_read_batch_loads('scored.load_id') }}
             and exists (
                 select 1
                 from comments

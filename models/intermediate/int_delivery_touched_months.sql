@@ -2,7 +2,9 @@
 -- in which a response of a new delivery has an answer, in that delivery or in an earlier one
 -- (a re-sent answer supersedes one that may sit in another month, and a response-level value
 -- reads all the response's answers). The incremental aggregates recompute just these months,
--- and the quarters and years they roll up into.
+-- and the quarters and years they roll up into. Each row also names a delivery (load_id) that
+-- holds such an answer, so the models that recompute the batch's responses find their answers
+-- by delivery as they scan (may_read_batch_loads).
 --
 -- A delivery is new until a build has taken it into every incremental aggregate
 -- (aggregates_watermark, advanced at the end of a run in which all of them succeeded), so a
@@ -25,7 +27,8 @@ batch_responses as (
 final as (
     select distinct
         classified.client_id,
-        cast(date_trunc('month', classified.responded_at) as date) as month_start
+        cast(date_trunc('month', classified.responded_at) as date) as month_start,
+        classified.load_id
     from classified
     inner join batch_responses
         on

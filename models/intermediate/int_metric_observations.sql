@@ -6,8 +6,8 @@
 -- Incremental (DuckDB): an observation reads only its own response (its answers, its response
 -- row and index scores), so a build recomputes only the observations of the responses with a
 -- row in its new deliveries (in_batch_responses); the pre_hook deletes them first. Their
--- answers are found as the scan reads them (in_batch_responses_at), so the rest of the history
--- is not joined. A table, so the aggregates and tests that read it do not each recompute every
+-- answers are found by delivery as the scan reads them (is_batch_answer), so the rest of the
+-- history is not joined. A table, so the aggregates and tests that read it do not each recompute every
 -- answer.
 {{
     config(
@@ -24,7 +24,7 @@ with
 scored as (
     select * from {{ ref('int_answers_scored') }}
     {% if is_incremental() %}
-        where {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}
+        where {{ is_batch_answer('client_id', 'response_id', 'load_id') }}
     {% endif %}
 ),
 

@@ -20,7 +20,7 @@ with
 scored as (
     select * from {{ ref('int_answers_scored') }}
     {% if is_incremental() %}
-        where {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}
+        where {{ is_batch_answer('client_id', 'response_id', 'load_id') }}
     {% endif %}
 ),
 
