@@ -16,8 +16,14 @@
 
 with
 
+-- On an incremental run, the answers of the deliveries that hold the batch's responses
+-- (may_read_batch_loads), which hold their comments and their NPS answers. Filtered here, in
+-- the CTE both reads share, so that DuckDB does not keep every answer for them.
 scored as (
     select * from {{ ref('int_answers_scored') }}
+    {% if is_incremental() %}
+        where {{ may_read_batch_loads('load_id') }}
+    {% endif %}
 ),
 
 comments as (
@@ -35,12 +41,13 @@ comments as (
     where
         metric_kind = 'comment_share'
         {% if is_incremental() %}
-            and {{ is_batch_answer('client_id', 'response_id', 'load_id') }}
+            and {{ in_batch_responses('client_id', 'response_id') }}
         {% endif %}
 ),
 
 -- A response answers NPS once; min() keeps a second NPS question deterministic. Its NPS answer
--- may lie in another month than its comment, so every month is read, for these responses.
+-- may lie in another month than its comment, so every month is read, for these responses (on
+-- an incremental run, of the deliveries that hold them).
 nps_answers as (
     select
         scored.client_id,
@@ -50,7 +57,6 @@ nps_answers as (
     where
         scored.metric_kind = 'nps'
         {% if is_incremental() %}
-            and {{ may_read_batch_loads('scored.load_id') }}
             and exists (
                 select 1
                 from comments
