@@ -7,8 +7,8 @@
 -- row and index scores), so a build recomputes only the observations of the responses with a
 -- row in its new deliveries (in_batch_responses); the pre_hook deletes them first. Their
 -- answers are found by delivery as the scan reads them (is_batch_answer), so the rest of the
--- history is not joined. A table, so the aggregates and tests that read it do not each recompute every
--- answer.
+-- history is not joined. A table, so the aggregates and tests that read it do not each
+-- recompute every answer.
 {{
     config(
         materialized=incremental_or_table(),
