@@ -17,7 +17,7 @@
 {% macro new_batch_condition(relation) -%}
     {%- set node = model_node_of(relation) -%}
     {%- set scope = (node.config.meta or {}).get('test_scope') if node is not none else none -%}
-    {%- if flags.FULL_REFRESH or flags.WHICH != 'build' or node is none -%}
+    {%- if tests_read_every_row() or node is none -%}
         true
     {%- elif node.config.materialized == 'incremental' and 'load_id' in node.columns -%}
         load_id > {{ batch_watermark(node.name) }}

@@ -16,7 +16,7 @@
 
 with
 
-comments as (
+comments as {{ not_materialized(when=not is_incremental()) }} (
     select * from {{ ref('int_comments_grouped') }}
     {% if is_incremental() %}
         where {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}

@@ -19,7 +19,7 @@ with
 -- On an incremental run, the answers of the deliveries that hold the batch's responses
 -- (may_read_batch_loads), which hold their comments and their NPS answers. Filtered here, in
 -- the CTE both reads share, so that DuckDB does not keep every answer for them.
-scored as (
+scored as {{ not_materialized(when=not is_incremental()) }} (
     select * from {{ ref('int_answers_scored') }}
     {% if is_incremental() %}
         where {{ may_read_batch_loads('load_id') }}

@@ -12,7 +12,7 @@
 -- delivery as new: every month is touched.
 with
 
-classified as (
+classified as {{ not_materialized() }} (
     select * from {{ ref('int_answers_classified') }}
 ),
 

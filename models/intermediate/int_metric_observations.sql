@@ -21,14 +21,14 @@
 
 with
 
-scored as (
+scored as {{ not_materialized(when=not is_incremental()) }} (
     select * from {{ ref('int_answers_scored') }}
     {% if is_incremental() %}
         where {{ is_batch_answer('client_id', 'response_id', 'load_id') }}
     {% endif %}
 ),
 
-responses as (
+responses as {{ not_materialized(when=not is_incremental()) }} (
     select * from {{ ref('int_responses_summarised') }}
     {% if is_incremental() %}
         where {{ in_batch_responses_at('client_id', 'response_id', 'responded_at') }}

@@ -12,7 +12,11 @@
     test, so the test runs after the parent is built.
 
     The model is read through one CTE (`tested`); a `where` config filters it, not the parents.
-    The row rules share one scan: the one-row CTE `checked`, which each (rule, column) reads.
+    When the test reads every row (tests_read_every_row: a full refresh, `dbt test`), each rule
+    reads the model where it uses `tested` (not_materialized): DuckDB would otherwise copy every
+    column of every row first, which took a 10M-answer fct_answers test 8 CPU s instead of 3.
+    A new batch's few rows are copied once. The row rules share one scan: the one-row CTE
+    `checked`, which each (rule, column) reads.
     Each key rule groups the rows by its key and sums the rows of the keys that occur more than
     once into one row. Each reference rule counts the non-NULL rows with no parent row (NOT
     EXISTS, which Spark runs too).
@@ -48,7 +52,7 @@
     {%- set key_checks = checks | selectattr('key', 'defined') | list -%}
     {%- set reference_checks = checks | selectattr('to', 'defined') | list %}
 
-    with tested as (
+    with tested as {{ not_materialized(when=tests_read_every_row()) }} (
         select * from {{ model }}
     ),
     {%- if row_checks %}
