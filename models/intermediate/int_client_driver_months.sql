@@ -17,8 +17,9 @@
 
 with
 
--- (On an incremental run, pre-filtered as the scan reads it: the answers of a response in a
--- touched month are at or after its first, may_read_touched_months.)
+-- (On an incremental run, the answers and responses are pre-filtered as the scan reads them:
+-- a response in a touched month and its answers are at or after that month's start,
+-- may_read_touched_months.)
 scored as (
     select * from {{ ref('int_answers_scored') }}
     {% if is_incremental() %}
@@ -29,7 +30,9 @@ scored as (
 responses as (
     select * from {{ ref('int_responses_summarised') }}
     {% if is_incremental() %}
-        where {{ in_touched_months('client_id', "cast(date_trunc('month', responded_at) as date)") }}
+        where
+            {{ may_read_touched_months('client_id', 'responded_at') }}
+            and {{ in_touched_months('client_id', "cast(date_trunc('month', responded_at) as date)") }}
     {% endif %}
 ),
 
