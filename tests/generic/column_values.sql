@@ -14,7 +14,7 @@
     The model is read through one CTE (`tested`); a `where` config filters it, not the parents.
     When the test reads every row (tests_read_every_row: a full refresh, `dbt test`), each rule
     reads the model where it uses `tested` (not_materialized): DuckDB would otherwise copy every
-    column of every row first, which took a 10M-answer fct_answers test 8 CPU s instead of 3.
+    column of every row first, which took a 10M-answer fct_answers test 8 CPU s instead of 3-4.
     A new batch's few rows are copied once. The row rules share one scan: the one-row CTE
     `checked`, which each (rule, column) reads.
     Each key rule groups the rows by its key and sums the rows of the keys that occur more than
