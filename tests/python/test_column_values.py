@@ -52,7 +52,10 @@ def test_a_failed_column_rule_names_model_column_and_rule(tmp_path: Path) -> Non
     record, _ = build(settings)
     assert record.status == "published"
     assert record.dbt["unit_tests"].startswith("unit tests: passed under this fingerprint")
-    assert "where true" in compiled_test(settings.warehouse)
+    full_refresh_test = compiled_test(settings.warehouse)
+    assert "where true" in full_refresh_test
+    # Reading every row, the rules read the model where they use it (not_materialized).
+    assert "tested as not materialized (" in full_refresh_test
 
     # A new delivery whose numeric answers the planted model scores out of range: the
     # incremental build's test reads the new batch only and stops the build.
@@ -61,6 +64,7 @@ def test_a_failed_column_rule_names_model_column_and_rule(tmp_path: Path) -> Non
         build(settings)
     compiled = compiled_test(settings.warehouse)
     assert "where load_id > " in compiled and "where true" not in compiled
+    assert "not materialized" not in compiled  # the batch's few rows are copied once
     con = duckdb.connect(str(settings.database), read_only=True)
     try:
         bad = con.execute(
