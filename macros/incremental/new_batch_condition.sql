@@ -12,7 +12,7 @@
           touched_periods: rows of the touched client × periods (client_id, period_grain,
             period_start), which is what an incremental aggregate recomputed;
           touched_years: rows of the touched years (period_start), which is what an
-            incremental benchmark mart recomputed.
+            incremental benchmark mart, and a client mart that reads its cells, recomputed.
     Everything (true) on a full refresh, outside `dbt build` and for every other relation. -#}
 {% macro new_batch_condition(relation) -%}
     {%- set node = model_node_of(relation) -%}

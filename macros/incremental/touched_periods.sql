@@ -92,6 +92,17 @@
     )
 {%- endmacro %}
 
+{#- A predicate: the period lies in a touched year (in_touched_years), or is the period after one
+    that does (the first month, quarter and year after a touched year): what a mart that reads
+    the benchmark cells (a touched year's may all change) and the change vs the previous period
+    of the same grain recomputes. -#}
+{% macro in_touched_or_following_years(period_grain, period_start) -%}
+    (
+        {{ in_touched_years(period_start) }}
+        or {{ in_touched_years(previous_period_start(period_grain, period_start)) }}
+    )
+{%- endmacro %}
+
 {#- A predicate: the client × period is touched, or follows a touched period of the same grain
     (a model with the change vs the previous period must recompute both). -#}
 {% macro in_touched_or_following_periods(client_id, period_grain, period_start) -%}
@@ -118,11 +129,20 @@
 {%- endmacro %}
 
 {#- pre_hook of an incremental benchmark mart (column period_start): remove the cells of the
-    touched years (in_touched_years), which the model then recomputes and appends. -#}
-{% macro delete_touched_years() -%}
+    touched years (in_touched_years), which the model then recomputes and appends; with
+    `and_following` (column period_grain too), also the period after each touched year
+    (in_touched_or_following_years). -#}
+{% macro delete_touched_years(and_following=false) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ in_touched_years(this.identifier ~ '.period_start') }}
+        where
+            {% if and_following -%}
+                {{ in_touched_or_following_years(
+                    this.identifier ~ '.period_grain', this.identifier ~ '.period_start'
+                ) }}
+            {%- else -%}
+                {{ in_touched_years(this.identifier ~ '.period_start') }}
+            {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 

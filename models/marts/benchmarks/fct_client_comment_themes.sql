@@ -2,14 +2,31 @@
 -- all its comments and of its detractors', passives' and promoters' comments (NPS answer of the
 -- same response), the detractor-vs-promoter lift with a two-proportion z test, and the
 -- industry's published shares for the same cell.
+--
+-- Incremental (DuckDB): a build recomputes only the periods of the years its deliveries touched
+-- (in_touched_years), as fct_theme_benchmark_cells does: a row reads the client's own periods
+-- and the industry's cells of the same period, and the cells of a touched year may all have
+-- changed; the pre_hook deletes them first.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_touched_years() }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}
+
 with
 
 client_periods as (
     select * from {{ ref('int_client_comment_theme_periods') }}
+    where {{ in_touched_years('period_start') if is_incremental() else 'true' }}
 ),
 
 cells as (
     select * from {{ ref('fct_theme_benchmark_cells') }}
+    where {{ in_touched_years('period_start') if is_incremental() else 'true' }}
 ),
 
 pivoted as (

@@ -4,14 +4,42 @@
 -- contributors; and the change vs the previous period of the same grain with its z and
 -- significance (DESIGN §5). A row holds one client's own figures and published cell
 -- statistics only, never another client's values.
+--
+-- Incremental (DuckDB): a build recomputes only the periods of the years its deliveries touched
+-- (the cells of such a year, and so every client's percentile rank there, may all have
+-- changed) and the first month, quarter and year after each (whose change reads a touched
+-- period), from those periods and the ones before them; the pre_hook deletes them first.
+{{
+    config(
+        materialized=incremental_or_table(),
+        incremental_strategy='append',
+        pre_hook="{{ delete_touched_years(and_following=true) }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_delivery_touched_months') }}
+
 with
 
+-- On an incremental build: the recomputed periods and the ones before them (for the change).
 client_periods as (
-    select * from {{ ref('int_client_metric_periods') }}
+    select * from {{ ref('int_client_metric_periods') }} as client_periods
+    {% if is_incremental() %}
+        where
+            {{ in_touched_or_following_years(
+                'client_periods.period_grain', 'client_periods.period_start'
+            ) }}
+            or {{ in_touched_years(next_period_start(
+                'client_periods.period_grain', 'client_periods.period_start'
+            )) }}
+    {% endif %}
 ),
 
 cells as (
-    select * from {{ ref('fct_benchmark_cells') }}
+    select * from {{ ref('fct_benchmark_cells') }} as cells
+    {% if is_incremental() %}
+        where {{ in_touched_or_following_years('cells.period_grain', 'cells.period_start') }}
+    {% endif %}
 ),
 
 metrics as (
@@ -112,6 +140,10 @@ final as (
             and changes.touchpoint_code = percentile_ranks.touchpoint_code
             and changes.period = percentile_ranks.period
             and changes.metric_code = percentile_ranks.metric_code
+    {% if is_incremental() %}
+        -- Not the periods read only as the previous of a recomputed one.
+        where {{ in_touched_or_following_years('changes.period_grain', 'changes.period_start') }}
+    {% endif %}
 )
 
 select * from final
