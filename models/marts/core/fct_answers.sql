@@ -1,25 +1,15 @@
 -- Accepted, harmonised answers: one row per client × response × question (latest delivery).
 --
--- Incremental: only answers accepted from deliveries newer than any already here are read,
--- and merged on answer_id, so a later delivery replaces the answer an earlier build accepted.
--- An answer never leaves this table: a newer valid delivery replaces it, an invalid one is
+-- A view over int_answers_scored, the accepted rows of int_answers_classified with their
+-- scores: nothing in the build or the API reads it row by row, and as a table it was a second
+-- copy of every accepted answer, written again by every full build (10M answers: 17–24 CPU s,
+-- docs/BENCHMARKS.md, thirteenth round). A later delivery replaces the answer an earlier build
+-- accepted because int_answers_classified marks the earlier one superseded; an invalid one is
 -- quarantined without touching it.
-{{
-    config(
-        materialized=incremental_or_table(),
-        incremental_strategy='merge',
-        unique_key='answer_id',
-        on_schema_change='fail',
-    )
-}}
-
 with
 
 scored as (
     select * from {{ ref('int_answers_scored') }}
-    {% if is_incremental() %}
-        where load_id > {{ load_id_watermark() }}
-    {% endif %}
 ),
 
 final as (
