@@ -313,11 +313,11 @@ class Built:
     status: str
     status_all_files: str
     # What dbt ran: node counts by resource type, each incremental model's recorded batch
-    # watermark, and the SQL dbt ran for the column_values test of fct_answers (its unique
-    # rule among them).
+    # watermark, and the SQL dbt ran for the column_values test of fct_quarantined_rows (an
+    # incremental model with a load_id; its unique rule among them).
     node_types: dict[str, int]
     batch_watermarks: dict[str, int | None]
-    answers_unique_test_sql: str
+    quarantine_unique_test_sql: str
     # ... and for that of int_client_metric_periods (an incremental aggregate; its
     # unique_combination rule among them).
     periods_unique_test_sql: str
@@ -382,7 +382,7 @@ def build(settings: Settings, name: str, *, full_refresh: bool = False) -> Built
     target = settings.warehouse / DBT_TARGET
     results = json.loads((target / "run_results.json").read_text())["results"]
     node_types = Counter(r["unique_id"].split(".")[0] for r in results)
-    [unique_test] = (target / "run").rglob("column_values_fct_answers.sql")
+    [unique_test] = (target / "run").rglob("column_values_fct_quarantined_rows.sql")
     [periods_test] = (target / "run").rglob("column_values_int_client_metric_periods.sql")
     return Built(
         record,
@@ -580,18 +580,17 @@ def test_the_incremental_build_tests_its_batch_and_the_full_builds_everything(
     assert first.batch_watermarks == refreshed.batch_watermarks == {}
     # ... read when the test runs and written into its SQL as a literal, which DuckDB pushes
     # into the table scan; the uniqueness rules read the same rows.
-    assert "group by answer_id" in second.answers_unique_test_sql
+    assert "group by quarantined_row_id" in second.quarantine_unique_test_sql
     assert "group by client_id, touchpoint_code, period, metric_code" in (
         second.periods_unique_test_sql
     )
-    # (fct_answers is a view of the accepted answers: it reads the new deliveries'.)
-    classified = second.batch_watermarks["int_answers_classified"]
-    assert f"load_id > {classified})" in second.answers_unique_test_sql
+    quarantined = second.batch_watermarks["fct_quarantined_rows"]
+    assert f"load_id > {quarantined})" in second.quarantine_unique_test_sql
     # An incremental aggregate's tests read the client × periods the build recomputed.
     assert TOUCHED in second.periods_unique_test_sql
     for full in (first, refreshed):
-        assert "build_batch_watermarks" not in full.answers_unique_test_sql
-        assert "where true" in full.answers_unique_test_sql
+        assert "build_batch_watermarks" not in full.quarantine_unique_test_sql
+        assert "where true" in full.quarantine_unique_test_sql
         assert TOUCHED not in full.periods_unique_test_sql
 
 
