@@ -577,6 +577,9 @@ def test_the_incremental_build_tests_its_batch_and_the_full_builds_everything(
     assert second.batch_watermarks["int_answers_classified"] == max(
         r["load_id"] for r in first.tables["int_answers_classified"]
     )
+    assert second.batch_watermarks["fct_quarantined_rows"] == max(
+        r["load_id"] for r in first.tables["fct_quarantined_rows"]
+    )
     assert first.batch_watermarks == refreshed.batch_watermarks == {}
     # ... read when the test runs and written into its SQL as a literal, which DuckDB pushes
     # into the table scan; the uniqueness rules read the same rows.
