@@ -37,17 +37,34 @@ def read_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> Scan:
             spellings.setdefault(column, []).append(key)
     if objects:  # with no object at all the file is judged by its rejects
         require_columns(spellings)
-    params: list[object] = []
+    rows_sql, params = _rows_sql(spellings)
+    return Scan(rows_sql, params, "select * from jsonl_rejects")
+
+
+def _rows_sql(spellings: dict[str, list[str]]) -> tuple[str, list[object]]:
+    """The contract columns of ``jsonl_objects`` by their keys' spellings, with the parameters.
+
+    Every spelling is extracted in one call with a list of paths, which parses each object once
+    (a call per key parsed it once per key: the 10M demo's JSON Lines files, 1.5 CPU s per
+    million rows against 3.0; docs/BENCHMARKS.md, fourteenth round). Different objects may
+    spell a key differently; one object never holds two spellings (that line is rejected as a
+    duplicate key), so coalesce picks the one it has.
+    """
+    keys = [key for column in LANDING_COLUMNS for key in spellings.get(column, [])]
+    position = {key: index for index, key in enumerate(keys, start=1)}
     parts = []
     for column in LANDING_COLUMNS:
-        # Different objects may spell a key differently; one object never holds two spellings
-        # (that line is rejected as a duplicate key), so coalesce picks the one it has.
-        paths = ["json_extract_string(j, ?)" for _ in spellings.get(column, [])]
-        params.extend('$."' + key + '"' for key in spellings.get(column, []))
-        value = f"coalesce({', '.join(paths)})" if paths else "cast(null as varchar)"
+        values = [f"extracted[{position[key]}]" for key in spellings.get(column, [])]
+        value = f"coalesce({', '.join(values)})" if values else "cast(null as varchar)"
         parts.append(f"{value} as {column}")
-    rows_sql = f"select source_row, {', '.join(parts)} from jsonl_objects"  # noqa: S608 - generated identifiers only
-    return Scan(rows_sql, params, "select * from jsonl_rejects")
+    if not keys:  # no object names a contract column: nothing to extract
+        return f"select source_row, {', '.join(parts)} from jsonl_objects", []  # noqa: S608 - generated identifiers only
+    paths = ", ".join("?" for _ in keys)
+    return (
+        f"select source_row, {', '.join(parts)} from ("  # noqa: S608 - generated identifiers only
+        f"select source_row, json_extract_string(j, [{paths}]) as extracted from jsonl_objects)",
+        ['$."' + key + '"' for key in keys],
+    )
 
 
 def _contract_keys_sql(table: str, row_column: str, json_column: str) -> str:
@@ -63,16 +80,22 @@ def _contract_keys_sql(table: str, row_column: str, json_column: str) -> str:
 def _summarise_objects(con: duckdb.DuckDBPyConnection) -> tuple[bool, list[str], int]:
     """In one pass over ``jsonl_objects``: whether a value is not an object or an object names a
     contract column twice (ignoring case), every key any object has (sorted), and how many
-    objects there are."""
+    objects there are.
+
+    Each object is parsed twice (its type and its keys) and its keys grouped as one list: the
+    objects of a delivery share a few key lists, so the list work runs per distinct list, not
+    per object (the 10M demo's JSON Lines files: docs/BENCHMARKS.md, fourteenth round)."""
     contract = ", ".join(f"'{c}'" for c in LANDING_COLUMNS)
     row = con.execute(
-        "select coalesce(bool_or(json_type(j) != 'OBJECT' "  # noqa: S608 - generated identifiers only
-        "    or len(named) != len(list_distinct(named))), false), "
-        "list_sort(list_distinct(flatten(list(keys)))), count(*) "
-        "from (select j, json_keys(j) as keys, list_filter("
-        "    list_transform(json_keys(j), lambda k: lower(trim(k))), "
-        f"    lambda k: list_contains([{contract}], k)"
-        ") as named from jsonl_objects)"
+        "with key_lists as ("  # noqa: S608 - generated identifiers only
+        "    select json_keys(j) as keys, bool_or(json_type(j) != 'OBJECT') as not_objects, "
+        "    count(*) as objects from jsonl_objects group by all"
+        "), named as ("
+        "    select *, list_filter(list_transform(keys, lambda k: lower(trim(k))), "
+        f"    lambda k: list_contains([{contract}], k)) as named from key_lists"
+        ") "
+        "select coalesce(bool_or(not_objects or len(named) != len(list_distinct(named))), false), "
+        "list_sort(list_distinct(flatten(list(keys)))), coalesce(sum(objects), 0) from named"
     ).fetchone()
     if row is None:
         return False, [], 0
