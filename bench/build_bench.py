@@ -11,6 +11,11 @@ Per size (1M and 10M answers by default), in one run:
    the same benchmark cells from the same landing files — checked cell by cell against the
    published snapshot of each build, so a fast but wrong build cannot pass unnoticed.
 
+Before the sizes, dbt's unit tests run once, in a small demo build with `--unit-tests always`,
+timed on their own: a build runs them on a full refresh only until they have passed under the
+project's fingerprint (recorded per checkout), so otherwise the first size's full build would
+run them and the next ones would not, depending on what the checkout ran before.
+
 Each child runs in its own process group with a time limit and is killed with its children on
 timeout or Ctrl-C. Wall time is measured around the child; peak memory is the sampled sum of
 the resident memory of the child's whole process tree (and the largest single process as the
@@ -50,6 +55,9 @@ DELIVERY_SHARE = 0.01
 # that the newest half-year alone holds more than the 1 % the delivery takes (about 1.3 %).
 DELIVERY_DEMO_SHARE = 0.06
 DEFAULT_SIZES = (1_000_000, 10_000_000)
+# The demo that runs dbt's unit tests before the sizes (unit_tests_once): they read only their
+# own fixture rows, so the data's size changes nothing but the build around them.
+UNIT_TEST_ANSWERS = 20_000
 PUBLISHED_COLUMNS = (
     "n_clients",
     "n_responses",
@@ -381,6 +389,44 @@ def bench_size(
     return result
 
 
+def unit_tests_once(scratch: Path, env: dict[str, str]) -> dict[str, Any]:
+    """dbt's unit tests, run by a small demo build with ``--unit-tests always`` (which also
+    records them under the project's fingerprint, so no full build below runs them): that
+    build's wall and CPU seconds and the unit tests' count and node-seconds."""
+    run = scratch / "runs" / "unit-tests"
+    shutil.rmtree(run, ignore_errors=True)
+    build_env = {
+        **env,
+        "CXB_HOME": str(run),
+        "CXB_LANDING_DIR": str(run / "landing"),
+        "CXB_WAREHOUSE_DIR": str(run / "warehouse"),
+    }
+    commands = {
+        "unit_tests_demo": ["demo", "--answers", str(UNIT_TEST_ANSWERS)],
+        "unit_tests_build": ["build", "--unit-tests", "always"],
+    }
+    measured = None
+    for label, arguments in commands.items():
+        measured = run_measured(
+            label,
+            [str(BIN / "cxbench"), *arguments],
+            env=build_env,
+            log_file=run / f"{label}.log",
+            timeout=900,
+            cwd=PROJECT_DIR,
+        )
+        if not measured.ok:
+            raise SystemExit(f"bench: {label} failed (see {measured.log})")
+    assert measured is not None
+    dbt = build_profile(run / "warehouse").get("dbt") or {}
+    unit = (dbt.get("by_type") or {}).get("unit_test", {})
+    return {
+        **_summary(measured),
+        "unit_tests": unit.get("count"),
+        "unit_test_node_seconds": unit.get("seconds"),
+    }
+
+
 def _keep_record(warehouse: Path, target: Path) -> None:
     with contextlib.suppress(OSError):
         shutil.copy2(warehouse / "last_build.json", target)
@@ -450,8 +496,11 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, interrupted)
     results: list[SizeResult] = []
+    unit_tests: dict[str, Any] | None = None
     try:
         gx_import = gx_import_seconds(env, scratch)
+        print("\n== dbt's unit tests, once (a small demo build)", flush=True)
+        unit_tests = unit_tests_once(scratch, env)
         for answers in args.sizes:
             print(f"\n== {answers:,} answers", flush=True)
             result = bench_size(answers, args.seed, scratch, env, deadline)
@@ -466,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         kill_running(grace=2)
     info["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = render(results, info, gx_import)
+    section = render(results, info, gx_import, unit_tests)
     print("\n" + section)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = scratch / "results" / f"{stamp}.json"
@@ -476,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "machine": info,
                 "gx_import_seconds": gx_import,
+                "unit_tests": unit_tests,
                 "sizes": [asdict(r) for r in results],
             },
             indent=2,

@@ -123,7 +123,12 @@ def goal_lines(results: list[SizeResult]) -> list[str]:
     return lines
 
 
-def render(results: list[SizeResult], info: dict[str, Any], gx_import: float | None) -> str:
+def render(
+    results: list[SizeResult],
+    info: dict[str, Any],
+    gx_import: float | None,
+    unit_tests: dict[str, Any] | None = None,
+) -> str:
     out = [
         f"Run {info['finished_at']} on commit `{info['commit']}`: {info['cpu']}, "
         f"{info['cores']} cores, {_gb(info['memory_bytes'])} GB RAM, {info['os']}; "
@@ -157,7 +162,17 @@ def render(results: list[SizeResult], info: dict[str, Any], gx_import: float | N
             f"{_gb(r.floor.get('peak_tree_rss'))} | {busy} | {checks} |"
         )
     out += ["", "Goals:", ""] + [f"- {line}" for line in goal_lines(results)]
-    out += ["", f"Importing Great Expectations alone: {_s(gx_import)} s.", ""]
+    out += ["", f"Importing Great Expectations alone: {_s(gx_import)} s."]
+    if unit_tests:
+        out += [
+            "",
+            f"dbt's {unit_tests.get('unit_tests')} unit tests ran once before the sizes, in a "
+            "small demo build with `--unit-tests always` "
+            f"({_s(unit_tests.get('unit_test_node_seconds'))} node-seconds; that build "
+            f"{_wc(unit_tests)} s): a build runs them on a full refresh only until they pass "
+            "under the project's fingerprint, so none of the full builds above runs them.",
+        ]
+    out += [""]
     for r in results:
         out += [f"#### {r.base_rows:,} answers: where the time goes", ""]
         out += [
