@@ -322,12 +322,7 @@ def bench_size(
     shutil.rmtree(run, ignore_errors=True)
     landing, warehouse = run / "landing", run / "warehouse"
     link_tree(base, landing)
-    build_env = {
-        **env,
-        "CXB_HOME": str(run),
-        "CXB_LANDING_DIR": str(landing),
-        "CXB_WAREHOUSE_DIR": str(warehouse),
-    }
+    build_env = run_environment(env, run)
     result = SizeResult(answers=answers, base_rows=base_rows, delivery_rows=delivery_rows)
     dbt_vars = _dbt_vars()
 
@@ -389,35 +384,38 @@ def bench_size(
     return result
 
 
+def run_environment(env: dict[str, str], run: Path) -> dict[str, str]:
+    """``env`` pointing cxbench at the run folder ``run``: its landing and warehouse inside."""
+    return {
+        **env,
+        "CXB_HOME": str(run),
+        "CXB_LANDING_DIR": str(run / "landing"),
+        "CXB_WAREHOUSE_DIR": str(run / "warehouse"),
+    }
+
+
 def unit_tests_once(scratch: Path, env: dict[str, str]) -> dict[str, Any]:
     """dbt's unit tests, run by a small demo build with ``--unit-tests always`` (which also
     records them under the project's fingerprint, so no full build below runs them): that
     build's wall and CPU seconds and the unit tests' count and node-seconds."""
     run = scratch / "runs" / "unit-tests"
     shutil.rmtree(run, ignore_errors=True)
-    build_env = {
-        **env,
-        "CXB_HOME": str(run),
-        "CXB_LANDING_DIR": str(run / "landing"),
-        "CXB_WAREHOUSE_DIR": str(run / "warehouse"),
-    }
-    commands = {
-        "unit_tests_demo": ["demo", "--answers", str(UNIT_TEST_ANSWERS)],
-        "unit_tests_build": ["build", "--unit-tests", "always"],
-    }
-    measured = None
-    for label, arguments in commands.items():
+
+    def cxbench(label: str, *arguments: str) -> Measured:
         measured = run_measured(
             label,
             [str(BIN / "cxbench"), *arguments],
-            env=build_env,
+            env=run_environment(env, run),
             log_file=run / f"{label}.log",
             timeout=900,
             cwd=PROJECT_DIR,
         )
         if not measured.ok:
             raise SystemExit(f"bench: {label} failed (see {measured.log})")
-    assert measured is not None
+        return measured
+
+    cxbench("unit_tests_demo", "demo", "--answers", str(UNIT_TEST_ANSWERS))
+    measured = cxbench("unit_tests_build", "build", "--unit-tests", "always")
     dbt = build_profile(run / "warehouse").get("dbt") or {}
     unit = (dbt.get("by_type") or {}).get("unit_test", {})
     return {
