@@ -14,16 +14,20 @@ nobody reads.
 Parsing the project costs dbt ~6 s of CPU that partial parsing skips when nothing changed. dbt
 keeps its parse state per target folder (one per warehouse) and throws it away when the
 connection details differ. So dbt runs in the warehouse folder with the DuckDB file given
-*relative* to it (the same string for every warehouse), and the project keeps one shared copy
-of the latest parse state (``target/cxbench_partial_parse.msgpack``) that seeds a warehouse's
-first run. dbt checks the copy itself (its version, vars, profile, env vars and every file's
-checksum) and parses afresh what differs, so a stale copy costs time, never correctness. (The
-landed folder stays absolute: the staging views and the ingest classifier keep that path for
-readers outside dbt, so a new warehouse still re-parses the sources that name it.)
+*relative* to it (the same string for every warehouse), and the project keeps a shared copy
+of the latest parse state (``target/cxbench_partial_parse.<key>.msgpack``) that seeds a
+warehouse's first run: one per profile and vars (``_shared_parse_state``), since dbt parses
+the whole project again when either differs, so builds with another DuckDB memory limit (the
+tests', ``make test-dbt``'s) or target (Spark) do not throw away each other's. dbt checks the
+copy itself (its version, vars, profile, env vars and every file's checksum) and parses afresh
+what differs, so a stale copy costs time, never correctness. Nothing dbt parses names the
+warehouse: the landed folder reaches dbt only when it runs (the on-run-start hook
+create_landing_tables), so a new warehouse's first build parses nothing again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -44,7 +48,11 @@ from cxbench.relations import DBT_TARGET
 from cxbench.settings import BUNDLED_PROJECT, Settings
 
 PARTIAL_PARSE = "partial_parse.msgpack"
-SHARED_PARSE = "cxbench_partial_parse.msgpack"
+SHARED_PARSE = "cxbench_partial_parse.{key}.msgpack"
+# What dbt's parse state depends on beyond the project files that differs between the builds of
+# one checkout: the profile's environment variables (besides CXB_DUCKDB_PATH, the same relative
+# path for every warehouse) and the options dbt_child.parse_options keeps (target, vars).
+PROFILE_ENV = ("CXB_DUCKDB_MEMORY_LIMIT",)
 
 
 @dataclass(frozen=True)
@@ -143,8 +151,8 @@ def run_dbt(
     if warm is None:
         started = start_dbt(settings, args, keep_fds=keep_fds, extra_env=extra_env)
         return started.run(quiet=quiet, report=report)
-    target, shared = _prepare_target(settings)
     env = {**build_environment(settings), **(extra_env or {})}
+    target, shared = _prepare_target(settings, args, env)
     project = dbt_child.project_options(str(settings.project_dir))
     return_code = warm.invoke(
         [*args, *project], project, settings, env, _line_handler(quiet=quiet, report=report)
@@ -164,8 +172,8 @@ def start_dbt(
     waits: ``run`` lets it run, ``stop`` ends it. A build starts it before it lands, so dbt's
     start-up and parse (~4 s) overlap the landing and the raw audit instead of following them.
     Nothing dbt parses is landed data; what it runs reads the batch only once it may."""
-    target, shared = _prepare_target(settings)
     env = {**build_environment(settings), **(extra_env or {})}
+    target, shared = _prepare_target(settings, args, env)
     command = [
         sys.executable,
         "-m",
@@ -205,20 +213,27 @@ class StartedDbt:
                     pipe.close()
 
 
-def _prepare_target(settings: Settings) -> tuple[Path, Path]:
-    """The warehouse's dbt target folder, readied for a run, and the project's shared parse
-    state (its copy seeds the target's when it has none)."""
+def _prepare_target(settings: Settings, args: list[str], env: dict[str, str]) -> tuple[Path, Path]:
+    """The warehouse's dbt target folder, readied for a run of ``dbt <args>`` in ``env``, and
+    the project's shared parse state for such runs (its copy seeds the target's when it has
+    none)."""
     target = settings.warehouse / DBT_TARGET
     # A killed run leaves no run_results.json (dbt writes it at the end); a stale one from an
     # earlier run must never be read as this run's results.
     (target / dbt_child.RUN_RESULTS).unlink(missing_ok=True)
     # A checkout shares its parse state between warehouses; an installed wheel's project sits
     # in site-packages, which cxbench never writes to: there the warehouse keeps its own.
-    shared = project_state_dir(settings) / SHARED_PARSE
+    shared = project_state_dir(settings) / _shared_parse_state(args, env)
     if settings.project_dir == BUNDLED_PROJECT:
         shared = target / PARTIAL_PARSE
     _copy_if_missing(shared, target / PARTIAL_PARSE)
     return target, shared
+
+
+def _shared_parse_state(args: list[str], env: dict[str, str]) -> str:
+    """The name of the shared parse state that fits a run of ``dbt <args>`` in ``env``."""
+    fits = json.dumps([dbt_child.parse_options(args), [env.get(name) for name in PROFILE_ENV]])
+    return SHARED_PARSE.format(key=hashlib.sha256(fits.encode()).hexdigest()[:12])
 
 
 def _line_handler(*, quiet: bool, report: Reporter | None) -> Callable[[dict[str, Any]], None]:

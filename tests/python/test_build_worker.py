@@ -22,6 +22,7 @@ from cxbench.builder import BackgroundBuilder, landing_signature, read_state
 from cxbench.dbt_runner import WarmDbt, run_dbt
 from cxbench.progress import Event, NodeFinished
 from cxbench.publish import current_build_id
+from cxbench.relations import DBT_TARGET, connect_read_only
 from cxbench.settings import Settings
 from cxbench.testhook import ENV as PAUSE_ENV
 from tests.python.helpers import copy_of_built
@@ -47,6 +48,30 @@ def test_warm_dbt_parses_once_while_nothing_it_reads_changed(
     third = run_dbt(settings, run_one, warm=warm, extra_env={"CXB_DUCKDB_MEMORY_LIMIT": "700MB"})
     assert third.success and warm.parses == 2
     assert Path.cwd() == folder  # dbt ran in the warehouse folder, then this process went back
+
+
+def test_a_warehouse_in_another_folder_parses_nothing_again(
+    built: tuple[Settings, BuildRecord], tmp_path: Path
+) -> None:
+    # The copy's parse state is the shared demo's, whose landed folder was another: nothing
+    # dbt parses names it (the landing views are made when dbt runs), so dbt parses no file,
+    # and the views read the copy's own landed files.
+    settings = copy_of_built(built[0], tmp_path)
+    result = run_dbt(settings, ["run", "--select", "dim_industries"], quiet=True)
+    assert result.success, result
+    perf = json.loads((settings.warehouse / DBT_TARGET / "perf_info.json").read_text())
+    assert perf["is_partial_parse_enabled"] and perf["parsed_path_count"] == 0
+    con = connect_read_only(settings.database)
+    try:
+        views = dict(
+            con.execute(
+                "select view_name, sql from duckdb_views() where schema_name = 'landing'"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert sorted(views) == ["landed_answers", "load_log", "rejected_lines"]
+    assert all(f"'{settings.landed}/" in sql for sql in views.values()), views
 
 
 def test_a_worker_killed_before_the_switch_leaves_the_live_snapshot_and_is_replaced(
