@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from dbt_common.events.functions import msg_to_dict
 from dbt_common.events.types import Note
 
 from cxbench.dbt_child import forwarder, parse_options
+from cxbench.dbt_runner import _shared_parse_state, build_environment
+from tests.python.helpers import make_settings
 
 
 def forwarded(events: list[tuple[str, EventLevel]]) -> list[dict[str, Any]]:
@@ -74,6 +77,22 @@ def test_the_parse_shares_the_options_that_change_a_parse(
     dbt_args: list[str], expected: list[str]
 ) -> None:
     assert parse_options(dbt_args) == expected
+
+
+def test_one_shared_parse_state_fits_every_warehouse_of_a_profile_and_target(
+    tmp_path: Path,
+) -> None:
+    """The checkout's shared parse state is chosen by what dbt checks before it reuses one
+    (cxbench/dbt_runner.py): another memory limit or target gets its own, another warehouse
+    does not."""
+    one, other = make_settings(tmp_path / "one"), make_settings(tmp_path / "other")
+    build = ["build", "--full-refresh"]
+    shared = _shared_parse_state(build, build_environment(one))
+    assert _shared_parse_state(build, build_environment(other)) == shared
+    assert _shared_parse_state(["build"], build_environment(other)) == shared
+    smaller = {**build_environment(one), "CXB_DUCKDB_MEMORY_LIMIT": "700MB"}
+    assert _shared_parse_state(build, smaller) != shared
+    assert _shared_parse_state([*build, "--target", "spark"], build_environment(one)) != shared
 
 
 def test_lines_written_by_dbts_threads_at_once_stay_whole_lines() -> None:
