@@ -394,28 +394,25 @@ def run_environment(env: dict[str, str], run: Path) -> dict[str, str]:
     }
 
 
-def unit_tests_once(scratch: Path, env: dict[str, str]) -> dict[str, Any]:
+def unit_tests_once(scratch: Path, env: dict[str, str], seed: int) -> dict[str, Any]:
     """dbt's unit tests, run by a small demo build with ``--unit-tests always`` (which also
     records them under the project's fingerprint, so no full build below runs them): that
-    build's wall and CPU seconds and the unit tests' count and node-seconds."""
+    build's wall and CPU seconds and the unit tests' count and node-seconds. Its demo is
+    generated once and reused, as the sizes' are (``demo_landing``)."""
+    base, _ = demo_landing(scratch / "data", UNIT_TEST_ANSWERS, seed, env)
     run = scratch / "runs" / "unit-tests"
     shutil.rmtree(run, ignore_errors=True)
-
-    def cxbench(label: str, *arguments: str) -> Measured:
-        measured = run_measured(
-            label,
-            [str(BIN / "cxbench"), *arguments],
-            env=run_environment(env, run),
-            log_file=run / f"{label}.log",
-            timeout=900,
-            cwd=PROJECT_DIR,
-        )
-        if not measured.ok:
-            raise SystemExit(f"bench: {label} failed (see {measured.log})")
-        return measured
-
-    cxbench("unit_tests_demo", "demo", "--answers", str(UNIT_TEST_ANSWERS))
-    measured = cxbench("unit_tests_build", "build", "--unit-tests", "always")
+    link_tree(base, run / "landing")
+    measured = run_measured(
+        "unit_tests_build",
+        [str(BIN / "cxbench"), "build", "--unit-tests", "always"],
+        env=run_environment(env, run),
+        log_file=run / "unit_tests_build.log",
+        timeout=900,
+        cwd=PROJECT_DIR,
+    )
+    if not measured.ok:
+        raise SystemExit(f"bench: the unit-test build failed (see {measured.log})")
     dbt = build_profile(run / "warehouse").get("dbt") or {}
     unit = (dbt.get("by_type") or {}).get("unit_test", {})
     return {
@@ -498,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         gx_import = gx_import_seconds(env, scratch)
         print("\n== dbt's unit tests, once (a small demo build)", flush=True)
-        unit_tests = unit_tests_once(scratch, env)
+        unit_tests = unit_tests_once(scratch, env, args.seed)
         for answers in args.sizes:
             print(f"\n== {answers:,} answers", flush=True)
             result = bench_size(answers, args.seed, scratch, env, deadline)
