@@ -11,8 +11,8 @@
 --
 -- The ranking carries each row without its file's name and format, which the load log gives
 -- per delivery afterwards: the window sorts every row it ranks with all it carries, under the
--- build's memory limit (10M answers: this model 32.4 s with them, 27.6 s without; the full
--- build 127 s → 110 s).
+-- build's memory limit (10M answers, three runs each: 31.6 s on average with them, 28.0 s
+-- without; docs/BENCHMARKS.md, sixteenth round).
 {{
     config(
         materialized=incremental_or_table(),
