@@ -316,6 +316,10 @@ class SnapshotStore:
             if b > live and b != self._failed and _written_at(self.published / b) > moved_at
         ]
         with self._staging_done:
+            if self._stamp() != moved:
+                # CURRENT moved while the folder was listed: the switch may already have
+                # taken the staged snapshot; the next call decides against the new pointer.
+                return None
             if self._staged is not None and self._staged.build_id not in newer:
                 self._staged = None
             if not newer or (self._staged and self._staged.build_id == newer[-1]):

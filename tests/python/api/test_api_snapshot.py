@@ -15,8 +15,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import pytest
 from fastapi.testclient import TestClient
 
+from cxbench.api import snapshot as snapshot_module
 from cxbench.api.snapshot import (
     Index,
     Rendered,
@@ -194,4 +196,37 @@ def test_a_written_snapshot_is_loaded_before_its_switch_and_let_go_if_its_gate_f
         assert store.stage_next() is None and loads[-1] == "99990102T000000Z-failed"
     finally:
         preloader.stop()
+        store.release()
+
+
+def test_a_switch_during_the_preloaders_listing_does_not_load_the_snapshot_twice(
+    built: tuple[Settings, BuildRecord], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The interleaving CI once hit: the preloader lists the folder, then CURRENT moves and a
+    request takes the staged snapshot before the preloader's next step; that step must not
+    load the same build again (a second copy of every table in memory)."""
+    settings = make_settings(tmp_path)
+    shutil.copytree(built[0].published, settings.published)
+    loads: list[str] = []
+    store = SnapshotStore(
+        settings.published, check_seconds=0.0, warm=[lambda s: loads.append(s.build_id)]
+    )
+    try:
+        live = store.get()
+        republish(settings.published, live.build_id, "99990101T000000Z-next", shift=1.0)
+        assert store.stage_next() == "99990101T000000Z-next"
+        listed = snapshot_module.list_snapshots
+
+        def list_then_switch(published: Path) -> list[str]:
+            snapshots = listed(published)
+            switch_current(settings.published, "99990101T000000Z-next")
+            assert store.get().build_id == "99990101T000000Z-next"  # takes the staged one
+            return snapshots
+
+        monkeypatch.setattr(snapshot_module, "list_snapshots", list_then_switch)
+        store.stage_next()
+        monkeypatch.setattr(snapshot_module, "list_snapshots", listed)
+        assert store.stage_next() is None
+        assert loads == [live.build_id, "99990101T000000Z-next"]
+    finally:
         store.release()
