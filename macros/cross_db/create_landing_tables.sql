@@ -11,13 +11,17 @@
         {%- set paths = landed_paths() -%}
         {%- do run_query('create schema if not exists landing') -%}
         {%- for source in graph.sources.values() if source.source_name == 'landing' -%}
-            {%- do adapter.dispatch('create_landing_relation', 'cxbench')(source, paths[source.name]) -%}
+            {%- do create_landing_relation(source, paths[source.name]) -%}
         {%- endfor -%}
     {%- endif -%}
     select 1
 {%- endmacro %}
 
 {#- The relation landing.<source> over `path`, the source's landed folder or file. -#}
+{% macro create_landing_relation(source, path) -%}
+    {{ return(adapter.dispatch('create_landing_relation', 'cxbench')(source, path)) }}
+{%- endmacro %}
+
 {% macro default__create_landing_relation(source, path) -%}
 {%- endmacro %}
 
