@@ -609,6 +609,7 @@ def _attack_gate(
     answer counts from the warehouse, independently of the dbt suppression.
     """
     with _timed(record, "attack", report):
+        pause_point("publish.attack")
         preload.join()
         from cxbench import attacks  # imported by the preload thread meanwhile
 

@@ -34,6 +34,9 @@ from cxbench.testhook import pause_point
 API_EXPOSURE = "exposure.cxbench.cxbench_api"
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
+# Written last into an export (published/.tmp-<build_id>/): every mart is there, and their row
+# counts; the gates have not passed yet. complete_snapshot replaces it with the manifest.
+EXPORTED = "exported.json"
 # Marts exported at once by export_snapshot (one DuckDB cursor each).
 EXPORT_THREADS = 4
 HISTORY = "history.jsonl"
@@ -102,7 +105,9 @@ def export_snapshot(
 ) -> Export:
     """Export the served marts to a temporary folder beside the snapshots. The marts are the API
     exposure's, from ``dbt_manifest`` (default: the manifest the build's dbt run left beside
-    ``database``)."""
+    ``database``). Once all are written, ``EXPORTED`` says so: a server loads the export while
+    the gates run on it (cxbench/api/snapshot.py), and serves it only once it is a snapshot
+    and ``CURRENT``."""
     marts = served_marts(dbt_manifest or dbt_manifest_path(database.parent))
     published.mkdir(parents=True, exist_ok=True)
     staging = published / f"{TMP_PREFIX}{build_id}"
@@ -120,7 +125,10 @@ def export_snapshot(
             counts = list(pool.map(export, marts, marts.values()))
     finally:
         con.close()
-    return Export(build_id, staging, dict(zip(marts, counts, strict=True)))
+    row_counts = dict(zip(marts, counts, strict=True))
+    exported = {"build_id": build_id, "row_counts": row_counts}
+    write_atomically(staging / EXPORTED, json.dumps(exported, indent=2))
+    return Export(build_id, staging, row_counts)
 
 
 def complete_snapshot(published: Path, export: Export, manifest: Mapping[str, Any]) -> Snapshot:
@@ -128,6 +136,7 @@ def complete_snapshot(published: Path, export: Export, manifest: Mapping[str, An
     current."""
     full_manifest = {**manifest, "build_id": export.build_id, "row_counts": export.row_counts}
     (export.folder / MANIFEST).write_text(json.dumps(full_manifest, indent=2, default=str))
+    (export.folder / EXPORTED).unlink(missing_ok=True)
     final = published / export.build_id
     os.replace(export.folder, final)
     fsync_dir(published)
@@ -204,6 +213,15 @@ def list_snapshots(published: Path) -> list[str]:
     if not published.is_dir():
         return []
     return sorted(p.name for p in published.iterdir() if p.is_dir() and is_complete(p))
+
+
+def list_exports(published: Path) -> dict[str, Path]:
+    """Whole exports not yet snapshots (their gates run, or they failed and wait for removal):
+    build id → folder, oldest first."""
+    if not published.is_dir():
+        return {}
+    folders = sorted(published.glob(f"{TMP_PREFIX}*/{EXPORTED}"))
+    return {f.parent.name.removeprefix(TMP_PREFIX): f.parent for f in folders}
 
 
 def rollback_target(published: Path, to: str | None = None) -> str:

@@ -15,6 +15,7 @@ import time
 ENV = "CXB_PAUSE_AT"
 POINTS = (
     "publish.exporting",  # some marts exported to published/.tmp-<build_id>/, not all
+    "publish.attack",  # every mart exported (publish.EXPORTED), the attack gate not yet run
     "publish.switch",  # published/<build_id>/ complete, CURRENT not switched yet
 )
 

@@ -31,7 +31,14 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cxbench.publish import MANIFEST, POINTER, current_build_id, list_snapshots
+from cxbench.publish import (
+    EXPORTED,
+    MANIFEST,
+    POINTER,
+    current_build_id,
+    list_exports,
+    list_snapshots,
+)
 
 GRAINS = ("month", "quarter", "year")
 T = TypeVar("T")
@@ -148,8 +155,11 @@ class LoadedSnapshot:
     _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def load(cls, folder: Path) -> LoadedSnapshot:
-        manifest = json.loads((folder / MANIFEST).read_text())
+    def load(cls, folder: Path, manifest_file: str = MANIFEST) -> LoadedSnapshot:
+        """A snapshot folder, or a build's export with ``manifest_file=EXPORTED`` (its manifest
+        then holds the build id and row counts only: ``SnapshotStore`` reads the snapshot's at
+        the switch)."""
+        manifest = json.loads((folder / manifest_file).read_text())
         # Every published mart, by name; routes build their own indexes with memo().
         paths = sorted(folder.glob("*.parquet"))
         tables = {p.stem: _read_rows(p) for p in paths if p.stem not in ARROW_MARTS}
@@ -302,18 +312,22 @@ class SnapshotStore:
             self._staged = None
 
     def stage_next(self) -> str | None:
-        """Load the newest complete snapshot written since ``CURRENT`` last moved (a build's,
-        not yet switched to: its attack gate runs on it) so the switch finds it loaded; returns
-        its build id. A staged snapshot whose folder is gone (its gate failed) is let go.
-        Snapshots newer than a rolled-back ``CURRENT`` were written before it moved: not staged.
+        """Load the newest build written since ``CURRENT`` last moved, not yet switched to, so
+        the switch finds it loaded; returns its build id. That is a build's whole export while
+        its last gates run on it (``publish.EXPORTED``), or a complete snapshot. A staged build
+        whose folder is gone (its gate failed) is let go. Builds newer than a rolled-back
+        ``CURRENT`` were written before it moved: not staged.
         """
         live = current_build_id(self.published) or ""
         moved = self._stamp()
         moved_at = moved[1] if moved else 0
+        written = {b: (self.published / b, MANIFEST) for b in list_snapshots(self.published)}
+        for build_id, folder in list_exports(self.published).items():
+            written.setdefault(build_id, (folder, EXPORTED))
         newer = [
             b
-            for b in list_snapshots(self.published)
-            if b > live and b != self._failed and _written_at(self.published / b) > moved_at
+            for b, (folder, _) in sorted(written.items())
+            if b > live and b != self._failed and _written_at(folder) > moved_at
         ]
         with self._staging_done:
             if self._stamp() != moved:
@@ -327,7 +341,7 @@ class SnapshotStore:
             self._staging = newer[-1]
         staged = None
         try:
-            staged = self._load(newer[-1])
+            staged = self._load(*written[newer[-1]])
         except (OSError, ValueError, KeyError):
             pass  # removed meanwhile (a failed gate), or not readable: the switch will say
         finally:
@@ -339,7 +353,9 @@ class SnapshotStore:
         return staged.build_id if staged else None
 
     def _take_staged(self, build_id: str) -> LoadedSnapshot | None:
-        """The snapshot ``stage_next`` loaded for ``build_id``, waiting while it is loading."""
+        """The snapshot ``stage_next`` loaded for ``build_id``, waiting while it is loading,
+        with the manifest of the snapshot it has become (one loaded as an export has only the
+        export's)."""
         with self._staging_done:
             while self._staging == build_id:
                 self._staging_done.wait()
@@ -347,10 +363,11 @@ class SnapshotStore:
             if staged is None or staged.build_id != build_id:
                 return None
             self._staged = None
-            return staged
+        staged.manifest = json.loads((self.published / build_id / MANIFEST).read_text())
+        return staged
 
-    def _load(self, build_id: str) -> LoadedSnapshot:
-        snapshot = LoadedSnapshot.load(self.published / build_id)
+    def _load(self, folder: Path, manifest_file: str = MANIFEST) -> LoadedSnapshot:
+        snapshot = LoadedSnapshot.load(folder, manifest_file)
         for warm in self.warm:
             warm(snapshot)
         return snapshot
@@ -361,7 +378,7 @@ class SnapshotStore:
         if build_id is None or build_id in (current, self._failed):
             return
         try:
-            snapshot = self._take_staged(build_id) or self._load(build_id)
+            snapshot = self._take_staged(build_id) or self._load(self.published / build_id)
         except (OSError, ValueError, KeyError):
             # A pointer to a snapshot that cannot be read: keep serving the one we have, and
             # do not retry that build on every request.

@@ -38,7 +38,14 @@ import pytest
 from cxbench.demo import generate_demo
 from cxbench.keys import create_key
 from cxbench.landing import read_load_log
-from cxbench.publish import MANIFEST, current_build_id, is_complete, list_snapshots
+from cxbench.publish import (
+    EXPORTED,
+    MANIFEST,
+    current_build_id,
+    is_complete,
+    list_exports,
+    list_snapshots,
+)
 from cxbench.relations import MARTS
 from cxbench.settings import PROJECT_DIR, Settings
 from tests.python.helpers import (
@@ -531,8 +538,9 @@ def test_build_killed_in_publish_leaves_b1_live(wap: Wap) -> None:
     # ones are done by then varies, but at least one is, and the manifest is not.
     halfway = wap.published / ".tmp-halfway"
     assert list(halfway.glob("*.parquet")), "no mart was exported before the pause"
-    assert not (halfway / MANIFEST).exists()
+    assert not (halfway / MANIFEST).exists() and not (halfway / EXPORTED).exists()
     assert "halfway" not in list_snapshots(wap.published)
+    assert "halfway" not in list_exports(wap.published)  # no server loads half an export
     wap.assert_old_snapshot_live(wap.ids["B1"])
 
 

@@ -7,6 +7,8 @@ import gc
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 import weakref
 from collections.abc import Callable
@@ -27,11 +29,21 @@ from cxbench.api.snapshot import (
     SnapshotStore,
 )
 from cxbench.build import BuildRecord
+from cxbench.build_worker import settings_environment
 from cxbench.keys import create_key
-from cxbench.publish import MANIFEST, POINTER, remove_snapshot, switch_current
-from cxbench.settings import Settings
+from cxbench.publish import (
+    EXPORTED,
+    MANIFEST,
+    POINTER,
+    Export,
+    complete_snapshot,
+    list_exports,
+    remove_snapshot,
+    switch_current,
+)
+from cxbench.settings import PROJECT_DIR, Settings
 from tests.python.api.fixtures import auth, make_app
-from tests.python.helpers import make_settings
+from tests.python.helpers import copy_of_built, deliver_copy_of_one_file, make_settings
 
 
 def republish(published: Path, source: str, build_id: str, shift: float) -> None:
@@ -229,4 +241,52 @@ def test_a_switch_during_the_preloaders_listing_does_not_load_the_snapshot_twice
         assert store.stage_next() is None
         assert loads == [live.build_id, "99990101T000000Z-next"]
     finally:
+        store.release()
+
+
+def test_a_builds_export_is_loaded_while_its_attack_gate_runs_and_served_after_its_switch(
+    built: tuple[Settings, BuildRecord], tmp_path: Path
+) -> None:
+    """A real build parked where its export is whole and its attack gate about to run: the
+    store loads the export then (what `cxbench serve`'s preloader does every 0.5 s), serves
+    nothing of it before the switch, and after the switch serves that object, with the
+    snapshot's manifest, without reading the folder again."""
+    settings = copy_of_built(built[0], tmp_path)
+    deliver_copy_of_one_file(settings.landing)
+    loads: list[str] = []
+    store = SnapshotStore(
+        settings.published, check_seconds=0.0, warm=[lambda s: loads.append(s.build_id)]
+    )
+    build = subprocess.Popen(
+        [sys.executable, "-m", "cxbench.cli", "build"],
+        env={**settings_environment(settings), "CXB_PAUSE_AT": "publish.attack"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_DIR,
+    )
+    try:
+        live = store.get()
+        assert build.stderr is not None
+        for line in build.stderr:  # ends when the process does, so never blocks forever
+            if line.startswith("[pause] publish.attack"):
+                break
+        else:
+            raise AssertionError("the build never reached its attack gate")
+        [(build_id, export)] = list_exports(settings.published).items()
+        assert store.stage_next() == build_id
+        assert loads == [live.build_id, build_id]
+        assert store.get() is live  # an export is never served
+        # What the build does once its gates pass (parked here, it never will): the export
+        # becomes the snapshot, then CURRENT moves to it.
+        counts = json.loads((export / EXPORTED).read_text())["row_counts"]
+        manifest = {"published_at": "2026-12-04T12:00:00+00:00"}
+        complete_snapshot(settings.published, Export(build_id, export, counts), manifest)
+        switch_current(settings.published, build_id)
+        served = store.get()
+        assert served.build_id == build_id and served.published_at == manifest["published_at"]
+        assert loads == [live.build_id, build_id]  # loaded once, ahead of the switch
+    finally:
+        build.kill()
+        build.wait(timeout=60)
         store.release()
