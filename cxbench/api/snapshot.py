@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cxbench.publish import (
@@ -45,14 +46,26 @@ T = TypeVar("T")
 ALL = "*"
 Row = dict[str, Any]
 # Published marts held as Arrow tables rather than Python rows: each has 10⁵+ rows on the demo,
-# which as dicts would double the snapshot's memory; routes filter them per question.
+# which as dicts would double the snapshot's memory and take seconds to load at every switch
+# (the unit scorecards: 0.9 s of a 500k-answer demo's 2.1 s); routes filter them per question.
 ARROW_MARTS = frozenset(
-    {"fct_theme_benchmark_cells", "fct_client_comment_themes", "fct_comment_verbatims"}
+    {
+        "fct_theme_benchmark_cells",
+        "fct_client_comment_themes",
+        "fct_comment_verbatims",
+        "fct_unit_scorecards",
+    }
 )
 
 
 def _read_rows(path: Path) -> list[Row]:
     rows: list[Row] = pq.read_table(path).to_pylist()
+    return rows
+
+
+def rows_of_client(table: pa.Table, client_id: str) -> list[Row]:
+    """One client's rows of an Arrow mart, as Python rows."""
+    rows: list[Row] = table.filter(pc.equal(table["client_id"], client_id)).to_pylist()
     return rows
 
 

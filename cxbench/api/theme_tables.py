@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cxbench.api.deps import snapshot_choice
 from cxbench.api.problems import Problem
-from cxbench.api.snapshot import LoadedSnapshot
+from cxbench.api.snapshot import LoadedSnapshot, rows_of_client
 
 THEMES = "dim_comment_themes"
 Row = dict[str, Any]
@@ -53,6 +52,4 @@ def client_rows(snapshot: LoadedSnapshot, name: str, client_id: str) -> list[Row
 def cut_client_rows(snapshot: LoadedSnapshot, name: str, client_id: str) -> list[Row]:
     """The client's rows of an Arrow mart (not memoised: for use inside another memo, whose
     lock is not re-entrant)."""
-    table = arrow_table(snapshot, name)
-    rows: list[Row] = table.filter(pc.equal(table["client_id"], client_id)).to_pylist()
-    return rows
+    return rows_of_client(arrow_table(snapshot, name), client_id)
