@@ -13,7 +13,13 @@ load average is printed at start and end:
 on a shared machine the latency is mostly the incremental build's wall time, which other
 processes stretch.
 
+With ``--drop``, each delivery is a CSV file written into the landing folder (a client's system
+delivering a file) instead of a post: drop → visible is issue 17's "one-file delivery into the
+default demo" (``--answers 500000 --per-post 1200 --interval 30 --big 0``: one build per file).
+
     .venv/bin/python bench/ingest_bench.py --answers 1000000 --root /tmp/ingest-bench
+    .venv/bin/python bench/ingest_bench.py --answers 500000 --drop --posts 5 --per-post 1200 \
+        --interval 30 --big 0 --root /tmp/delivery-bench
 """
 
 from __future__ import annotations
@@ -60,11 +66,11 @@ def free_port() -> int:
 
 def client_questions(seeds: Path, count: int) -> list[tuple[str, str, str]]:
     """(client, NPS question, a touchpoint label) for the first ``count`` clients."""
-    nps = {}
+    nps: dict[str, str] = {}
     for row in csv.DictReader((seeds / "question_map.csv").open()):
         if row["metric_code"] == "nps":
             nps.setdefault(row["client_id"], row["question"])
-    labels = {}
+    labels: dict[str, str] = {}
     for row in csv.DictReader((seeds / "touchpoint_map.csv").open()):
         labels.setdefault(row["client_id"], row["touchpoint_label"])
     clients = sorted(c for c in nps if c in labels)[:count]
@@ -79,6 +85,28 @@ def body(client: str, question: str, label: str, tag: str, answers: int) -> str:
         for i in range(answers)
     ]
     return "\n".join(lines) + "\n"
+
+
+def post_csv(http: httpx.Client, key: str, client: str, text: str) -> int:
+    """Post ``text`` to the client's answers route; the rows it accepted."""
+    response = http.post(
+        f"/v1/clients/{client}/answers",
+        content=text,
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "text/csv"},
+    )
+    response.raise_for_status()
+    accepted: int = response.json()["rows_accepted"]
+    return accepted
+
+
+def drop_file(landing: Path, client: str, text: str, tag: str) -> None:
+    """Deliver ``text`` as one CSV file in the landing folder, complete when it appears (written
+    under a name the loader skips, then renamed)."""
+    target = landing / "deliveries" / f"{client}-bench-{RUN}-{tag}.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, target)
 
 
 def scorecard_n(http: httpx.Client, admin: str, client: str) -> int:
@@ -170,13 +198,16 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=20)
     parser.add_argument("--per-post", type=int, default=100)
     parser.add_argument("--interval", type=float, default=5.0)
-    parser.add_argument("--big", type=int, default=10_000)
+    parser.add_argument("--big", type=int, default=10_000, help="0: no big post")
     parser.add_argument("--timeout", type=float, default=900.0)
     default_root = Path(tempfile.gettempdir()) / "cxbench-ingest-bench"
     parser.add_argument("--root", type=Path, default=default_root)
     parser.add_argument("--reuse", action="store_true", help="keep an existing built root")
     parser.add_argument(
         "--wait-big", action="store_true", help="also time the big post until it is visible"
+    )
+    parser.add_argument(
+        "--drop", action="store_true", help="deliver files into the landing folder, not posts"
     )
     args = parser.parse_args()
 
@@ -237,16 +268,13 @@ def main() -> None:
                 before = scorecard_n(http, admin, client)
                 sent = time.monotonic()
                 posted_at[client] = time.time()
-                response = http.post(
-                    f"/v1/clients/{client}/answers",
-                    content=body(client, question, label, f"p{posted}", args.per_post),
-                    headers={
-                        "Authorization": f"Bearer {ingest_keys[client]}",
-                        "Content-Type": "text/csv",
-                    },
-                )
-                response.raise_for_status()
-                pending[client] = (sent, before + response.json()["rows_accepted"])
+                text = body(client, question, label, f"p{posted}", args.per_post)
+                if args.drop:
+                    drop_file(settings.landing, client, text, f"p{posted}")
+                    accepted = args.per_post
+                else:
+                    accepted = post_csv(http, ingest_keys[client], client, text)
+                pending[client] = (sent, before + accepted)
                 posted += 1
                 next_post += args.interval
             for client, (sent, wanted) in list(pending.items()):
@@ -265,24 +293,20 @@ def main() -> None:
             results["post_to_visible_max_s"] = round(latencies[-1], 1)
             results["post_latency_parts"] = where_latency_goes(settings, timeline, run_started)
         print(json.dumps(results), file=sys.stderr, flush=True)
-        client, question, label = targets[args.posts]
-        big = body(client, question, label, "big", args.big)
-        before = scorecard_n(http, admin, client)
-        started = time.perf_counter()
-        response = http.post(
-            f"/v1/clients/{client}/answers",
-            content=big,
-            headers={"Authorization": f"Bearer {ingest_keys[client]}", "Content-Type": "text/csv"},
-        )
-        elapsed = time.perf_counter() - started
-        response.raise_for_status()
-        results["big_post_answers"] = args.big
-        results["big_post_seconds"] = round(elapsed, 2)
-        results["ingest_answers_per_second"] = round(args.big / elapsed)
-        wanted = before + response.json()["rows_accepted"]
-        end = time.monotonic() + args.timeout
-        if args.wait_big and wait_visible(http, admin, client, wanted, end):
-            results["big_post_to_visible_s"] = round(time.perf_counter() - started, 1)
+        if args.big:  # 0: no big post (a --drop run times the files alone)
+            client, question, label = targets[args.posts]
+            big = body(client, question, label, "big", args.big)
+            before = scorecard_n(http, admin, client)
+            started = time.perf_counter()
+            accepted = post_csv(http, ingest_keys[client], client, big)
+            elapsed = time.perf_counter() - started
+            results["big_post_answers"] = args.big
+            results["big_post_seconds"] = round(elapsed, 2)
+            results["ingest_answers_per_second"] = round(args.big / elapsed)
+            wanted = before + accepted
+            end = time.monotonic() + args.timeout
+            if args.wait_big and wait_visible(http, admin, client, wanted, end):
+                results["big_post_to_visible_s"] = round(time.perf_counter() - started, 1)
         results["builds_during_run"] = builds_since(settings, run_started)
         results["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     finally:
