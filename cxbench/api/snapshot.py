@@ -1,8 +1,9 @@
 """The published snapshot, held in memory and swapped when ``CURRENT`` moves.
 
 The published marts are small, so the API serves them from memory: each snapshot is read once
-into plain Python rows. Routes derive their indexes from it once (``memo``) and keep the bytes
-of answers they have given (``responses``), so a repeated question costs a dictionary lookup.
+into plain Python rows, its largest marts into Arrow tables (``ARROW_MARTS``). Routes derive
+their indexes from it once (``memo``) and keep the bytes of answers they have given
+(``responses``), so a repeated question costs a dictionary lookup.
 Everything derived hangs off the snapshot object itself: when a new build is published, the new
 snapshot starts with empty caches and the old one is dropped with its own.
 
@@ -10,9 +11,10 @@ A request takes a reference to the snapshot that is current when it starts and f
 so a switch never mixes two builds in one answer. The first request after ``CURRENT`` moves
 loads the new snapshot (requests in that worker wait for it, well under a second for the demo);
 none is ever answered from an older build than one already served. ``cxbench serve`` loads a
-build's snapshot ahead, while the build's attack gate runs on it (``SnapshotPreloader``): at 1M
-answers reading one costs ~4 CPU s, which the first request after the switch, and so every
-post → visible, would otherwise wait for.
+build's export ahead, while the build's attack gate runs on it (``SnapshotPreloader``; the
+export is served only once it is the snapshot ``CURRENT`` points at): reading one costs ~1 s
+at the default demo, which the first request after the switch, and so every delivery until
+visible, would otherwise wait for.
 """
 
 from __future__ import annotations
@@ -416,9 +418,9 @@ def _written_at(folder: Path) -> int:
 
 
 class SnapshotPreloader:
-    """A thread that has a store stage each build's snapshot as soon as it is written
-    (``SnapshotStore.stage_next``), checking every ``every`` seconds (one directory listing);
-    stopped with the app."""
+    """A thread that has a store stage each build's export as soon as it is whole, or a
+    snapshot as soon as it is written (``SnapshotStore.stage_next``), checking every ``every``
+    seconds (one directory listing); stopped with the app."""
 
     def __init__(self, store: SnapshotStore, every: float = 0.5) -> None:
         self.store = store
