@@ -70,6 +70,15 @@ def run_cxbench(
     )
 
 
+def wait_for_pause(process: subprocess.Popen[str], point: str) -> None:
+    """Read ``process``'s stderr until it says it is parked at ``point`` (cxbench.testhook)."""
+    assert process.stderr is not None
+    for line in process.stderr:  # ends when the process does, so never blocks forever
+        if line.startswith(f"[pause] {point}"):
+            return
+    raise AssertionError(f"the process never reached its pause point {point}")
+
+
 class WebhookReceiver:
     """An alert webhook receiver on 127.0.0.1: refuses the first ``refuse`` POSTs with 503 (or,
     with ``hang``, holds each POST that long first), then takes them with 204."""

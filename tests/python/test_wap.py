@@ -54,6 +54,7 @@ from tests.python.helpers import (
     make_settings,
     run_cxbench,
     skip_unit_tests,
+    wait_for_pause,
 )
 
 WAP_DEMO = {"clients": 96, "answers": 20_000, "seed": 11}
@@ -526,12 +527,7 @@ def test_build_killed_in_publish_leaves_b1_live(wap: Wap) -> None:
         env={**wap.env, "CXB_PAUSE_AT": "publish.exporting"},
         cwd=PROJECT_DIR,
     )
-    assert export.stderr is not None
-    for line in export.stderr:  # ends when the process does, so never blocks forever
-        if line.startswith("[pause] publish.exporting"):
-            break
-    else:
-        raise AssertionError("the export never reached its pause point")
+    wait_for_pause(export, "publish.exporting")
     export.kill()
     export.wait(timeout=30)
     # The marts export a few at a time, and each pauses once its own file is written: which

@@ -43,7 +43,12 @@ from cxbench.publish import (
 )
 from cxbench.settings import PROJECT_DIR, Settings
 from tests.python.api.fixtures import auth, make_app
-from tests.python.helpers import copy_of_built, deliver_copy_of_one_file, make_settings
+from tests.python.helpers import (
+    copy_of_built,
+    deliver_copy_of_one_file,
+    make_settings,
+    wait_for_pause,
+)
 
 
 def republish(published: Path, source: str, build_id: str, shift: float) -> None:
@@ -267,12 +272,7 @@ def test_a_builds_export_is_loaded_while_its_attack_gate_runs_and_served_after_i
     )
     try:
         live = store.get()
-        assert build.stderr is not None
-        for line in build.stderr:  # ends when the process does, so never blocks forever
-            if line.startswith("[pause] publish.attack"):
-                break
-        else:
-            raise AssertionError("the build never reached its attack gate")
+        wait_for_pause(build, "publish.attack")
         [(build_id, export)] = list_exports(settings.published).items()
         assert store.stage_next() == build_id
         assert loads == [live.build_id, build_id]
