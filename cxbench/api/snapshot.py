@@ -41,6 +41,7 @@ from cxbench.publish import (
     current_build_id,
     list_exports,
     list_snapshots,
+    read_snapshot,
 )
 
 GRAINS = ("month", "quarter", "year")
@@ -378,7 +379,7 @@ class SnapshotStore:
             if staged is None or staged.build_id != build_id:
                 return None
             self._staged = None
-        staged.manifest = json.loads((self.published / build_id / MANIFEST).read_text())
+        staged.manifest = read_snapshot(self.published, build_id).manifest
         return staged
 
     def _load(self, folder: Path, manifest_file: str = MANIFEST) -> LoadedSnapshot:

@@ -22,6 +22,10 @@ from cxbench.progress import Note, Reporter, ignore
 from cxbench.relations import MARTS
 from cxbench.settings import PROJECT_DIR, Settings
 
+# The `dbt` command itself, as a data engineer runs it on the project (builds use
+# cxbench.dbt_child): installed next to this Python by `make install`.
+DBT = str(Path(sys.executable).with_name("dbt"))
+
 
 def make_settings(root: Path) -> Settings:
     """Settings whose landing folder and warehouse live under ``root``."""

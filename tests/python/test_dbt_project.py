@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from cxbench.dbt_runner import dbt_environment
 from cxbench.settings import PROJECT_DIR
-from tests.python.helpers import make_settings
+from tests.python.helpers import DBT, make_settings
 
 
 def test_a_full_parse_of_the_project_warns_about_nothing(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), "--log-format", "json", "--no-use-colors", "parse", "--no-partial-parse"]
+    command = [DBT, "--log-format", "json", "--no-use-colors", "parse", "--no-partial-parse"]
     command += ["--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)]
     parsed = subprocess.run(
         command,

@@ -8,16 +8,11 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
-from tests.python.helpers import copy_project
-
-# The `dbt` command itself, as a data engineer runs it on the project (builds use
-# cxbench.dbt_child): installed next to this Python by `make install`.
-DBT = str(Path(sys.executable).with_name("dbt"))
+from tests.python.helpers import DBT, copy_project
 
 # (seed, row appended to it) → the dbt test that must fail, and how many rows it reports.
 BREAKAGES = [
